@@ -1,0 +1,118 @@
+import type { Server } from '@hapi/hapi';
+import { createServer, postStore, threadStore, userStore } from '@forum/service-kit';
+import { API_CASES, SERVICE_PLUGINS } from '../support/api-contract';
+
+let monolith: Server;
+beforeAll(async () => {
+  monolith = await createServer({ service: 'monolith', plugins: SERVICE_PLUGINS.monolith });
+});
+
+const get = async (url: string) => monolith.inject({ method: 'GET', url });
+
+describe('the monolith through server.inject', () => {
+  it.each(['/', '/api'])('%s answers a plain-text line naming the service', async (url) => {
+    const res = await get(url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.payload).toBe('forum API, served by the monolith service\n');
+  });
+
+  it('/health answers 200 JSON with the service name', async () => {
+    const res = await get('/health');
+    expect(res.statusCode).toBe(200);
+    expect(res.result).toEqual({ status: 'ok', service: 'monolith' });
+  });
+
+  it('lists users with their public fields', async () => {
+    const res = await get('/api/users');
+    expect(res.statusCode).toBe(200);
+    const users = JSON.parse(res.payload) as unknown[];
+    expect(users.length).toBeGreaterThanOrEqual(4);
+    for (const user of users) expect(Object.keys(user as object).sort()).toEqual(['bio', 'id', 'name', 'username']);
+  });
+
+  it('answers a trailing slash like the bare path, as the ALB pattern /api/users/* sends it', async () => {
+    expect((await get('/api/users/')).payload).toBe((await get('/api/users')).payload);
+  });
+
+  it('gets one user and one thread by id', async () => {
+    expect(JSON.parse((await get('/api/users/2')).payload)).toMatchObject({ id: 2, username: 'ada' });
+    const thread = JSON.parse((await get('/api/threads/3')).payload);
+    expect(thread).toEqual(threadStore.byId(3));
+    expect(Object.keys(thread).sort()).toEqual(['createdBy', 'id', 'title']);
+  });
+
+  it('lists threads', async () => {
+    const threads = JSON.parse((await get('/api/threads')).payload) as unknown[];
+    expect(threads.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lists the posts of a thread and of a user, and [] when there are none', async () => {
+    const inThread = JSON.parse((await get('/api/posts/in-thread/1')).payload) as { thread: number }[];
+    expect(inThread.length).toBeGreaterThan(0);
+    expect(inThread.every((post) => post.thread === 1)).toBe(true);
+    const byUser = JSON.parse((await get('/api/posts/by-user/2')).payload) as { user: number }[];
+    expect(byUser.length).toBeGreaterThan(0);
+    expect(byUser.every((post) => post.user === 2)).toBe(true);
+    expect(JSON.parse((await get('/api/posts/in-thread/999')).payload)).toEqual([]);
+    expect(JSON.parse((await get('/api/posts/by-user/999')).payload)).toEqual([]);
+  });
+
+  it('404s an unknown user and thread with a JSON body naming the id', async () => {
+    for (const [url, message] of [['/api/users/999', 'User 999 not found'], ['/api/threads/77', 'Thread 77 not found']]) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(res.payload)).toEqual({ statusCode: 404, error: 'Not Found', message });
+    }
+  });
+
+  it('404s an unknown route with JSON', async () => {
+    const res = await get('/api/nothing-here');
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.payload)).toEqual({ statusCode: 404, error: 'Not Found', message: 'Not Found' });
+  });
+
+  it('405s another method on a known route, with JSON and an Allow header', async () => {
+    const res = await monolith.inject({ method: 'POST', url: '/api/users' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(JSON.parse(res.payload)).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
+  });
+
+  it.each([
+    ['/api/users/abc', 'id', 'must be a number'],
+    ['/api/users/-1', 'id', 'must be a positive number'],
+    ['/api/users/0', 'id', 'must be a positive number'],
+    ['/api/threads/1.5', 'id', 'must be an integer'],
+    [`/api/threads/${'9'.repeat(400)}`, 'id', 'must be a'],
+    ['/api/users/2147483648', 'id', 'must be less than or equal to 2147483647'],
+    ['/api/posts/in-thread/x', 'threadId', 'must be a number'],
+    ['/api/posts/by-user/-7', 'userId', 'must be a positive number'],
+  ])('%s is a 400 whose JSON names the parameter %s', async (url, param, reason) => {
+    const res = await get(url);
+    expect(res.statusCode).toBe(400);
+    const body = JSON.parse(res.payload);
+    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', validation: { keys: [param] } });
+    expect(body.message).toContain(`"${param}" ${reason}`);
+  });
+
+  it('answers every case of the contract with its documented status', async () => {
+    for (const apiCase of API_CASES) {
+      const res = await monolith.inject({ method: apiCase.method, url: apiCase.path });
+      expect({ case: `${apiCase.method} ${apiCase.path}`, status: res.statusCode }).toEqual({ case: `${apiCase.method} ${apiCase.path}`, status: apiCase.status });
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+    }
+  });
+});
+
+describe('the sample data', () => {
+  it('has at least 4 users, 3 threads and 8 posts that reference existing users and threads', () => {
+    expect(userStore.all().length).toBeGreaterThanOrEqual(4);
+    expect(threadStore.all().length).toBeGreaterThanOrEqual(3);
+    const posts = threadStore.all().flatMap((thread) => postStore.inThread(thread.id));
+    expect(posts.length).toBeGreaterThanOrEqual(8);
+    expect(userStore.all().flatMap((user) => postStore.byUser(user.id))).toHaveLength(posts.length);
+    for (const thread of threadStore.all()) expect(userStore.byId(thread.createdBy)).toBeDefined();
+  });
+});

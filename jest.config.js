@@ -1,0 +1,20 @@
+/**
+ * One jest run for the whole repository. Tests import the services' TypeScript
+ * sources directly (no build needed); the process and container tests run the
+ * compiled output that `npm test` builds first (its `pretest`).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type errors are caught by `tsc -b` in pretest; here only transpile, which is much faster.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__tests__/tsconfig.json' }],
+  },
+  moduleNameMapper: {
+    '^@forum/service-kit$': '<rootDir>/services/shared/src/index.ts',
+    '^@forum/(users|threads|posts)$': '<rootDir>/services/$1/src/plugin.ts',
+  },
+  testTimeout: 30_000,
+};

@@ -1,0 +1,6 @@
+export { readServiceEnv, EnvError, type ServiceEnv } from './env';
+export { createLogger, type Logger } from './logger';
+export { createServer, type ServerOptions } from './server';
+export { runService, type RunOptions } from './run';
+export { idParams, MAX_ID } from './validation';
+export { userStore, threadStore, postStore, type User, type Thread, type Post } from './data';

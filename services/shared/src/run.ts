@@ -1,0 +1,119 @@
+import cluster, { type Worker } from 'node:cluster';
+import type Hapi from '@hapi/hapi';
+import { EnvError, readServiceEnv, type ServiceEnv } from './env';
+import { createLogger, type Logger } from './logger';
+import { createServer } from './server';
+
+export interface RunOptions {
+  /** Service name, as in `services/<name>`. */
+  readonly service: string;
+  readonly plugins: readonly Hapi.Plugin<void>[];
+  /**
+   * Fork `WORKERS` processes that share the port (the workshop's monolith
+   * architecture) instead of serving from this process.
+   * @default false
+   */
+  readonly clustered?: boolean;
+}
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** Serves in this process until SIGTERM/SIGINT, then drains requests in flight and exits 0. */
+async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Promise<void> {
+  const server = await createServer({
+    service: options.service,
+    plugins: options.plugins,
+    port: env.port,
+    host: env.host,
+    logger: env.logRequests ? logger : undefined,
+  });
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const startedAt = Date.now();
+    logger.info('shutting down', { signal, timeoutMs: env.shutdownTimeoutMs });
+    // hapi stops accepting connections, lets requests in flight finish and
+    // closes idle keep-alive sockets; after the timeout it destroys the rest.
+    await server.stop({ timeout: env.shutdownTimeoutMs });
+    logger.info('stopped', { durationMs: Date.now() - startedAt });
+    process.exit(0);
+  };
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.on(signal, () => void stop(signal));
+  }
+  await server.start();
+  logger.info('listening', { port: env.port, host: env.host, uri: server.info.uri });
+}
+
+/**
+ * The cluster primary: forks the workers, replaces any that dies, and on
+ * SIGTERM/SIGINT tells each to drain, then exits 0 once all have gone (or
+ * kills them when they overrun the shutdown timeout).
+ */
+function supervise(env: ServiceEnv, logger: Logger): void {
+  let stopping = false;
+  // Our own list: whether cluster.workers still holds a worker in its 'exit' event depends on disconnect timing.
+  const live = new Set<Worker>();
+  const fork = (): void => {
+    live.add(cluster.fork());
+  };
+  cluster.on('online', (worker) => logger.info('worker started', { worker: worker.process.pid }));
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
+    if (!stopping) {
+      logger.error('worker died, starting a replacement', { worker: worker.process.pid, code, signal });
+      fork();
+    } else if (live.size === 0) {
+      logger.info('stopped');
+      process.exit(0);
+    }
+  });
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal, workers: live.size, timeoutMs: env.shutdownTimeoutMs });
+    if (live.size === 0) process.exit(0);
+    for (const worker of live) worker.process.kill('SIGTERM');
+    // A worker that overruns its own drain timeout is killed, so the task stops before ECS's SIGKILL.
+    setTimeout(() => {
+      for (const worker of live) worker.process.kill('SIGKILL');
+      logger.error('workers overran the shutdown timeout and were killed');
+      process.exit(1);
+    }, env.shutdownTimeoutMs + 2_000).unref();
+  };
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.on(signal, () => stop(signal));
+  }
+  // Workers accept from the shared socket themselves. With Node's default
+  // round-robin the primary can hand a new connection to a worker that has
+  // just died before it has seen the exit, and that connection hangs until the
+  // client times out (our process test caught it); with SCHED_NONE a dead
+  // worker simply stops accepting and the survivors take its share.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  logger.info('starting workers', { workers: env.workers, port: env.port });
+  for (let i = 0; i < env.workers; i += 1) fork();
+}
+
+/** Entry point of every service's `main`: validates the environment, then serves (clustered or not). */
+export function runService(options: RunOptions): void {
+  const logger = createLogger(options.service);
+  let env: ServiceEnv;
+  try {
+    env = readServiceEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${options.service}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (options.clustered && cluster.isPrimary) {
+    supervise(env, logger);
+    return;
+  }
+  serve(options, env, logger).catch((error: unknown) => {
+    logger.error('failed to start', { error: String(error) });
+    process.exit(1);
+  });
+}

@@ -1,0 +1,105 @@
+import Boom from '@hapi/boom';
+import Hapi from '@hapi/hapi';
+import type { Logger } from './logger';
+
+export interface ServerOptions {
+  /** Service name, reported by `/`, `/api` and `/health` and in every log line. */
+  readonly service: string;
+  /** The resource plugins this server serves (users, threads, posts). */
+  readonly plugins: readonly Hapi.Plugin<void>[];
+  readonly port?: number;
+  readonly host?: string;
+  /** Where request lines go; none when omitted (tests). */
+  readonly logger?: Logger;
+}
+
+const internals = {
+  /** hapi's own failAction hides the reason; clients of an API need to know which parameter was wrong. */
+  failAction(_request: Hapi.Request, _h: Hapi.ResponseToolkit, err?: Error): never {
+    const joiError = err as (Error & { details?: { path: (string | number)[] }[] }) | undefined;
+    const boom = Boom.badRequest(joiError?.message ?? 'Invalid request');
+    boom.output.payload.validation = { keys: (joiError?.details ?? []).map((detail) => detail.path.join('.')) };
+    throw boom;
+  },
+
+  /** Answers any method but GET/HEAD on a known path with a 405 that lists the allowed methods. */
+  methodNotAllowed(server: Hapi.Server): void {
+    const getPaths = new Set(server.table().filter((route) => route.method === 'get').map((route) => route.path));
+    for (const path of getPaths) {
+      server.route({
+        method: '*',
+        path,
+        options: {
+          handler: () => {
+            const error = Boom.methodNotAllowed();
+            error.output.headers.Allow = 'GET, HEAD';
+            throw error;
+          },
+        },
+      });
+    }
+  },
+
+  logRequests(server: Hapi.Server, logger: Logger): void {
+    server.ext('onRequest', (request, h) => {
+      request.app.startedAt = process.hrtime.bigint();
+      return h.continue;
+    });
+    server.events.on('response', (request) => {
+      const startedAt = request.app.startedAt;
+      const durationMs = startedAt === undefined ? undefined : Number(process.hrtime.bigint() - startedAt) / 1e6;
+      const response = request.response;
+      const status = response && 'statusCode' in response ? response.statusCode : undefined;
+      logger.info('request', {
+        method: request.method.toUpperCase(),
+        path: request.path,
+        status,
+        durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000,
+      });
+    });
+    server.events.on({ name: 'request', channels: 'error' }, (request, event) => {
+      logger.error('request failed', { method: request.method.toUpperCase(), path: request.path, error: String(event.error) });
+    });
+  },
+};
+
+declare module '@hapi/hapi' {
+  interface RequestApplicationState {
+    startedAt?: bigint;
+  }
+}
+
+/**
+ * Builds (does not start) a hapi server for one service: the given resource
+ * plugins plus what every service answers the same way: `/`, `/api`,
+ * `/health`, JSON errors for bad params, unknown routes and wrong methods.
+ */
+export async function createServer(options: ServerOptions): Promise<Hapi.Server> {
+  const server = Hapi.server({
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    // The ALB rule `/api/users/*` also matches `/api/users/`: answer it like `/api/users`.
+    router: { stripTrailingSlash: true },
+    routes: {
+      validate: { failAction: internals.failAction },
+      response: { emptyStatusCode: 204 },
+    },
+  });
+
+  const banner = `forum API, served by the ${options.service} service\n`;
+  const rootRoute = { method: 'GET', options: { handler: (_: Hapi.Request, h: Hapi.ResponseToolkit) => h.response(banner).type('text/plain') } } as const;
+  server.route([
+    { ...rootRoute, path: '/' },
+    { ...rootRoute, path: '/api' },
+    { method: 'GET', path: '/health', options: { handler: () => ({ status: 'ok', service: options.service }) } },
+  ]);
+
+  for (const plugin of options.plugins) {
+    await server.register(plugin);
+  }
+  internals.methodNotAllowed(server);
+  if (options.logger) {
+    internals.logRequests(server, options.logger);
+  }
+  return server;
+}

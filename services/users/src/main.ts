@@ -1,0 +1,4 @@
+import { runService } from '@forum/service-kit';
+import { usersPlugin } from './plugin';
+
+runService({ service: 'users', plugins: [usersPlugin] });
