@@ -1,0 +1,99 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { ValidationError } from '../lib/validation';
+
+export interface NetworkProps {
+  /** First part of every resource's Name tag. */
+  readonly namePrefix: string;
+  /**
+   * An existing VPC and its subnets (as the workshop's lab stack provided);
+   * nothing is created then.
+   * @default - a new VPC
+   */
+  readonly existing?: { readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] };
+  /** CIDR of the new VPC; each subnet gets a /20 of it (a /16 leaves room for 16). @default '10.0.0.0/16' */
+  readonly cidr?: string;
+  /** Availability zones the new VPC spans: at least 2, as an ALB requires. @default 2 */
+  readonly azCount?: number;
+  /** One NAT gateway for all private subnets, or one per zone so that a zone outage cannot cut the others off. @default 'single' */
+  readonly natGateways?: 'single' | 'per-az';
+}
+
+/** A VPC with public subnets (the ALB, NAT) and private subnets (the tasks), or an existing one passed through. */
+export class Network extends Construct {
+  readonly vpcId: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    if (props.existing) {
+      const { vpcId, publicSubnetIds, privateSubnetIds } = props.existing;
+      if (publicSubnetIds.length < 2) throw new ValidationError(this, 'existing.publicSubnetIds', 'an ALB needs subnets in at least 2 availability zones');
+      if (privateSubnetIds.length < 1) throw new ValidationError(this, 'existing.privateSubnetIds', 'at least one private subnet is needed for the tasks');
+      this.vpcId = vpcId;
+      this.publicSubnetIds = [...publicSubnetIds];
+      this.privateSubnetIds = [...privateSubnetIds];
+      return;
+    }
+
+    const azCount = props.azCount ?? 2;
+    if (!Number.isInteger(azCount) || azCount < 2 || azCount > 6) throw new ValidationError(this, 'azCount', `${azCount} must be an integer from 2 to 6`);
+    const cidr = props.cidr ?? '10.0.0.0/16';
+    const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
+
+    const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });
+    const vpc = new Vpc(this, 'vpc', { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: name('vpc') });
+    const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
+    const publicRoutes = new RouteTable(this, 'public-routes', {
+      vpcId: vpc.id,
+      route: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }],
+      tags: name('public'),
+    });
+
+    this.vpcId = vpc.id;
+    this.publicSubnetIds = [];
+    this.privateSubnetIds = [];
+    const natCount = props.natGateways === 'per-az' ? azCount : 1;
+    const nats: NatGateway[] = [];
+    for (let i = 0; i < azCount; i += 1) {
+      const az = Fn.element(zones.names, i);
+      const publicSubnet = new Subnet(this, `public-${i}`, {
+        vpcId: vpc.id,
+        availabilityZone: az,
+        cidrBlock: Fn.cidrsubnet(cidr, 4, i),
+        mapPublicIpOnLaunch: false,
+        tags: { ...name(`public-${i}`), Tier: 'public' },
+      });
+      new RouteTableAssociation(this, `public-${i}-routes`, { subnetId: publicSubnet.id, routeTableId: publicRoutes.id });
+      this.publicSubnetIds.push(publicSubnet.id);
+      if (i < natCount) {
+        const eip = new Eip(this, `nat-${i}-ip`, { domain: 'vpc', tags: name(`nat-${i}`) });
+        nats.push(new NatGateway(this, `nat-${i}`, { allocationId: eip.id, subnetId: publicSubnet.id, tags: name(`nat-${i}`), dependsOn: [igw] }));
+      }
+    }
+    for (let i = 0; i < azCount; i += 1) {
+      const privateSubnet = new Subnet(this, `private-${i}`, {
+        vpcId: vpc.id,
+        availabilityZone: Fn.element(zones.names, i),
+        cidrBlock: Fn.cidrsubnet(cidr, 4, 8 + i),
+        tags: { ...name(`private-${i}`), Tier: 'private' },
+      });
+      const routes = new RouteTable(this, `private-${i}-routes`, {
+        vpcId: vpc.id,
+        route: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
+        tags: name(`private-${i}`),
+      });
+      new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: routes.id });
+      this.privateSubnetIds.push(privateSubnet.id);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { IConstruct } from 'constructs';
+
+/** A bad construct prop; the message carries the construct's path and the prop, as the AWS CDK's ValidationError does. */
+export class ValidationError extends Error {
+  constructor(scope: IConstruct, field: string, problem: string) {
+    super(`${scope.node.path}: ${field}: ${problem}`);
+    this.name = 'ValidationError';
+  }
+}
+
+/** AWS name limits that a plan would only reveal at apply time. */
+export const NAME_LIMITS = {
+  /** Load balancers and target groups: 32 characters, letters, digits, hyphens. */
+  loadBalancer: 32,
+  targetGroup: 32,
+  /** IAM role names: 64 characters. */
+  iamRole: 64,
+  /** ECS cluster and service names: 255. */
+  ecs: 255,
+} as const;
+
+export function requireName(scope: IConstruct, field: string, name: string, max: number): string {
+  if (name.length > max) throw new ValidationError(scope, field, `"${name}" is ${name.length} characters; AWS allows at most ${max}`);
+  if (!/^[a-zA-Z0-9-]+$/.test(name) || name.startsWith('-') || name.endsWith('-')) {
+    throw new ValidationError(scope, field, `"${name}" may hold only letters, digits and inner hyphens`);
+  }
+  return name;
+}
+
+/** Fargate's valid task sizes: memory (MiB) allowed for each CPU value. */
+const FARGATE_MEMORY: Record<number, (memory: number) => boolean> = {
+  256: (m) => [512, 1024, 2048].includes(m),
+  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
+  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
+  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
+  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
+  8192: (m) => m >= 16384 && m <= 61440 && m % 4096 === 0,
+  16384: (m) => m >= 32768 && m <= 122880 && m % 8192 === 0,
+};
+
+export function requireFargateSize(scope: IConstruct, cpu: number, memory: number): void {
+  const fits = FARGATE_MEMORY[cpu];
+  if (!fits) throw new ValidationError(scope, 'cpu', `${cpu} is not a Fargate CPU value (${Object.keys(FARGATE_MEMORY).join(', ')})`);
+  if (!fits(memory)) throw new ValidationError(scope, 'memory', `${memory} MiB is not valid with cpu ${cpu} on Fargate`);
+}

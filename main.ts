@@ -1,0 +1,30 @@
+/**
+ * The cdktf app: `cdktf synth|diff|deploy|destroy` run this. The configuration
+ * is `config/project.ts`; EXTRACTED_SERVICES, DEPLOY_TARGET and
+ * IMAGE_URI_TEMPLATE override it for one run.
+ */
+import { App } from 'cdktf';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { projectConfig } from './config/project';
+import { ConfigError, resolveConfig } from './config/schema';
+import { ForumStack } from './constructs/forum-stack';
+
+
+/** The project root (where cdktf.json is), whether this runs from source or from build/. */
+function projectRoot(dir = __dirname): string {
+  return existsSync(join(dir, 'cdktf.json')) || dirname(dir) === dir ? dir : projectRoot(dirname(dir));
+}
+
+try {
+  const config = resolveConfig(projectConfig, process.env, projectRoot());
+  const app = new App();
+  new ForumStack(app, config.namePrefix, config);
+  app.synth();
+} catch (error) {
+  if (error instanceof ConfigError || (error instanceof Error && error.name === 'ValidationError')) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
