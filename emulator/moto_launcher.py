@@ -1,0 +1,119 @@
+"""Starts moto_server with narrow, named fixes for the AWS APIs this stack
+uses and moto 5.2 gets wrong, so that the stack deployed to the emulator is
+the very stack deployed to AWS (nothing left out, no check loosened).
+
+Usage: python3 moto_launcher.py <host> <port>
+
+Every fix makes moto answer the way the AWS API reference says; the
+end-to-end test proves each one (an apply that finishes, then an empty plan).
+"""
+import sys
+
+from moto.applicationautoscaling import models as aas_models
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+import json
+
+
+# Fix 1: Application Auto Scaling tagging (ListTagsForResource, TagResource,
+# UntagResource) is not implemented: moto answers 500 and the AWS provider,
+# which reads a scalable target's tags after every create and refresh, retries
+# with back-off for over 15 minutes. Keep tags per resource ARN, as AWS does,
+# including those given to RegisterScalableTarget.
+def _tags(backend):
+    if not hasattr(backend, "_fixed_tags"):
+        backend._fixed_tags = {}
+    return backend._fixed_tags
+
+
+def list_tags_for_resource(self):
+    arn = self._get_param("ResourceARN")
+    return json.dumps({"Tags": dict(_tags(self.applicationautoscaling_backend).get(arn, {}))})
+
+
+def tag_resource(self):
+    arn = self._get_param("ResourceARN")
+    _tags(self.applicationautoscaling_backend).setdefault(arn, {}).update(self._get_param("Tags") or {})
+    return json.dumps({})
+
+
+def untag_resource(self):
+    arn = self._get_param("ResourceARN")
+    stored = _tags(self.applicationautoscaling_backend).setdefault(arn, {})
+    for key in self._get_param("TagKeys") or []:
+        stored.pop(key, None)
+    return json.dumps({})
+
+
+_register_scalable_target = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def register_scalable_target(self):
+    body = _register_scalable_target(self)
+    tags = self._get_param("Tags")
+    if tags:
+        arn = json.loads(body)["ScalableTargetARN"]
+        _tags(self.applicationautoscaling_backend).setdefault(arn, {}).update(tags)
+    return body
+
+
+_deregister_scalable_target = aas_models.ApplicationAutoscalingBackend.deregister_scalable_target
+
+
+def deregister_scalable_target(self, namespace, r_id, dimension):
+    target = self.targets.get(dimension, {}).get(r_id)
+    _deregister_scalable_target(self, namespace, r_id, dimension)
+    if target is not None:
+        _tags(self).pop(target.arn, None)
+
+
+ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
+ApplicationAutoScalingResponse.tag_resource = tag_resource
+ApplicationAutoScalingResponse.untag_resource = untag_resource
+ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
+aas_models.ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
+
+
+# Fix 2: ECS CreateService drops these request fields, so DescribeServices
+# never returns them and every later plan wants to change (or, for the
+# capacity provider strategy, replace) the service. Store them as given.
+KEPT_SERVICE_FIELDS = {
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "enableExecuteCommand": "enable_execute_command",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "deploymentConfiguration": "deployment_configuration",
+    "availabilityZoneRebalancing": "availability_zone_rebalancing",
+}
+
+_create_service = EC2ContainerServiceResponse.create_service
+
+
+def create_service(self):
+    result = _create_service(self)
+    service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+    for param, attribute in KEPT_SERVICE_FIELDS.items():
+        value = self._get_param(param)
+        if value is not None:
+            setattr(service, attribute, value)
+    return result
+
+
+EC2ContainerServiceResponse.create_service = create_service
+
+
+# Fix 3: DescribeSecurityGroupRules reports the description of CIDR rules
+# only; a rule that references another security group loses its description,
+# so every plan wants to set it again. AWS returns it for both kinds.
+SecurityGroupRule.description = property(
+    lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+)
+
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    host, port = sys.argv[1], sys.argv[2]
+    main(["-H", host, "-p", port])
