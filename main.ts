@@ -4,17 +4,11 @@
  * IMAGE_URI_TEMPLATE override it for one run.
  */
 import { App } from 'cdktf';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { projectConfig } from './config/project';
 import { ConfigError, resolveConfig } from './config/schema';
 import { ForumStack } from './constructs/forum-stack';
+import { projectRoot } from './lib/project-root';
 
-
-/** The project root (where cdktf.json is), whether this runs from source or from build/. */
-function projectRoot(dir = __dirname): string {
-  return existsSync(join(dir, 'cdktf.json')) || dirname(dir) === dir ? dir : projectRoot(dirname(dir));
-}
 
 try {
   const config = resolveConfig(projectConfig, process.env, projectRoot());

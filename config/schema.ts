@@ -126,6 +126,8 @@ export interface ResolvedConfig {
   readonly target: 'aws' | 'local';
   /** IMAGE_URI_TEMPLATE of this run: every built image is taken as ready-made from there instead. */
   readonly imageUriTemplate?: string;
+  /** LOCAL_STATE_FILE of this run, for the local backend. */
+  readonly localStateFile?: string;
   readonly monolith: ResolvedService;
   /** Extracted microservices only, in configuration order. */
   readonly microservices: readonly ResolvedService[];
@@ -164,6 +166,8 @@ export interface ConfigOverrides {
    * `{service}` and `{hash}` (the content hash of the service's build inputs) are filled in.
    */
   readonly IMAGE_URI_TEMPLATE?: string;
+  /** LOCAL_STATE_FILE: where the local backend keeps state. @default terraform.<stack>.tfstate in the project root */
+  readonly LOCAL_STATE_FILE?: string;
 }
 
 const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
@@ -291,6 +295,7 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     state: config.state ?? { backend: 'local' },
     target,
     imageUriTemplate: template,
+    localStateFile: overrides.LOCAL_STATE_FILE?.trim() || undefined,
     monolith,
     microservices,
     knownMicroservices,

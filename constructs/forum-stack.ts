@@ -39,7 +39,7 @@ export class ForumStack extends TerraformStack {
       // S3-native state locking (Terraform 1.10+), no DynamoDB table; cdktf 0.21's S3Backend has no prop for it yet.
       this.addOverride('terraform.backend.s3.use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+      new LocalBackend(this, { path: config.localStateFile });
     }
 
     const services = [config.monolith, ...config.microservices];
