@@ -97,7 +97,8 @@ export async function freePort(): Promise<number> {
 
 export async function emulatorAnswers(endpoint: string): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2_000) });
+    // A cheap real API call (moto's data.json grows with the stack and takes seconds).
+    const response = await fetch(`${endpoint}/?Action=GetCallerIdentity&Version=2011-06-15`, { signal: AbortSignal.timeout(2_000) });
     return response.ok;
   } catch {
     return false;

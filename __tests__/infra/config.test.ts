@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { projectConfig } from '../../config/project';
+import { resolveConfig, type MicroserviceConfig, type ProjectConfig } from '../../config/schema';
+import { REPO_ROOT } from '../support/processes';
+import { synth } from '../support/synth';
+
+const withServices = (microservices: MicroserviceConfig[], extra: Partial<ProjectConfig> = {}): ProjectConfig => ({ ...projectConfig, ...extra, microservices });
+const [users, threads, posts] = projectConfig.microservices;
+const resolve = (config: ProjectConfig, env: Record<string, string> = {}) => () => resolveConfig(config, env, REPO_ROOT);
+
+describe('EXTRACTED_SERVICES', () => {
+  const extracted = (value?: string) => resolveConfig(projectConfig, { EXTRACTED_SERVICES: value }, REPO_ROOT).microservices.map((service) => service.name);
+
+  it('overrides the configured stage for one run', () => {
+    expect(extracted(undefined)).toEqual(['users', 'threads', 'posts']);
+    expect(extracted('none')).toEqual([]);
+    expect(extracted('all')).toEqual(['users', 'threads', 'posts']);
+    expect(extracted(' users , posts ')).toEqual(['users', 'posts']);
+    expect(extracted('')).toEqual(['users', 'threads', 'posts']);
+  });
+
+  it('keeps configuration order, not the order given', () => {
+    expect(extracted('posts,users')).toEqual(['users', 'posts']);
+  });
+
+  it('rejects an unknown service, naming it and the variable', () => {
+    expect(resolve(projectConfig, { EXTRACTED_SERVICES: 'users,likes' })).toThrow('Invalid configuration: EXTRACTED_SERVICES: unknown service "likes" (known: users, threads, posts; or "all", "none")');
+  });
+});
+
+describe('configuration errors name the service and the field', () => {
+  it.each<[string, ProjectConfig, string]>([
+    ['duplicate names', withServices([users, { ...threads, name: 'users' }]), 'microservices.users.name: duplicate service name "users"'],
+    ['a microservice named like the monolith', withServices([{ ...users, name: 'monolith' }]), 'microservices.monolith.name: duplicate service name "monolith"'],
+    ['duplicate priorities', withServices([users, { ...threads, priority: 10 }]), 'microservices.threads.priority: priority 10 is already used by "users"'],
+    ['a priority out of range', withServices([{ ...users, priority: 0 }]), 'microservices.users.priority: 0 must be an integer from 1 to 50000'],
+    ['duplicate path patterns', withServices([users, { ...posts, pathPatterns: ['/api/posts', '/api/users/*'] }]), 'microservices.posts.pathPatterns: path pattern "/api/users/*" is already routed to "users"'],
+    ['a missing build context', withServices([{ ...users, image: { build: { context: 'nowhere', dockerfile: 'Dockerfile' } } }]), 'microservices.users.image.build.context: build context "nowhere" does not exist'],
+    ['a missing Dockerfile', withServices([{ ...users, image: { build: { context: '.', dockerfile: 'services/users/Nope' } } }]), 'microservices.users.image.build.dockerfile: "services/users/Nope" does not exist in the build context "."'],
+    ['an invalid name', withServices([{ ...users, name: 'Users_1' }]), 'microservices.Users_1.name: "Users_1" must be lower-case letters'],
+    ['inverted scaling bounds', withServices([{ ...users, scaling: { minCapacity: 5, maxCapacity: 2 } }]), 'microservices.users.scaling: minCapacity 5 and maxCapacity 2 must satisfy 0 <= min <= max'],
+  ])('%s', (_, config, message) => {
+    expect(resolve(config)).toThrow(`Invalid configuration: ${message}`);
+  });
+
+  it('rejects an unknown DEPLOY_TARGET and a local target without ready-made images', () => {
+    expect(resolve(projectConfig, { DEPLOY_TARGET: 'gcp' })).toThrow('Invalid configuration: DEPLOY_TARGET: "gcp" must be "aws" or "local"');
+    expect(resolve(projectConfig, { DEPLOY_TARGET: 'local' })).toThrow('Invalid configuration: IMAGE_URI_TEMPLATE: DEPLOY_TARGET=local needs ready-made images');
+    expect(resolve(projectConfig, { IMAGE_URI_TEMPLATE: 'registry/forum:latest' })).toThrow('IMAGE_URI_TEMPLATE: "registry/forum:latest" must contain {service}');
+  });
+
+  it('validates an unextracted service too: a bad config fails before the step that would need it', () => {
+    expect(resolve(withServices([users, { ...threads, priority: 10 }]), { EXTRACTED_SERVICES: 'none' })).toThrow('priority 10 is already used');
+  });
+
+  it('resolves build contexts against the project root, not the working directory', () => {
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(`${tmpdir()}/elsewhere-`));
+    try {
+      const resolved = resolveConfig(projectConfig, {}, REPO_ROOT);
+      expect(resolved.monolith.image).toEqual({ build: { context: REPO_ROOT, dockerfile: 'services/monolith/Dockerfile' } });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
+describe('limits checked by the constructs at synth', () => {
+  it.each<[string, Partial<MicroserviceConfig>, string]>([
+    ['an invalid Fargate cpu', { cpu: 300 }, 'forum-dev/users: cpu: 300 is not a Fargate CPU value'],
+    ['memory that does not fit the cpu', { cpu: 256, memory: 4096 }, 'forum-dev/users: memory: 4096 MiB is not valid with cpu 256 on Fargate'],
+    ['a name over the 32 characters of a target group', { name: 'users-with-a-very-long-name-x' }, 'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32'],
+  ])('%s', (_, change, message) => {
+    expect(() => synth({}, withServices([{ ...users, ...change }]))).toThrow(message);
+  });
+});
