@@ -17,4 +17,5 @@ module.exports = {
     '^@forum/(users|threads|posts)$': '<rootDir>/services/$1/src/plugin.ts',
   },
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };

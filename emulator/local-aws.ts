@@ -187,6 +187,8 @@ export function localTargetEnv(endpoint: string, cliConfigFile: string, stateFil
     // The images the container tests build locally, by the same content hash the stack computes.
     IMAGE_URI_TEMPLATE: 'forum-{service}:{hash}',
     LOCAL_STATE_FILE: stateFile,
+    // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
+    TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
   };
 }
 

@@ -1,0 +1,106 @@
+/**
+ * The stack on the emulator, driven the way a user drives it: `cdktf deploy`
+ * and `cdktf destroy` through the real CLI, and the plan that `cdktf diff`
+ * shows, saved and read back as JSON with `terraform show -json`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findProviderMirror, localTargetEnv, startEmulator, writeCliConfig, type Emulator } from '../../emulator/local-aws';
+import { REPO_ROOT } from './processes';
+
+export interface ResourceChange {
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  /** Construct path below the stack, from the synthesized metadata. */
+  path: string;
+  actions: string[];
+  after?: Record<string, unknown>;
+  before?: Record<string, unknown>;
+}
+
+export function step(message: string): void {
+  process.stdout.write(`  [e2e] ${message}\n`);
+}
+
+export class LocalTarget {
+  readonly dir = mkdtempSync(join(tmpdir(), 'forum-e2e-'));
+  readonly outdir = join(this.dir, 'cdktf.out');
+  readonly stackDir = join(this.outdir, 'stacks', 'forum-dev');
+  env: Record<string, string> = {};
+  emulator?: Emulator;
+
+  async start(): Promise<void> {
+    const mirror = findProviderMirror();
+    this.emulator = await startEmulator({ port: undefined, logFile: join(this.dir, 'moto.log') });
+    const cliConfig = writeCliConfig(join(this.dir, 'terraform.rc'), mirror);
+    this.env = localTargetEnv(this.emulator.endpoint, cliConfig, join(this.dir, 'terraform.tfstate'));
+    step(`emulator on ${this.emulator.endpoint}, provider mirror ${mirror}, work dir ${this.dir}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.emulator?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private run(command: string, args: string[], extracted: string, cwd = REPO_ROOT): { status: number; stdout: string; stderr: string } {
+    const result = spawnSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, ...this.env, EXTRACTED_SERVICES: extracted, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+      timeout: 600_000,
+    });
+    return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+  }
+
+  private cdktf(args: string[], extracted: string): void {
+    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', this.outdir], extracted);
+    if (result.status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+  }
+
+  private terraform(args: string[], extracted: string, okStatuses = [0]): { status: number; stdout: string } {
+    const result = this.run('terraform', [...args], extracted, this.stackDir);
+    if (!okStatuses.includes(result.status)) throw new Error(`terraform ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+    return result;
+  }
+
+  /** `cdktf deploy` of the stage with these services extracted. */
+  deploy(extracted: string): void {
+    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock'], extracted);
+    this.logicalPaths();
+  }
+
+  destroy(): void {
+    this.cdktf(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
+  }
+
+  /** What `cdktf diff` of that stage would show: synth, then the saved plan as JSON. */
+  plan(extracted: string): { empty: boolean; changes: ResourceChange[] } {
+    this.cdktf(['synth'], extracted);
+    this.terraform(['init', '-input=false', '-no-color'], extracted);
+    const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], extracted, [0, 2]);
+    const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], extracted).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
+    const paths = this.logicalPaths();
+    const changes = (shown.resource_changes ?? [])
+      .filter((change) => change.mode === 'managed')
+      .map((change) => ({ ...change, actions: (change as unknown as { change: { actions: string[] } }).change.actions, path: paths.get(change.address) ?? '?' }));
+    return { empty: plan.status === 0, changes: changes.filter((change) => !change.actions.includes('no-op')) };
+  }
+
+  /**
+   * terraform address → construct path below the stack, from every
+   * configuration synthesized so far (a resource being destroyed is only in
+   * an earlier one).
+   */
+  private readonly paths = new Map<string, string>();
+  private logicalPaths(): Map<string, string> {
+    const json = JSON.parse(readFileSync(join(this.stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>> };
+    for (const [type, byId] of Object.entries(json.resource)) {
+      for (const [id, body] of Object.entries(byId)) this.paths.set(`${type}.${id}`, body['//'].metadata.path.replace(/^forum-dev\//, ''));
+    }
+    return this.paths;
+  }
+}
