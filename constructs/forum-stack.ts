@@ -3,6 +3,7 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { routeTable } from '../config/routing';
 import type { ResolvedConfig, ResolvedService } from '../config/schema';
 import { EcsCluster } from './ecs-cluster';
 import { FargateAlbService, type FargateAlbServiceProps } from './fargate-alb-service';
@@ -67,6 +68,11 @@ export class ForumStack extends TerraformStack {
     });
     this.cluster = new EcsCluster(this, 'cluster', { namePrefix: config.namePrefix });
 
+    const rules = new Map(routeTable(config).rules.map((rule) => [rule.service, rule]));
+    const routing = (service: ResolvedService): FargateAlbServiceProps['routing'] => {
+      const rule = rules.get(service.name);
+      return rule ? { kind: 'path', priority: rule.priority, pathPatterns: rule.pathPatterns } : { kind: 'default' };
+    };
     const serviceProps = (service: ResolvedService, environment: Record<string, string> = {}): FargateAlbServiceProps => ({
       name: service.name,
       namePrefix: config.namePrefix,
@@ -75,7 +81,7 @@ export class ForumStack extends TerraformStack {
       clusterName: this.cluster.cluster.name,
       clusterArn: this.cluster.cluster.arn,
       loadBalancer: this.loadBalancer,
-      routing: service.route ? { kind: 'path', ...service.route } : { kind: 'default' },
+      routing: routing(service),
       image: imageProps(service, config),
       containerPort: service.containerPort,
       cpu: service.cpu,

@@ -1,0 +1,67 @@
+/**
+ * The local gateway routes like the stack's listener at each refactor stage,
+ * over real HTTP on loopback, and the answers through it are the monolith's.
+ */
+import type { Server } from '@hapi/hapi';
+import { createServer } from '@forum/service-kit';
+import { routeTable } from '../../config/routing';
+import { createGateway, SERVED_BY } from '../../dev/gateway';
+import { API_CASES, RESOURCES, SERVICE_PLUGINS, type Resource } from '../support/api-contract';
+import { freePort, httpGet } from '../support/processes';
+import { config } from '../support/synth';
+
+const upstreams: Record<string, number> = {};
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  for (const name of ['monolith', ...RESOURCES] as const) {
+    const server = await createServer({ service: name, plugins: SERVICE_PLUGINS[name], port: 0, host: '127.0.0.1' });
+    await server.start();
+    upstreams[name] = server.info.port as number;
+    servers.push(server);
+  }
+});
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+});
+
+describe.each<[string, Resource[]]>([
+  ['none', []],
+  ['users', ['users']],
+  ['all', ['users', 'threads', 'posts']],
+])('at the stage EXTRACTED_SERVICES=%s', (extracted, stage) => {
+  let gateway: Server;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    gateway = await createGateway({ table: routeTable(config({ EXTRACTED_SERVICES: extracted })), upstreams, port });
+    await gateway.start();
+  });
+  afterAll(() => gateway.stop());
+
+  it('sends every path of the contract to the service the configuration says, answering like the monolith', async () => {
+    for (const apiCase of API_CASES) {
+      const expected = stage.includes(apiCase.resource) ? apiCase.resource : 'monolith';
+      const [through, direct] = await Promise.all([httpGet(port, apiCase.path, apiCase.method), httpGet(upstreams.monolith, apiCase.path, apiCase.method)]);
+      expect({ path: `${apiCase.method} ${apiCase.path}`, servedBy: through.headers[SERVED_BY], status: through.status, body: through.body }).toEqual({
+        path: `${apiCase.method} ${apiCase.path}`,
+        servedBy: expected,
+        status: direct.status,
+        body: direct.body,
+      });
+    }
+  });
+
+  it('sends /, /api, /health and unknown paths to the monolith (the default action)', async () => {
+    for (const path of ['/', '/api', '/health', '/nothing', '/api/usersx']) {
+      const res = await httpGet(port, path);
+      expect({ path, servedBy: res.headers[SERVED_BY] }).toEqual({ path, servedBy: 'monolith' });
+    }
+    expect((await httpGet(port, '/')).body).toBe('forum API, served by the monolith service\n');
+  });
+
+  it('keeps the query string', async () => {
+    const res = await httpGet(port, '/api/users?page=1');
+    expect(res.status).toBe(200);
+  });
+});
