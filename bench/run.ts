@@ -1,0 +1,284 @@
+/**
+ * `npm run bench`: the project's speed claims as numbers, measured side by
+ * side in one run on this machine, loopback only and bounded in time.
+ * Prints a table, writes bench/latest.json and the chart bench/requests.svg.
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../emulator/local-aws';
+import { projectRoot } from '../lib/project-root';
+
+const root = projectRoot();
+const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
+const LOAD = { durationSeconds: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 50) };
+const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function wallSeconds(command: string, args: string[], env: Record<string, string> = {}): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function synthFigures() {
+  const out = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+  const env = { EXTRACTED_SERVICES: 'all', CDKTF_OUTDIR: out };
+  const cdktf = join(root, 'node_modules', '.bin', 'cdktf');
+  const templateApp = `${join(root, 'node_modules', '.bin', 'ts-node')} --project ${join(root, 'bench', 'tsconfig.template.json')} ${join(root, 'bench', 'template-main.ts')}`;
+  const measure = (name: string, command: string, args: string[]) => {
+    const runs = Array.from({ length: SYNTH_RUNS }, () => wallSeconds(command, args, env));
+    process.stdout.write(`  synth ${name}: ${runs.map((r) => r.toFixed(2)).join(' ')} s\n`);
+    return round(median(runs));
+  };
+  try {
+    const figures = {
+      cdktfSynth: measure('cdktf synth (this project)', cdktf, ['synth', '--output', out]),
+      appAlone: measure('app alone (tsc -b check + node build/main.js)', 'sh', ['-c', 'node node_modules/typescript/bin/tsc -b tsconfig.infra.json && node build/main.js']),
+      templateCdktfSynth: measure('cdktf synth (template: ts-node, provider package roots)', cdktf, ['synth', '--output', out, '--app', templateApp]),
+      templateAppAlone: measure('app alone (template: ts-node, provider package roots)', 'sh', ['-c', templateApp]),
+    };
+    return { ...figures, ratioCdktfSynth: round(figures.templateCdktfSynth / figures.cdktfSynth, 1), ratioAppAlone: round(figures.templateAppAlone / figures.appAlone, 1) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+interface Server {
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+async function startServer(script: string, env: Record<string, string>, probe = '/health'): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${probe}`)).ok) return { port, child };
+    } catch {
+      // starting
+    }
+    if (Date.now() > deadline) throw new Error(`${script} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+async function load(port: number, path: string, durationSeconds = LOAD.durationSeconds) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: LOAD.connections, duration: durationSeconds });
+  return { rps: round(result.requests.average, 0), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+interface Target {
+  readonly script: string;
+  readonly env: Record<string, string>;
+  /** @default ROUTES */
+  readonly routes?: readonly string[];
+}
+const service = (name: string) => join(root, 'services', name, 'dist', 'main.js');
+/** (d) the physical reference, (a) and (b) the monolith, (c) the microservice that serves each route. */
+const TARGETS: Record<string, Target> = {
+  bare: { script: join(root, 'build', 'bench', 'bare-server.js'), env: {} },
+  monolith1: { script: service('monolith'), env: { WORKERS: '1' } },
+  monolith2: { script: service('monolith'), env: { WORKERS: '2' } },
+  users: { script: service('users'), env: {}, routes: ['/api/users'] },
+  posts: { script: service('posts'), env: {}, routes: ['/api/posts/in-thread/1'] },
+};
+
+async function requestFigures() {
+  const figures: Record<string, Record<string, Awaited<ReturnType<typeof load>> & { ratioToBare?: number }>> = {};
+  for (const [name, target] of Object.entries(TARGETS)) {
+    const server = await startServer(target.script, target.env, target.routes?.[0] ?? ROUTES[0]);
+    figures[name] = {};
+    for (const route of target.routes ?? ROUTES) {
+      await load(server.port, route, 1); // warm-up: JIT and connection set-up
+      figures[name][route] = await load(server.port, route);
+      process.stdout.write(`  ${name.padEnd(10)} ${route.padEnd(24)} ${figures[name][route].rps} req/s\n`);
+    }
+    await stopServer(server);
+  }
+  for (const name of Object.keys(figures)) {
+    for (const route of Object.keys(figures[name])) figures[name][route].ratioToBare = round(figures[name][route].rps / figures.bare[route].rps);
+  }
+  return figures;
+}
+
+async function shutdownFigures() {
+  const server = await startServer(TARGETS.monolith2.script, TARGETS.monolith2.env, '/api/users');
+  const errorsByCode: Record<string, number> = {};
+  let responses = 0;
+  let non2xx = 0;
+  let sigtermAt = 0;
+  let exitedAt = 0;
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+  let finished: (result: autocannon.Result) => void = () => undefined;
+  const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
+  const instance = autocannon({ url: `http://127.0.0.1:${server.port}/api/users`, connections: 20, duration: 4 }, (error, result) => {
+    if (error) throw error;
+    finished(result);
+  });
+  instance.on('response', (_client: unknown, statusCode: number) => {
+    responses += 1;
+    if (statusCode < 200 || statusCode >= 300) non2xx += 1;
+  });
+  instance.on('reqError', (error: Error & { code?: string }) => {
+    const code = error.code ?? error.message;
+    errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+  });
+  setTimeout(() => {
+    sigtermAt = Date.now();
+    server.child.kill('SIGTERM');
+  }, 1_500);
+  const code = await exited;
+  exitedAt = Date.now();
+  const result = await done;
+  const refused = errorsByCode.ECONNREFUSED ?? 0;
+  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0) + non2xx;
+  return {
+    requestsSent: result.requests.sent,
+    completed: responses - non2xx,
+    failed,
+    refusedAfterClose: refused,
+    errorsByCode,
+    shutdownMs: exitedAt - sigtermAt,
+    exitCode: code,
+  };
+}
+
+/**
+ * The same SIGTERM under load from a client that honours `connection: close`
+ * (Node's fetch, undici): autocannon keeps writing on a connection the
+ * server has announced it will close, which no conforming client (nor the
+ * ALB) does, so its resets measure the load generator, not the service.
+ */
+async function shutdownWithConformingClient() {
+  const server = await startServer(TARGETS.monolith2.script, TARGETS.monolith2.env, '/api/users');
+  const url = `http://127.0.0.1:${server.port}/api/users`;
+  const errorsByCode: Record<string, number> = {};
+  let sent = 0;
+  let completed = 0;
+  let open = true;
+  let sigtermAt = 0;
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+  void exited.then(() => (open = false));
+  const deadline = Date.now() + 4_000;
+  const loop = async () => {
+    while (open && Date.now() < deadline) {
+      sent += 1;
+      try {
+        const response = await fetch(url);
+        await response.arrayBuffer();
+        if (response.ok) completed += 1;
+        else errorsByCode[`HTTP ${response.status}`] = (errorsByCode[`HTTP ${response.status}`] ?? 0) + 1;
+      } catch (error) {
+        const code = ((error as { cause?: { code?: string } }).cause?.code ?? String(error)).toString();
+        errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+      }
+    }
+  };
+  setTimeout(() => {
+    sigtermAt = Date.now();
+    server.child.kill('SIGTERM');
+  }, 1_500);
+  await Promise.all(Array.from({ length: 20 }, loop));
+  const code = await exited;
+  const shutdownMs = Date.now() - sigtermAt;
+  const refused = errorsByCode.ECONNREFUSED ?? 0;
+  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0);
+  return { requestsSent: sent, completed, failed, refusedAfterClose: refused, errorsByCode, shutdownMs, exitCode: code };
+}
+
+function rolloutFigures() {
+  const out = mkdtempSync(join(tmpdir(), 'bench-rollout-'));
+  try {
+    wallSeconds(process.execPath, [join(root, 'build', 'main.js')], { EXTRACTED_SERVICES: 'all', CDKTF_OUTDIR: out });
+    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8'));
+    const groups = Object.values(json.resource.aws_lb_target_group) as Record<string, any>[];
+    const services = Object.values(json.resource.aws_ecs_service) as Record<string, any>[];
+    const perService: Record<string, { interval: number; healthyThreshold: number; deregistrationDelay: number; gracePeriod: number; stepSeconds: number }> = {};
+    for (const service of services) {
+      const group = groups.find((candidate) => candidate.name === service.name)!;
+      const figures = { interval: group.health_check.interval, healthyThreshold: group.health_check.healthy_threshold, deregistrationDelay: Number(group.deregistration_delay), gracePeriod: service.health_check_grace_period_seconds };
+      perService[service.name] = { ...figures, stepSeconds: figures.interval * figures.healthyThreshold + figures.deregistrationDelay + figures.gracePeriod };
+    }
+    const awsDefaults = { interval: 30, healthyThreshold: 5, deregistrationDelay: 300, gracePeriod: 0 };
+    return { perService, awsDefaults: { ...awsDefaults, stepSeconds: awsDefaults.interval * awsDefaults.healthyThreshold + awsDefaults.deregistrationDelay + awsDefaults.gracePeriod } };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function chart(requests: Awaited<ReturnType<typeof requestFigures>>): string {
+  const names = Object.keys(requests);
+  const max = Math.max(...names.flatMap((name) => Object.values(requests[name]).map((figure) => figure.rps)));
+  const barHeight = 18;
+  const rows = names.flatMap((name) => Object.keys(requests[name]).map((route) => ({ label: `${name} ${route}`, rps: requests[name][route].rps })));
+  const width = 760;
+  const left = 260;
+  const svgRows = rows.map((row, i) => {
+    const y = 30 + i * (barHeight + 8);
+    const w = Math.max(1, Math.round(((width - left - 90) * row.rps) / max));
+    return `<text x="${left - 8}" y="${y + 13}" text-anchor="end">${row.label}</text><rect x="${left}" y="${y}" width="${w}" height="${barHeight}" fill="${row.label.startsWith('bare') ? '#888' : '#2f6fb3'}"/><text x="${left + w + 6}" y="${y + 13}">${row.rps} req/s</text>`;
+  });
+  const height = 40 + rows.length * (barHeight + 8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12"><text x="10" y="18" font-weight="bold">Requests per second, ${LOAD.connections} connections, ${LOAD.durationSeconds} s each (${cpus().length} cores)</text>${svgRows.join('')}</svg>\n`;
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}`;
+  console.log(`Benchmark on ${machine}; load: ${LOAD.connections} connections for ${LOAD.durationSeconds} s per route and server`);
+  console.log('\nSynth (median of', SYNTH_RUNS, 'runs, all services extracted)');
+  const synth = synthFigures();
+  console.log('\nRequests');
+  const requests = await requestFigures();
+  console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
+  const shutdown = await shutdownFigures();
+  const shutdownConforming = await shutdownWithConformingClient();
+  const rollout = rolloutFigures();
+
+  console.log('\n| synth | this project | cdktf template way | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| cdktf synth (full stack) | ${synth.cdktfSynth} s | ${synth.templateCdktfSynth} s | ${synth.ratioCdktfSynth}x |`);
+  console.log(`| app alone | ${synth.appAlone} s | ${synth.templateAppAlone} s | ${synth.ratioAppAlone}x |`);
+  console.log('\n| server | route | req/s | p50 ms | p99 ms | vs bare node:http |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [name, routes] of Object.entries(requests)) {
+    for (const [route, figure] of Object.entries(routes)) console.log(`| ${name} | ${route} | ${figure.rps} | ${figure.p50} | ${figure.p99} | ${figure.ratioToBare} |`);
+  }
+  const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
+  console.log(`\nmonolith 2 workers / 1 worker: ${twoVsOne.join(', ')}`);
+  console.log('\n| shutdown under load | autocannon | fetch (honours connection: close) |\n| --- | --- | --- |');
+  const both = (pick: (figures: typeof shutdown) => unknown) => `| ${pick(shutdown)} | ${pick(shutdownConforming)} |`;
+  console.log(`| requests sent ${both((f) => f.requestsSent)}`);
+  console.log(`| completed ${both((f) => f.completed)}`);
+  console.log(`| failed ${both((f) => `${f.failed} ${JSON.stringify(Object.fromEntries(Object.entries(f.errorsByCode).filter(([k]) => k !== 'ECONNREFUSED')))}`)}`);
+  console.log(`| connections refused after the port closed ${both((f) => f.refusedAfterClose)}`);
+  console.log(`| SIGTERM to exit ${both((f) => `${f.shutdownMs} ms, exit ${f.exitCode}`)}`);
+  console.log('\n| rolling step lower bound | interval × healthy threshold + deregistration + grace |\n| --- | --- |');
+  for (const [name, figure] of Object.entries(rollout.perService)) console.log(`| ${name} | ${figure.interval} × ${figure.healthyThreshold} + ${figure.deregistrationDelay} + ${figure.gracePeriod} = ${figure.stepSeconds} s |`);
+  const d = rollout.awsDefaults;
+  console.log(`| AWS defaults | ${d.interval} × ${d.healthyThreshold} + ${d.deregistrationDelay} + ${d.gracePeriod} = ${d.stepSeconds} s |`);
+
+  const results = { date: new Date().toISOString(), machine, load: LOAD, synth, requests, twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])), shutdown: { autocannon: shutdown, fetch: shutdownConforming }, rollout };
+  writeFileSync(join(root, 'bench', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(root, 'bench', 'requests.svg'), chart(requests));
+  console.log('\nWrote bench/latest.json and bench/requests.svg');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
