@@ -26,6 +26,7 @@ export const projectConfig: ProjectConfig = {
   microservices: [
     { name: 'users', image: build('users'), priority: 10, extracted: true },
     { name: 'threads', image: build('threads'), priority: 20, extracted: true },
-    { name: 'posts', image: build('posts'), priority: 30, extracted: true },
+    // `/api/posts` itself is no route: a blue/green pre-traffic check needs a real one.
+    { name: 'posts', image: build('posts'), priority: 30, extracted: true, blueGreen: { checkPath: '/api/posts/in-thread/1' } },
   ],
 };

@@ -10,6 +10,9 @@ export interface RouteRule {
   readonly priority: number;
   readonly pathPatterns: readonly string[];
   readonly service: string;
+  /** Share of matching requests sent to the service; the rest goes to the default (the monolith). */
+  readonly percent: number;
+  readonly stickinessSeconds?: number;
 }
 
 export interface RouteTable {
@@ -22,7 +25,13 @@ export interface RouteTable {
 export function routeTable(config: ResolvedConfig): RouteTable {
   const rules = config.microservices
     .filter((service) => service.route)
-    .map((service) => ({ priority: service.route!.priority, pathPatterns: service.route!.pathPatterns, service: service.name }))
+    .map((service) => ({
+      priority: service.route!.priority,
+      pathPatterns: service.route!.pathPatterns,
+      service: service.name,
+      percent: service.route!.trafficPercent,
+      stickinessSeconds: service.route!.stickinessSeconds,
+    }))
     .sort((a, b) => a.priority - b.priority);
   return { rules, defaultService: config.monolith.name };
 }
@@ -36,8 +45,20 @@ export function pathPatternRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** The service the ALB sends this path to (query string excluded, as the ALB's path condition does). */
-export function routeFor(table: RouteTable, path: string): string {
-  const rule = table.rules.find((candidate) => candidate.pathPatterns.some((pattern) => pathPatternRegExp(pattern).test(path)));
-  return rule?.service ?? table.defaultService;
+/** The rule the ALB applies to this path (query string excluded, as the ALB's path condition does), if any. */
+export function ruleFor(table: RouteTable, path: string): RouteRule | undefined {
+  return table.rules.find((candidate) => candidate.pathPatterns.some((pattern) => pathPatternRegExp(pattern).test(path)));
+}
+
+/**
+ * The service that answers this path: the matching rule's service, or, for a
+ * weighted rule, its service for `percent` of draws and the default for the
+ * rest (`draw` is uniform in [0, 100)).
+ */
+export function routeFor(table: RouteTable, path: string, draw: () => number = () => Math.random() * 100): string {
+  const rule = ruleFor(table, path);
+  if (!rule) return table.defaultService;
+  if (rule.percent >= 100) return rule.service;
+  if (rule.percent <= 0) return table.defaultService;
+  return draw() < rule.percent ? rule.service : table.defaultService;
 }

@@ -24,6 +24,27 @@ export interface ScalingConfig {
   readonly requestsPerTarget?: number;
 }
 
+/** How CodeDeploy shifts production traffic to the new (green) tasks. */
+export type TrafficShiftStrategy = 'all-at-once' | 'linear-10-percent-every-1-minute' | 'canary-10-percent-5-minutes';
+
+export interface BlueGreenConfig {
+  /** Port of this service's test listener, which serves the green tasks before the switch. @default 9000 + priority (monolith: 9000) */
+  readonly testPort?: number;
+  /** @default 'canary-10-percent-5-minutes' */
+  readonly strategy?: TrafficShiftStrategy;
+  /** Minutes the old (blue) tasks keep running after a successful switch, for a fast manual rollback. @default 5 */
+  readonly terminateAfterMinutes?: number;
+  /** Route the pre-traffic hook requests (besides /health) and expects a 200 from. @default the first path pattern without a wildcard, else '/api' */
+  readonly checkPath?: string;
+}
+
+export interface AlarmConfig {
+  /** Target 5xx responses per minute that raise the alarm (and roll a deployment back). @default 5 */
+  readonly target5xxPerMinute?: number;
+  /** Unhealthy targets, for two minutes, that raise the alarm. @default 1 */
+  readonly unhealthyHosts?: number;
+}
+
 export interface ServiceConfig {
   /** Lower-case name; also the path prefix `/api/<name>` of a microservice and the folder `services/<name>`. */
   readonly name: string;
@@ -39,6 +60,12 @@ export interface ServiceConfig {
   readonly scaling?: ScalingConfig;
   /** Extra environment variables of the container. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
+  /** 'rolling' (ECS, with circuit breaker and alarm rollback) or 'blue-green' (CodeDeploy). @default 'rolling' */
+  readonly deployment?: 'rolling' | 'blue-green';
+  /** Settings of a blue/green deployment. @default see BlueGreenConfig */
+  readonly blueGreen?: BlueGreenConfig;
+  /** @default see AlarmConfig */
+  readonly alarms?: AlarmConfig;
 }
 
 export interface MicroserviceConfig extends ServiceConfig {
@@ -51,6 +78,14 @@ export interface MicroserviceConfig extends ServiceConfig {
   readonly extracted: boolean;
   /** @default ['/api/<name>', '/api/<name>/*'] */
   readonly pathPatterns?: readonly string[];
+  /**
+   * Percent of this service's paths that the ALB sends to it; the rest still
+   * goes to the monolith (a weighted canary). 0 keeps the rule but sends
+   * everything back to the monolith: the instant rollback. @default 100
+   */
+  readonly trafficPercent?: number;
+  /** Keep a client on the side it first landed on, for this many seconds, while the share is between 1 and 99. @default - no stickiness */
+  readonly stickinessSeconds?: number;
 }
 
 export type NetworkConfig =
@@ -91,6 +126,11 @@ export interface ProjectConfig {
   readonly keepImages?: number;
   /** @default { backend: 'local' } */
   readonly state?: StateConfig;
+  /**
+   * CIDRs admitted to the test listeners of blue/green services, besides the
+   * NAT gateways' addresses (the pre-traffic hook's way out). @default []
+   */
+  readonly testListenerCidrs?: readonly string[];
   /** The monolith: the listener's default action. */
   readonly monolith: ServiceConfig;
   readonly microservices: readonly MicroserviceConfig[];
@@ -107,7 +147,16 @@ export interface ResolvedService {
   readonly scaling: Required<ScalingConfig>;
   readonly environment: Readonly<Record<string, string>>;
   /** Absent for the monolith, which is the listener's default. */
-  readonly route?: { readonly priority: number; readonly pathPatterns: readonly string[] };
+  readonly route?: {
+    readonly priority: number;
+    readonly pathPatterns: readonly string[];
+    /** Share of the paths sent to this service; the rest goes to the monolith. */
+    readonly trafficPercent: number;
+    readonly stickinessSeconds?: number;
+  };
+  readonly deployment: 'rolling' | 'blue-green';
+  readonly blueGreen: Required<BlueGreenConfig>;
+  readonly alarms: Required<AlarmConfig>;
 }
 
 export interface ResolvedConfig {
@@ -122,6 +171,7 @@ export interface ResolvedConfig {
   readonly logRetentionDays: number;
   readonly keepImages: number;
   readonly state: StateConfig;
+  readonly testListenerCidrs: readonly string[];
   /** 'local': the provider talks to an emulator (skips credential and metadata checks). */
   readonly target: 'aws' | 'local';
   /** IMAGE_URI_TEMPLATE of this run: every built image is taken as ready-made from there instead. */
@@ -141,6 +191,9 @@ export const DEFAULTS = {
   memory: 512,
   desiredCount: 2,
   scaling: { minCapacity: 1, maxCapacity: 4, cpuTargetPercent: 60, requestsPerTarget: 1000 },
+  trafficPercent: 100,
+  blueGreen: { strategy: 'canary-10-percent-5-minutes', terminateAfterMinutes: 5, testPortBase: 9000 },
+  alarms: { target5xxPerMinute: 5, unhealthyHosts: 1 },
   ingressCidrs: ['0.0.0.0/0'],
   logRetentionDays: 30,
   keepImages: 10,
@@ -168,6 +221,10 @@ export interface ConfigOverrides {
   readonly IMAGE_URI_TEMPLATE?: string;
   /** LOCAL_STATE_FILE: where the local backend keeps state. @default terraform.<stack>.tfstate in the project root */
   readonly LOCAL_STATE_FILE?: string;
+  /** TRAFFIC_SHARES: `users=10,threads=50` overrides the extracted services' trafficPercent. */
+  readonly TRAFFIC_SHARES?: string;
+  /** BLUE_GREEN_SERVICES: `users,threads` (or `none`) overrides which services deploy blue/green. */
+  readonly BLUE_GREEN_SERVICES?: string;
 }
 
 const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
@@ -202,7 +259,12 @@ function checkImage(field: string, image: ImageSource, rootDir: string): ImageSo
   return { build: { context, dockerfile: image.build.dockerfile } };
 }
 
-function resolveService(field: string, service: ServiceConfig, rootDir: string, route?: ResolvedService['route']): ResolvedService {
+interface ServiceRun {
+  readonly route?: ResolvedService['route'];
+  readonly blueGreen: boolean;
+}
+
+function resolveService(field: string, service: ServiceConfig, rootDir: string, run: ServiceRun): ResolvedService {
   if (!NAME.test(service.name)) {
     throw new ConfigError(`${field}.name`, `"${service.name}" must be lower-case letters, digits and hyphens, starting with a letter`);
   }
@@ -220,8 +282,46 @@ function resolveService(field: string, service: ServiceConfig, rootDir: string, 
     desiredCount: service.desiredCount ?? DEFAULTS.desiredCount,
     scaling,
     environment: service.environment ?? {},
-    route,
+    route: run.route,
+    deployment: run.blueGreen ? 'blue-green' : 'rolling',
+    blueGreen: {
+      testPort: service.blueGreen?.testPort ?? DEFAULTS.blueGreen.testPortBase + (run.route?.priority ?? 0),
+      strategy: service.blueGreen?.strategy ?? DEFAULTS.blueGreen.strategy,
+      terminateAfterMinutes: service.blueGreen?.terminateAfterMinutes ?? DEFAULTS.blueGreen.terminateAfterMinutes,
+      checkPath: service.blueGreen?.checkPath ?? run.route?.pathPatterns.find((pattern) => !/[*?]/.test(pattern)) ?? '/api',
+    },
+    alarms: { ...DEFAULTS.alarms, ...service.alarms },
   };
+}
+
+function percent(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 100) throw new ConfigError(field, `${value} must be a whole percent from 0 to 100`);
+  return value;
+}
+
+/** TRAFFIC_SHARES=users=10,threads=50, checked against the services extracted in this run. */
+function parseShares(value: string | undefined, known: readonly string[], extracted: ReadonlySet<string>): ReadonlyMap<string, number> {
+  const shares = new Map<string, number>();
+  for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^([a-z][a-z0-9-]*)=(.*)$/.exec(entry);
+    if (!match) throw new ConfigError('TRAFFIC_SHARES', `"${entry}" must be <service>=<percent>`);
+    const [, name, raw] = match;
+    if (!known.includes(name)) throw new ConfigError('TRAFFIC_SHARES', `unknown service "${name}" (known: ${known.join(', ')})`);
+    if (!extracted.has(name)) throw new ConfigError('TRAFFIC_SHARES', `"${name}" is not extracted in this run: a share needs its rule (add it to EXTRACTED_SERVICES)`);
+    shares.set(name, percent(`TRAFFIC_SHARES.${name}`, raw.trim() === '' ? Number.NaN : Number(raw)));
+  }
+  return shares;
+}
+
+/** BLUE_GREEN_SERVICES=users,threads or none; unset keeps each service's `deployment`. */
+function parseBlueGreen(value: string | undefined, known: readonly string[], configured: ReadonlySet<string>): ReadonlySet<string> {
+  if (value === undefined || value.trim() === '') return configured;
+  if (value.trim() === 'none') return new Set();
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!known.includes(name)) throw new ConfigError('BLUE_GREEN_SERVICES', `unknown service "${name}" (known: ${known.join(', ')}; or "none")`);
+  }
+  return new Set(names);
 }
 
 /**
@@ -271,15 +371,42 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     // The emulator has no registry to push to and no Docker provider runs here.
     throw new ConfigError('IMAGE_URI_TEMPLATE', 'DEPLOY_TARGET=local needs ready-made images: set IMAGE_URI_TEMPLATE');
   }
-  const monolith = resolveService('monolith', config.monolith, rootDir);
+  const shares = parseShares(overrides.TRAFFIC_SHARES, knownMicroservices, extracted);
+  const allServices = [config.monolith, ...config.microservices];
+  const blueGreen = parseBlueGreen(
+    overrides.BLUE_GREEN_SERVICES,
+    allServices.map((service) => service.name),
+    new Set(allServices.filter((service) => service.deployment === 'blue-green').map((service) => service.name)),
+  );
+  const monolith = resolveService('monolith', config.monolith, rootDir, { blueGreen: blueGreen.has(config.monolith.name) });
   const microservices = config.microservices
     .filter((service) => extracted.has(service.name))
-    .map((service) =>
-      resolveService(`microservices.${service.name}`, service, rootDir, {
-        priority: service.priority,
-        pathPatterns: service.pathPatterns ?? defaultPathPatterns(service.name),
-      }),
-    );
+    .map((service) => {
+      const field = `microservices.${service.name}`;
+      const trafficPercent = shares.get(service.name) ?? percent(`${field}.trafficPercent`, service.trafficPercent ?? DEFAULTS.trafficPercent);
+      if (blueGreen.has(service.name) && trafficPercent !== 100) {
+        throw new ConfigError(`${field}.trafficPercent`, `${trafficPercent}: a blue-green service gets all of its paths (CodeDeploy shifts the traffic); use 100`);
+      }
+      if (service.stickinessSeconds !== undefined && (!Number.isInteger(service.stickinessSeconds) || service.stickinessSeconds < 1 || service.stickinessSeconds > 604_800)) {
+        throw new ConfigError(`${field}.stickinessSeconds`, `${service.stickinessSeconds} must be from 1 to 604800 seconds`);
+      }
+      const route = { priority: service.priority, pathPatterns: service.pathPatterns ?? defaultPathPatterns(service.name), trafficPercent, stickinessSeconds: service.stickinessSeconds };
+      return resolveService(field, service, rootDir, { route, blueGreen: blueGreen.has(service.name) });
+    });
+  const weighted = microservices.find((service) => service.route!.trafficPercent > 0 && service.route!.trafficPercent < 100);
+  if (monolith.deployment === 'blue-green' && weighted) {
+    // CodeDeploy would move the monolith to its green target group under a weighted rule that still names the blue one.
+    throw new ConfigError('monolith.deployment', `blue-green cannot be combined with the weighted share of "${weighted.name}" (${weighted.route!.trafficPercent} %)`);
+  }
+  const testPorts = new Map<number, string>();
+  for (const service of [monolith, ...microservices].filter((s) => s.deployment === 'blue-green')) {
+    const port = service.blueGreen.testPort;
+    const field = `${service === monolith ? 'monolith' : `microservices.${service.name}`}.blueGreen.testPort`;
+    if (!Number.isInteger(port) || port < 1 || port > 65535 || port === 80 || port === 443) throw new ConfigError(field, `${port} must be a TCP port other than 80 and 443`);
+    const clash = testPorts.get(port);
+    if (clash) throw new ConfigError(field, `port ${port} is already the test port of "${clash}"`);
+    testPorts.set(port, service.name);
+  }
 
   const logRetentionDays = config.logRetentionDays ?? DEFAULTS.logRetentionDays;
   return {
@@ -293,6 +420,7 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     logRetentionDays,
     keepImages: config.keepImages ?? DEFAULTS.keepImages,
     state: config.state ?? { backend: 'local' },
+    testListenerCidrs: config.testListenerCidrs ?? [],
     target,
     imageUriTemplate: template,
     localStateFile: overrides.LOCAL_STATE_FILE?.trim() || undefined,

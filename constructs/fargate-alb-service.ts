@@ -9,8 +9,10 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NAME_LIMITS, requireFargateSize, requireName, ValidationError } from '../lib/validation';
+import { BlueGreenDeployment, type BlueGreenDeploymentProps } from './blue-green-deployment';
 import { ContainerImage, type ContainerImageProps } from './container-image';
 import type { LoadBalancer } from './load-balancer';
+import { ServiceAlarms, type ServiceAlarmsProps } from './service-alarms';
 import { ServiceAutoScaling, type ServiceAutoScalingProps } from './service-autoscaling';
 import { TaskRoles } from './task-roles';
 
@@ -18,8 +20,31 @@ import { TaskRoles } from './task-roles';
 export type ServiceRouting =
   /** The production listener's default action: everything no rule claims (the monolith). */
   | { readonly kind: 'default' }
-  /** A listener rule at a fixed priority for these path patterns (an extracted microservice). */
-  | { readonly kind: 'path'; readonly priority: number; readonly pathPatterns: readonly string[] };
+  /**
+   * A listener rule at a fixed priority for these path patterns (an extracted
+   * microservice); with `share`, a weighted forward that sends `percent` of
+   * the matching requests here and the rest to another target group (the
+   * monolith's).
+   */
+  | {
+      readonly kind: 'path';
+      readonly priority: number;
+      readonly pathPatterns: readonly string[];
+      readonly share?: { readonly percent: number; readonly otherTargetGroupArn: string; readonly stickinessSeconds?: number };
+    };
+
+/** Blue/green with CodeDeploy instead of ECS rolling updates. */
+export interface BlueGreenProps {
+  readonly testPort: number;
+  /** Who may reach the test listener. */
+  readonly testListenerCidrs: readonly string[];
+  /** @default 'canary-10-percent-5-minutes' */
+  readonly strategy?: BlueGreenDeploymentProps['strategy'];
+  /** @default 5 */
+  readonly terminateAfterMinutes?: number;
+  /** The API route the pre-traffic hook checks besides /health. */
+  readonly checkPath: string;
+}
 
 export interface ContainerHealthCheck {
   /** The command Docker/ECS runs in the container, exec form. */
@@ -81,6 +106,12 @@ export interface FargateAlbServiceProps {
   readonly user?: string;
   /** Mount the container's root filesystem read-only (the forum writes nothing to disk). @default true */
   readonly readonlyRootFilesystem?: boolean;
+  /** Alarm thresholds; the alarms roll a deployment back. @default 5 target 5xx a minute, 1 unhealthy host */
+  readonly alarms?: Pick<ServiceAlarmsProps, 'target5xxPerMinute' | 'unhealthyHosts'>;
+  /** Deploy with CodeDeploy blue/green instead of ECS rolling updates. @default - rolling, with circuit breaker and alarm rollback */
+  readonly blueGreen?: BlueGreenProps;
+  /** Days the pre-traffic hook's logs are kept (blue/green only). @default 30 */
+  readonly hookLogRetentionDays?: number;
 }
 
 const DEFAULT_PORT = 3000;
@@ -97,8 +128,13 @@ export class FargateAlbService extends Construct {
   readonly logGroup: CloudwatchLogGroup;
   readonly roles: TaskRoles;
   readonly taskDefinition: EcsTaskDefinition;
+  /** The target group of the tasks (blue/green: the blue one). */
   readonly targetGroup: LbTargetGroup;
+  /** Blue/green only: the target group the replacement tasks register in. */
+  readonly greenTargetGroup?: LbTargetGroup;
   readonly listenerRule?: LbListenerRule;
+  readonly alarms: ServiceAlarms;
+  readonly blueGreen?: BlueGreenDeployment;
   readonly securityGroup: SecurityGroup;
   readonly service: EcsService;
   readonly autoScaling: ServiceAutoScaling;
@@ -168,8 +204,8 @@ export class FargateAlbService extends Construct {
       dependsOn: this.image.pushed ? [this.image.pushed] : undefined,
     });
 
-    this.targetGroup = new LbTargetGroup(this, 'target-group', {
-      name,
+    const targetGroup = (groupId: string, groupName: string) => new LbTargetGroup(this, groupId, {
+      name: requireName(this, 'name', groupName, NAME_LIMITS.targetGroup),
       port,
       protocol: 'HTTP',
       targetType: 'ip',
@@ -185,19 +221,51 @@ export class FargateAlbService extends Construct {
         unhealthyThreshold: props.unhealthyThreshold ?? 3,
       },
     });
+    this.targetGroup = targetGroup('target-group', name);
+    const blueGreen = props.blueGreen;
+    if (blueGreen) this.greenTargetGroup = targetGroup('target-group-green', `${name}-green`);
 
     const listener = props.loadBalancer.productionListener;
     if (props.routing.kind === 'default') {
-      props.loadBalancer.forwardByDefault(this.targetGroup);
+      props.loadBalancer.forwardByDefault(this.targetGroup, blueGreen !== undefined);
     } else {
+      const share = props.routing.share;
+      if (share && blueGreen) throw new ValidationError(this, 'routing.share', 'a blue-green service takes all of its paths: CodeDeploy shifts the traffic');
+      if (share && (!Number.isInteger(share.percent) || share.percent < 0 || share.percent > 100)) {
+        throw new ValidationError(this, 'routing.share.percent', `${share.percent} must be a whole percent from 0 to 100`);
+      }
       this.listenerRule = new LbListenerRule(this, 'rule', {
         listenerArn: listener.arn,
         priority: props.routing.priority,
         condition: [{ pathPattern: { values: [...props.routing.pathPatterns] } }],
-        action: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        // Always the weighted form when shared, so that moving the share (10 → 50 → 100) changes the weights only.
+        action: [
+          share
+            ? {
+                type: 'forward',
+                forward: {
+                  targetGroup: [
+                    { arn: this.targetGroup.arn, weight: share.percent },
+                    { arn: share.otherTargetGroupArn, weight: 100 - share.percent },
+                  ],
+                  stickiness: { enabled: share.stickinessSeconds !== undefined, duration: share.stickinessSeconds ?? 3600 },
+                },
+              }
+            : { type: 'forward', targetGroupArn: this.targetGroup.arn },
+        ],
         tags: { Name: name },
+        // CodeDeploy moves a blue/green service's rule between its two target groups.
+        lifecycle: blueGreen ? { ignoreChanges: ['action'] } : undefined,
       });
     }
+    this.alarms = new ServiceAlarms(this, 'alarms', {
+      name,
+      loadBalancerArnSuffix: props.loadBalancer.alb.arnSuffix,
+      targetGroupArnSuffixes: this.greenTargetGroup
+        ? { blue: this.targetGroup.arnSuffix, green: this.greenTargetGroup.arnSuffix }
+        : { main: this.targetGroup.arnSuffix },
+      ...props.alarms,
+    });
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
       name,
@@ -243,14 +311,45 @@ export class FargateAlbService extends Construct {
       healthCheckGracePeriodSeconds: gracePeriod,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
+      ...(blueGreen
+        ? { deploymentController: { type: 'CODE_DEPLOY' } }
+        : {
+            // Roll back a deployment whose tasks fail to start or that sets off the service's alarms.
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            alarms: { alarmNames: this.alarms.alarmNames, enable: true, rollback: true },
+          }),
       enableEcsManagedTags: true,
       propagateTags: 'SERVICE',
-      // Auto scaling changes the count; a deploy must not reset it.
-      lifecycle: { ignoreChanges: ['desired_count'] },
+      // Auto scaling changes the count; a deploy must not reset it. With
+      // CodeDeploy, releases (npm run release) register task definitions and
+      // move the load balancer between target groups: Terraform created them
+      // and must not put them back.
+      lifecycle: { ignoreChanges: blueGreen ? ['desired_count', 'task_definition', 'load_balancer'] : ['desired_count'] },
       // The target group must be attached to the listener before a service can register targets in it.
       dependsOn: [this.listenerRule ?? listener],
     });
+
+    if (blueGreen) {
+      this.blueGreen = new BlueGreenDeployment(this, 'blue-green', {
+        name,
+        clusterName: props.clusterName,
+        serviceName: this.service.name,
+        loadBalancer: props.loadBalancer,
+        productionListener: listener,
+        blueTargetGroup: this.targetGroup,
+        greenTargetGroup: this.greenTargetGroup!,
+        testPort: blueGreen.testPort,
+        testListenerCidrs: blueGreen.testListenerCidrs,
+        strategy: blueGreen.strategy,
+        terminateAfterMinutes: blueGreen.terminateAfterMinutes,
+        alarmNames: this.alarms.alarmNames,
+        passRoleArns: [this.roles.executionRole.arn, this.roles.taskRole.arn],
+        checkPath: blueGreen.checkPath,
+        vpcId: props.vpcId,
+        subnetIds: props.subnetIds,
+        logRetentionDays: props.hookLogRetentionDays,
+      });
+    }
 
     this.autoScaling = new ServiceAutoScaling(this, 'scaling', {
       clusterName: props.clusterName,

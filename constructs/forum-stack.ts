@@ -71,8 +71,13 @@ export class ForumStack extends TerraformStack {
     const rules = new Map(routeTable(config).rules.map((rule) => [rule.service, rule]));
     const routing = (service: ResolvedService): FargateAlbServiceProps['routing'] => {
       const rule = rules.get(service.name);
-      return rule ? { kind: 'path', priority: rule.priority, pathPatterns: rule.pathPatterns } : { kind: 'default' };
+      if (!rule) return { kind: 'default' };
+      // A rolling service's rule always weighs it against the monolith (100/0 by default), so a canary step changes weights only.
+      const share = service.deployment === 'rolling' ? { percent: rule.percent, otherTargetGroupArn: this.monolith.targetGroup.arn, stickinessSeconds: rule.stickinessSeconds } : undefined;
+      return { kind: 'path', priority: rule.priority, pathPatterns: rule.pathPatterns, share };
     };
+    // The pre-traffic hooks reach the test listeners from the private subnets, through the NAT gateways.
+    const testListenerCidrs = [...config.testListenerCidrs, ...this.network.natPublicIps.map((ip) => `${ip}/32`)];
     const serviceProps = (service: ResolvedService, environment: Record<string, string> = {}): FargateAlbServiceProps => ({
       name: service.name,
       namePrefix: config.namePrefix,
@@ -91,6 +96,9 @@ export class ForumStack extends TerraformStack {
       environment: { ...environment, ...service.environment },
       containerHealthCheck: { command: CONTAINER_HEALTH_COMMAND },
       logRetentionDays: config.logRetentionDays,
+      alarms: service.alarms,
+      blueGreen: service.deployment === 'blue-green' ? { ...service.blueGreen, testListenerCidrs } : undefined,
+      hookLogRetentionDays: config.logRetentionDays,
     });
 
     // In a task Node sees the host's CPUs, not the task's share: one cluster worker per vCPU of the task.

@@ -106,8 +106,39 @@ export class LoadBalancer extends Construct {
     this.url = `${https ? 'https' : 'http'}://${this.alb.dnsName}`;
   }
 
-  /** Makes the production listener's default action forward to this target group (the monolith's). */
-  forwardByDefault(targetGroup: LbTargetGroup): void {
+  /**
+   * A listener on `port` that forwards to `targetGroup` (a blue/green
+   * service's test listener, which CodeDeploy points at the green tasks before
+   * the switch), admitting only `allowedCidrs`.
+   */
+  addTestListener(id: string, props: { port: number; allowedCidrs: readonly string[]; targetGroup: LbTargetGroup }): LbListener {
+    props.allowedCidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `${id}-ingress-${i}`, {
+        securityGroupId: this.securityGroup.id,
+        cidrIpv4: cidr,
+        ipProtocol: 'tcp',
+        fromPort: props.port,
+        toPort: props.port,
+        description: `Test listener ${props.port}`,
+      });
+    });
+    return new LbListener(this, id, {
+      loadBalancerArn: this.alb.arn,
+      port: props.port,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'forward', targetGroupArn: props.targetGroup.arn }],
+      // CodeDeploy moves this listener between the blue and green target groups.
+      lifecycle: { ignoreChanges: ['default_action'] },
+    });
+  }
+
+  /**
+   * Makes the production listener's default action forward to this target
+   * group (the monolith's). `movedByCodeDeploy`: a blue/green deployment owns
+   * the action after creation, so Terraform stops managing it.
+   */
+  forwardByDefault(targetGroup: LbTargetGroup, movedByCodeDeploy = false): void {
     this.productionListener.putDefaultAction([{ type: 'forward', targetGroupArn: targetGroup.arn }]);
+    if (movedByCodeDeploy) this.productionListener.lifecycle = { ignoreChanges: ['default_action'] };
   }
 }

@@ -32,6 +32,8 @@ export class Network extends Construct {
   readonly vpcId: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  /** Public addresses of the NAT gateways (what the internet sees of the private subnets); none for an existing VPC. */
+  readonly natPublicIps: string[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -77,6 +79,7 @@ export class Network extends Construct {
       this.publicSubnetIds.push(publicSubnet.id);
       if (i < natCount) {
         const eip = new Eip(this, `nat-${i}-ip`, { domain: 'vpc', tags: name(`nat-${i}`) });
+        this.natPublicIps.push(eip.publicIp);
         nats.push(new NatGateway(this, `nat-${i}`, { allocationId: eip.id, subnetId: publicSubnet.id, tags: name(`nat-${i}`), dependsOn: [igw] }));
       }
     }

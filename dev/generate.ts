@@ -24,17 +24,28 @@ export function configuredStage(root = projectRoot()): ResolvedConfig {
 
 export function nginxConf(config: ResolvedConfig, table: RouteTable = routeTable(config)): string {
   const port = (service: string) => (service === config.monolith.name ? config.monolith : config.microservices.find((s) => s.name === service)!).containerPort;
-  const location = (match: string, service: string) =>
-    [`    location ${match} {`, `      proxy_pass http://${service}:${port(service)};`, `      add_header X-Served-By ${service} always;`, '    }'].join('\n');
+  const id = (service: string) => service.replace(/[^a-zA-Z0-9]/g, '_');
+  const location = (match: string, service: string, servicePort = port(service)) =>
+    [`    location ${match} {`, `      proxy_pass http://${service}:${servicePort};`, `      add_header X-Served-By ${service} always;`, '    }'].join('\n');
+  const weighted = table.rules.filter((rule) => rule.percent > 0 && rule.percent < 100);
+  // A weighted rule splits requests between the service and the default, as the ALB's weighted forward does.
+  const splits = weighted.flatMap((rule) => {
+    if (port(rule.service) !== port(table.defaultService)) throw new Error(`${rule.service} and ${table.defaultService} listen on different ports; the nginx split needs one`);
+    return [`  split_clients "\${remote_addr}\${request_id}" $route_${id(rule.service)} {`, `    ${rule.percent}% ${rule.service};`, `    * ${table.defaultService};`, '  }'];
+  });
+  const target = (rule: RouteTable['rules'][number]) =>
+    rule.percent >= 100 ? rule.service : rule.percent <= 0 ? table.defaultService : `$route_${id(rule.service)}`;
   const rules = table.rules.flatMap((rule) => [
-    `    # priority ${rule.priority}: ${rule.pathPatterns.join(', ')}`,
-    ...rule.pathPatterns.map((pattern) => location(`~ "${pathPatternRegExp(pattern).source}"`, rule.service)),
+    `    # priority ${rule.priority}: ${rule.pathPatterns.join(', ')}${rule.percent < 100 ? ` (${rule.percent} % to ${rule.service})` : ''}`,
+    ...rule.pathPatterns.map((pattern) => location(`~ "${pathPatternRegExp(pattern).source}"`, target(rule), port(rule.service))),
   ]);
   return [
     `# ${HEADER}`,
     '# The ALB listener of the configured stage: regex locations are tried in file order (the rules by priority), `/` is the default action.',
     'events {}',
     'http {',
+    // proxy_pass to a variable resolves at request time: Docker's embedded DNS.
+    ...(weighted.length > 0 ? ['  resolver 127.0.0.11 ipv6=off;', ...splits] : []),
     '  server {',
     '    listen 8080;',
     ...rules,
@@ -82,7 +93,10 @@ export function mermaidDiagram(config: ResolvedConfig, table: RouteTable = route
     '```mermaid',
     'flowchart LR',
     '  clients((clients)) --> alb[ALB listener]',
-    ...table.rules.map((rule) => `  alb -- "priority ${rule.priority}: ${rule.pathPatterns.join(', ')}" --> ${id(rule.service)}[${rule.service} service]`),
+    ...table.rules.map((rule) => {
+      const label = `priority ${rule.priority}: ${rule.pathPatterns.join(', ')}${rule.percent < 100 ? ` (${rule.percent} %; the rest to the ${table.defaultService})` : ''}`;
+      return `  alb -- "${label}" --> ${id(rule.service)}[${rule.service} service]`;
+    }),
     `  alb -- "default action" --> ${id(table.defaultService)}[${table.defaultService} service]`,
     ...config.knownMicroservices.filter((name) => !table.rules.some((rule) => rule.service === name)).map((name) => `  ${id(name)}_waiting[${name}: not extracted yet, served by the ${table.defaultService}]`),
     '```',

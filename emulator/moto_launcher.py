@@ -11,10 +11,13 @@ import sys
 
 from moto.applicationautoscaling import models as aas_models
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.codedeploy import models as codedeploy_models
+from moto.codedeploy.responses import CodeDeployResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 import json
+import time
 
 
 # Fix 1: Application Auto Scaling tagging (ListTagsForResource, TagResource,
@@ -110,6 +113,86 @@ EC2ContainerServiceResponse.create_service = create_service
 SecurityGroupRule.description = property(
     lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
 )
+
+
+# Fix 4: CodeDeploy, for a blue/green ECS service.
+# (a) GetApplication returns createTime as an ISO string where the API (and
+#     the provider) expect epoch seconds, so every read of the application fails.
+_application_init = codedeploy_models.Application.__init__
+
+
+def application_init(self, *args, **kwargs):
+    _application_init(self, *args, **kwargs)
+    self.create_time = time.time()
+
+
+codedeploy_models.Application.__init__ = application_init
+
+# (b) GetDeploymentGroup answers alarmConfiguration as {} whatever was set, so
+#     every plan wants to set the alarms again.
+_group_to_dict = codedeploy_models.DeploymentGroup.to_dict
+
+
+def group_to_dict(self):
+    result = _group_to_dict(self)
+    if self.alarm_configuration:
+        result["alarmConfiguration"] = self.alarm_configuration
+    return result
+
+
+codedeploy_models.DeploymentGroup.to_dict = group_to_dict
+
+
+# (c) UpdateDeploymentGroup, DeleteDeploymentGroup and DeleteApplication are
+#     missing: updates fail and destroy retries for many minutes.
+GROUP_FIELDS = {
+    "deploymentConfigName": "deployment_config_name",
+    "serviceRoleArn": "service_role_arn",
+    "alarmConfiguration": "alarm_configuration",
+    "autoRollbackConfiguration": "auto_rollback_configuration",
+    "deploymentStyle": "deployment_style",
+    "blueGreenDeploymentConfiguration": "blue_green_deployment_configuration",
+    "loadBalancerInfo": "load_balancer_info",
+    "ecsServices": "ecs_services",
+    "triggerConfigurations": "trigger_configurations",
+    "outdatedInstancesStrategy": "outdated_instances_strategy",
+    "terminationHookEnabled": "termination_hook_enabled",
+}
+
+
+def update_deployment_group(self):
+    application = self._get_param("applicationName")
+    current = self._get_param("currentDeploymentGroupName")
+    group = self.codedeploy_backend.get_deployment_group(application, current)
+    for param, attribute in GROUP_FIELDS.items():
+        value = self._get_param(param)
+        if value is not None:
+            setattr(group, attribute, value)
+    new_name = self._get_param("newDeploymentGroupName")
+    if new_name and new_name != current:
+        groups = self.codedeploy_backend.deployment_groups[application]
+        groups[new_name] = groups.pop(current)
+        group.deployment_group_name = new_name
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+def delete_deployment_group(self):
+    application = self._get_param("applicationName")
+    name = self._get_param("deploymentGroupName")
+    self.codedeploy_backend.deployment_groups.get(application, {}).pop(name, None)
+    return json.dumps({"hooksNotCleanedUp": []})
+
+
+def delete_application(self):
+    application = self._get_param("applicationName")
+    self.codedeploy_backend.applications.pop(application, None)
+    self.codedeploy_backend.deployment_groups.pop(application, None)
+    return json.dumps({})
+
+
+CodeDeployResponse.update_deployment_group = update_deployment_group
+CodeDeployResponse.delete_deployment_group = delete_deployment_group
+CodeDeployResponse.delete_application = delete_application
 
 
 if __name__ == "__main__":

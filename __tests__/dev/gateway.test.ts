@@ -25,6 +25,37 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop()));
 });
 
+describe('a weighted rule', () => {
+  it.each([
+    [0, 0],
+    [100, 1],
+  ])('at %i %% sends every request to the service with probability %i', async (share, expected) => {
+    const port = await freePort();
+    const gateway = await createGateway({ table: routeTable(config({ TRAFFIC_SHARES: `users=${share}` })), upstreams, port });
+    await gateway.start();
+    try {
+      for (let i = 0; i < 20; i += 1) expect((await httpGet(port, '/api/users')).headers[SERVED_BY]).toBe(expected ? 'users' : 'monolith');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('at 50 %% splits requests between the service and the monolith', async () => {
+    const port = await freePort();
+    const gateway = await createGateway({ table: routeTable(config({ TRAFFIC_SHARES: 'users=50' })), upstreams, port });
+    await gateway.start();
+    try {
+      let toUsers = 0;
+      for (let i = 0; i < 200; i += 1) if ((await httpGet(port, '/api/users/1')).headers[SERVED_BY] === 'users') toUsers += 1;
+      // Binomial(200, 0.5): outside 60..140 with a probability below 1e-8.
+      expect(toUsers).toBeGreaterThan(60);
+      expect(toUsers).toBeLessThan(140);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe.each<[string, Resource[]]>([
   ['none', []],
   ['users', ['users']],

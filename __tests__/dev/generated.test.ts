@@ -29,6 +29,14 @@ describe('generated files', () => {
     }
   });
 
+  it('splits a weighted rule between the service and the monolith, as the ALB weighs them', () => {
+    const conf = nginxConf(config({ TRAFFIC_SHARES: 'users=10' }));
+    expect(conf).toContain('  split_clients "${remote_addr}${request_id}" $route_users {\n    10% users;\n    * monolith;\n  }');
+    expect(conf).toContain('      proxy_pass http://$route_users:3000;');
+    expect(conf).toContain('  resolver 127.0.0.11 ipv6=off;');
+    expect(mermaidDiagram(config({ TRAFFIC_SHARES: 'users=10' }))).toContain('"priority 10: /api/users, /api/users/* (10 %; the rest to the monolith)"');
+  });
+
   it('the compose file builds each service from the Dockerfile the infrastructure uses', () => {
     const compose = readFileSync(join(REPO_ROOT, 'compose.yaml'), 'utf8');
     const stage = configuredStage(REPO_ROOT);

@@ -5,10 +5,13 @@
  * AWS SDK, not from the synthesized JSON.
  */
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient, GetDeploymentCommand, GetDeploymentGroupCommand, ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
+import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNatGatewaysCommand, DescribeSecurityGroupRulesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
-import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, DescribeServicesCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
@@ -18,7 +21,11 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { projectConfig } from '../../config/project';
+import { resolveConfig } from '../../config/schema';
+import { release } from '../../scripts/release';
 import { LocalTarget, step, type ResourceChange } from '../support/local-target';
+import { REPO_ROOT } from '../support/processes';
 
 jest.setTimeout(15 * 60_000);
 
@@ -31,6 +38,9 @@ let clients: {
   iam: IAMClient;
   logs: CloudWatchLogsClient;
   scaling: ApplicationAutoScalingClient;
+  codedeploy: CodeDeployClient;
+  lambda: LambdaClient;
+  cloudwatch: CloudWatchClient;
 };
 const timings: [string, number][] = [];
 
@@ -56,6 +66,9 @@ beforeAll(async () => {
     iam: new IAMClient(config),
     logs: new CloudWatchLogsClient(config),
     scaling: new ApplicationAutoScalingClient(config),
+    codedeploy: new CodeDeployClient(config),
+    lambda: new LambdaClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 });
 
@@ -85,8 +98,22 @@ async function expectRule(service: string, priority: number): Promise<void> {
   expect(rule!.Conditions![0].Field).toBe('path-pattern');
   // A set in the provider: order is not kept.
   expect([...rule!.Conditions![0].PathPatternConfig!.Values!].sort()).toEqual([`/api/${service}`, `/api/${service}/*`]);
-  expect(rule!.Actions).toEqual([expect.objectContaining({ Type: 'forward', TargetGroupArn: await targetGroupArn(service) })]);
-  step(`rule ${priority}: /api/${service}, /api/${service}/* → target group forum-dev-${service}`);
+  expect(rule!.Actions).toHaveLength(1);
+  expect(rule!.Actions![0].Type).toBe('forward');
+  expect(await weights(service)).toEqual({ [service]: 100, monolith: 0 });
+  step(`rule ${priority}: /api/${service}, /api/${service}/* → target group forum-dev-${service} (weight 100; monolith 0)`);
+}
+
+const BLUE_GREEN_STAGE = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50', BLUE_GREEN_SERVICES: 'users' };
+
+/** The weights of a service's rule, read back from the emulator, by target group name. */
+async function weights(service: string): Promise<Record<string, number>> {
+  const rule = (await rules()).find((candidate) => candidate.Conditions![0].PathPatternConfig!.Values!.includes(`/api/${service}`))!;
+  const names = new Map([
+    [await targetGroupArn(service), service],
+    [await targetGroupArn('monolith'), 'monolith'],
+  ]);
+  return Object.fromEntries(rule.Actions![0].ForwardConfig!.TargetGroups!.map((group) => [names.get(group.TargetGroupArn!)!, group.Weight!]));
 }
 
 const summary = (changes: ResourceChange[]) => changes.map((change) => `${change.actions.join('+')} ${change.path}`);
@@ -175,8 +202,82 @@ describe('the refactor on the emulator, step by step', () => {
     step('re-plan after the full extraction: no changes');
   });
 
-  it('5. putting posts back into the monolith destroys only the posts service and rule', async () => {
-    const plan = await timed('plan posts back to the monolith', () => target.plan('users,threads'));
+  it('5. a weighted canary for threads: moving its share 10 → 50 changes only that rule\'s weights', async () => {
+    const tenPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' };
+    let plan = await timed('plan threads at 10 %', () => target.plan(tenPercent));
+    expect(summary(plan.changes)).toEqual(['update threads/rule']);
+    await timed('deploy threads at 10 %', () => target.deploy(tenPercent));
+    expect(await weights('threads')).toEqual({ threads: 10, monolith: 90 });
+    step('rule 20 forwards 10 % to threads and 90 % to the monolith');
+
+    const fiftyPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' };
+    plan = await timed('plan threads at 50 %', () => target.plan(fiftyPercent));
+    expect(summary(plan.changes)).toEqual(['update threads/rule']);
+    const [change] = plan.changes;
+    const stripWeights = (value: unknown) => JSON.stringify(value, (key, v) => (key === 'weight' ? undefined : v));
+    expect(stripWeights(change.after)).toBe(stripWeights(change.before));
+    await timed('deploy threads at 50 %', () => target.deploy(fiftyPercent));
+    expect(await weights('threads')).toEqual({ threads: 50, monolith: 50 });
+    step('10 → 50: the plan updates only the threads rule, only its weights; read back 50/50');
+  });
+
+  it('6. users on CodeDeploy blue/green: deploys, is read back, and re-plans empty', async () => {
+    await timed('deploy users blue/green', () => target.deploy(BLUE_GREEN_STAGE));
+    const [service] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-users'] }))).services!;
+    expect(service.deploymentController).toEqual({ type: 'CODE_DEPLOY' });
+    const { deploymentGroupInfo: group } = await clients.codedeploy.send(new GetDeploymentGroupCommand({ applicationName: 'forum-dev-users', deploymentGroupName: 'forum-dev-users' }));
+    expect(group).toMatchObject({
+      computePlatform: 'ECS',
+      deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
+      deploymentStyle: { deploymentOption: 'WITH_TRAFFIC_CONTROL', deploymentType: 'BLUE_GREEN' },
+      autoRollbackConfiguration: { enabled: true },
+      ecsServices: [{ clusterName: 'forum-dev-cluster', serviceName: 'forum-dev-users' }],
+    });
+    expect(group!.alarmConfiguration!.alarms!.map((alarm) => alarm.name).sort()).toEqual(
+      ['forum-dev-users-blue-target-5xx', 'forum-dev-users-blue-unhealthy-hosts', 'forum-dev-users-green-target-5xx', 'forum-dev-users-green-unhealthy-hosts'],
+    );
+    const pairs = group!.loadBalancerInfo!.targetGroupPairInfoList![0];
+    expect(pairs.targetGroups!.map((tg) => tg.name)).toEqual(['forum-dev-users', 'forum-dev-users-green']);
+    step('users: ECS service under the CODE_DEPLOY controller; deployment group: canary 10 % 5 min, rollback on failure and on its 4 alarms, blue and green target groups');
+    const { alb } = await listener();
+    const listeners = (await clients.elb.send(new DescribeListenersCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Listeners!;
+    const test = listeners.find((candidate) => candidate.Port === 9010)!;
+    expect(test.DefaultActions).toEqual([expect.objectContaining({ Type: 'forward', TargetGroupArn: await targetGroupArn('users') })]);
+    expect(pairs.testTrafficRoute!.listenerArns).toEqual([test.ListenerArn]);
+    const hook = await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'forum-dev-users-pre-traffic' }));
+    expect(hook.Configuration).toMatchObject({ Runtime: 'nodejs20.x', Handler: 'handler.handler' });
+    step('test listener :9010 serves the blue target group until CodeDeploy switches it; the pre-traffic hook function exists');
+    const plan = await timed('re-plan users blue/green', () => target.plan(BLUE_GREEN_STAGE));
+    expect(summary(plan.changes)).toEqual([]);
+    expect(plan.empty).toBe(true);
+    step('re-plan with a blue/green service: no changes');
+
+    const image = 'forum-users:release-test';
+    const lines: string[] = [];
+    const released = await release({
+      service: 'users',
+      image,
+      config: resolveConfig(projectConfig, { ...BLUE_GREEN_STAGE, DEPLOY_TARGET: 'local', IMAGE_URI_TEMPLATE: 'forum-{service}:{hash}' }, REPO_ROOT),
+      clients: { ecs: clients.ecs, codedeploy: clients.codedeploy, lambda: clients.lambda },
+      log: (line) => lines.push(line),
+      pollMs: 200,
+      timeoutMs: 1_000,
+    });
+    const { taskDefinition } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: released.taskDefinitionArn }));
+    expect(taskDefinition!.containerDefinitions![0].image).toBe(image);
+    const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: released.deploymentId }));
+    const appSpec = JSON.parse(deploymentInfo!.revision!.appSpecContent!.content!);
+    expect(appSpec.Resources[0].TargetService.Properties).toEqual({ TaskDefinition: released.taskDefinitionArn, LoadBalancerInfo: { ContainerName: 'users', ContainerPort: 3000 } });
+    expect(appSpec.Hooks).toEqual([{ BeforeAllowTraffic: expect.stringContaining('forum-dev-users-pre-traffic') }]);
+    // The emulator records the deployment but runs none: its status stays Created.
+    expect({ finished: released.finished, status: released.status }).toEqual({ finished: false, status: 'Created' });
+    step(`npm run release: registered ${released.taskDefinitionArn.split('/').pop()} with ${image}, created deployment ${released.deploymentId} with the AppSpec and the hook (the emulator leaves it Created)`);
+    // Terraform does not know the revisions a release registers (see README): deregister it as the README says.
+    await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: released.taskDefinitionArn }));
+  });
+
+  it('7. putting posts back into the monolith destroys only the posts service and rule', async () => {
+    const plan = await timed('plan posts back to the monolith', () => target.plan({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' }));
     expect(plan.changes.length).toBeGreaterThan(10);
     for (const change of plan.changes) {
       expect({ path: change.path, actions: change.actions }).toEqual({ path: expect.stringMatching(/^posts\//), actions: ['delete'] });
@@ -185,7 +286,7 @@ describe('the refactor on the emulator, step by step', () => {
     step(`plan: ${plan.changes.length} to destroy, all under posts/; nothing else changes`);
   });
 
-  it('6. destroy leaves nothing of the stack behind', async () => {
+  it('8. destroy leaves nothing of the stack behind', async () => {
     await timed('destroy', () => target.destroy());
     const vpcs = (await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Vpcs!;
     expect(vpcs).toEqual([]);
@@ -210,5 +311,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect((await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/ecs/forum-dev' }))).logGroups).toEqual([]);
     expect((await clients.scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs' }))).ScalableTargets).toEqual([]);
     step('no repository, role, log group or scaling target');
+    expect((await clients.codedeploy.send(new ListApplicationsCommand({}))).applications).toEqual([]);
+    expect((await clients.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
+    expect((await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'forum-dev' }))).MetricAlarms).toEqual([]);
+    step('no CodeDeploy application, Lambda function or alarm');
   });
 });

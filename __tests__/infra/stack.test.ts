@@ -43,7 +43,18 @@ describe('routing at each refactor stage', () => {
       listener_arn: ref(json, 'aws_lb_listener', 'load-balancer/http', 'arn'),
       priority,
       condition: [{ path_pattern: { values: [`/api/${service}`, `/api/${service}/*`] } }],
-      action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', `${service}/target-group`, 'arn') }],
+      action: [
+        {
+          type: 'forward',
+          forward: {
+            target_group: [
+              { arn: ref(json, 'aws_lb_target_group', `${service}/target-group`, 'arn'), weight: 100 },
+              { arn: ref(json, 'aws_lb_target_group', 'monolith/target-group', 'arn'), weight: 0 },
+            ],
+            stickiness: { enabled: false, duration: 3600 },
+          },
+        },
+      ],
     });
   });
 

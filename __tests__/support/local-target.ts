@@ -21,6 +21,10 @@ export interface ResourceChange {
   before?: Record<string, unknown>;
 }
 
+/** A refactor stage: `users,threads` (EXTRACTED_SERVICES), or that plus other overrides. */
+export type Stage = string | ({ EXTRACTED_SERVICES: string } & Record<string, string>);
+const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'string' ? { EXTRACTED_SERVICES: stage } : stage);
+
 export function step(message: string): void {
   process.stdout.write(`  [e2e] ${message}\n`);
 }
@@ -45,31 +49,32 @@ export class LocalTarget {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private run(command: string, args: string[], extracted: string, cwd = REPO_ROOT): { status: number; stdout: string; stderr: string } {
+  /** The stage: EXTRACTED_SERVICES plus any other override of the run (TRAFFIC_SHARES, BLUE_GREEN_SERVICES). */
+  private run(command: string, args: string[], stage: Stage, cwd = REPO_ROOT): { status: number; stdout: string; stderr: string } {
     const result = spawnSync(command, args, {
       cwd,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
-      env: { ...process.env, ...this.env, EXTRACTED_SERVICES: extracted, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
       timeout: 600_000,
     });
     return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
   }
 
-  private cdktf(args: string[], extracted: string): void {
-    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', this.outdir], extracted);
+  private cdktf(args: string[], stage: Stage): void {
+    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', this.outdir], stage);
     if (result.status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
   }
 
-  private terraform(args: string[], extracted: string, okStatuses = [0]): { status: number; stdout: string } {
-    const result = this.run('terraform', [...args], extracted, this.stackDir);
+  private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
+    const result = this.run('terraform', [...args], stage, this.stackDir);
     if (!okStatuses.includes(result.status)) throw new Error(`terraform ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
     return result;
   }
 
   /** `cdktf deploy` of the stage with these services extracted. */
-  deploy(extracted: string): void {
-    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock'], extracted);
+  deploy(stage: Stage): void {
+    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock'], stage);
     this.logicalPaths();
   }
 
@@ -78,11 +83,11 @@ export class LocalTarget {
   }
 
   /** What `cdktf diff` of that stage would show: synth, then the saved plan as JSON. */
-  plan(extracted: string): { empty: boolean; changes: ResourceChange[] } {
-    this.cdktf(['synth'], extracted);
-    this.terraform(['init', '-input=false', '-no-color'], extracted);
-    const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], extracted, [0, 2]);
-    const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], extracted).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
+  plan(stage: Stage): { empty: boolean; changes: ResourceChange[] } {
+    this.cdktf(['synth'], stage);
+    this.terraform(['init', '-input=false', '-no-color'], stage);
+    const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
+    const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], stage).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
     const paths = this.logicalPaths();
     const changes = (shown.resource_changes ?? [])
       .filter((change) => change.mode === 'managed')
