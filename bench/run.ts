@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../emulator/local-aws';
+import { freePort } from '../lib/free-port';
 import { projectRoot } from '../lib/project-root';
 
 const root = projectRoot();

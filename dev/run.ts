@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { projectConfig } from '../config/project';
 import { routeTable } from '../config/routing';
 import { resolveConfig } from '../config/schema';
-import { freePort } from '../emulator/local-aws';
+import { freePort } from '../lib/free-port';
 import { projectRoot } from '../lib/project-root';
 import { createGateway } from './gateway';
 

@@ -6,9 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../lib/free-port';
 import { projectRoot } from '../lib/project-root';
 
 /** The provider version that @cdktf/provider-aws 20.1.0 generates for. */
@@ -82,17 +82,6 @@ export function writeCliConfig(path: string, mirror: string): string {
     ].join('\n'),
   );
   return path;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 export async function emulatorAnswers(endpoint: string): Promise<boolean> {

@@ -12,12 +12,21 @@ import sys
 from moto.applicationautoscaling import models as aas_models
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.codedeploy import models as codedeploy_models
+from moto.core.utils import camelcase_to_underscores
 from moto.codedeploy.responses import CodeDeployResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 import json
 import time
+
+
+def store_request_fields(response, target, params):
+    """Sets target.<param in snake_case>, as moto's models name them, for each param the request carries."""
+    for param in params:
+        value = response._get_param(param)
+        if value is not None:
+            setattr(target, camelcase_to_underscores(param), value)
 
 
 # Fix 1: Application Auto Scaling tagging (ListTagsForResource, TagResource,
@@ -82,14 +91,14 @@ aas_models.ApplicationAutoscalingBackend.deregister_scalable_target = deregister
 # Fix 2: ECS CreateService drops these request fields, so DescribeServices
 # never returns them and every later plan wants to change (or, for the
 # capacity provider strategy, replace) the service. Store them as given.
-KEPT_SERVICE_FIELDS = {
-    "capacityProviderStrategy": "capacity_provider_strategy",
-    "enableExecuteCommand": "enable_execute_command",
-    "enableECSManagedTags": "enable_ecs_managed_tags",
-    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
-    "deploymentConfiguration": "deployment_configuration",
-    "availabilityZoneRebalancing": "availability_zone_rebalancing",
-}
+KEPT_SERVICE_FIELDS = [
+    "capacityProviderStrategy",
+    "enableExecuteCommand",
+    "enableECSManagedTags",
+    "healthCheckGracePeriodSeconds",
+    "deploymentConfiguration",
+    "availabilityZoneRebalancing",
+]
 
 _create_service = EC2ContainerServiceResponse.create_service
 
@@ -97,10 +106,7 @@ _create_service = EC2ContainerServiceResponse.create_service
 def create_service(self):
     result = _create_service(self)
     service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
-    for param, attribute in KEPT_SERVICE_FIELDS.items():
-        value = self._get_param(param)
-        if value is not None:
-            setattr(service, attribute, value)
+    store_request_fields(self, service, KEPT_SERVICE_FIELDS)
     return result
 
 
@@ -145,29 +151,26 @@ codedeploy_models.DeploymentGroup.to_dict = group_to_dict
 
 # (c) UpdateDeploymentGroup, DeleteDeploymentGroup and DeleteApplication are
 #     missing: updates fail and destroy retries for many minutes.
-GROUP_FIELDS = {
-    "deploymentConfigName": "deployment_config_name",
-    "serviceRoleArn": "service_role_arn",
-    "alarmConfiguration": "alarm_configuration",
-    "autoRollbackConfiguration": "auto_rollback_configuration",
-    "deploymentStyle": "deployment_style",
-    "blueGreenDeploymentConfiguration": "blue_green_deployment_configuration",
-    "loadBalancerInfo": "load_balancer_info",
-    "ecsServices": "ecs_services",
-    "triggerConfigurations": "trigger_configurations",
-    "outdatedInstancesStrategy": "outdated_instances_strategy",
-    "terminationHookEnabled": "termination_hook_enabled",
-}
+GROUP_FIELDS = [
+    "deploymentConfigName",
+    "serviceRoleArn",
+    "alarmConfiguration",
+    "autoRollbackConfiguration",
+    "deploymentStyle",
+    "blueGreenDeploymentConfiguration",
+    "loadBalancerInfo",
+    "ecsServices",
+    "triggerConfigurations",
+    "outdatedInstancesStrategy",
+    "terminationHookEnabled",
+]
 
 
 def update_deployment_group(self):
     application = self._get_param("applicationName")
     current = self._get_param("currentDeploymentGroupName")
     group = self.codedeploy_backend.get_deployment_group(application, current)
-    for param, attribute in GROUP_FIELDS.items():
-        value = self._get_param(param)
-        if value is not None:
-            setattr(group, attribute, value)
+    store_request_fields(self, group, GROUP_FIELDS)
     new_name = self._get_param("newDeploymentGroupName")
     if new_name and new_name != current:
         groups = self.codedeploy_backend.deployment_groups[application]

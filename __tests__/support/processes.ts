@@ -1,21 +1,12 @@
 /** Real processes and real HTTP on loopback, for the tests that go beyond server.inject. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
+export { freePort } from '../../lib/free-port';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export const REPO_ROOT = join(__dirname, '..', '..');
 
 export interface LogLine {
   readonly msg: string;
