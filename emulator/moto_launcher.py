@@ -122,17 +122,21 @@ SecurityGroupRule.description = property(
 
 
 # Fix 4: CodeDeploy, for a blue/green ECS service.
-# (a) GetApplication returns createTime as an ISO string where the API (and
-#     the provider) expect epoch seconds, so every read of the application fails.
-_application_init = codedeploy_models.Application.__init__
+# (a) GetApplication and GetDeployment return createTime as an ISO string
+#     where the API (the provider, the SDK) expects epoch seconds, so every
+#     read of an application or a deployment fails.
+def with_epoch_create_time(model):
+    original = model.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.create_time = time.time()
+
+    model.__init__ = init
 
 
-def application_init(self, *args, **kwargs):
-    _application_init(self, *args, **kwargs)
-    self.create_time = time.time()
-
-
-codedeploy_models.Application.__init__ = application_init
+with_epoch_create_time(codedeploy_models.Application)
+with_epoch_create_time(codedeploy_models.DeploymentInfo)
 
 # (b) GetDeploymentGroup answers alarmConfiguration as {} whatever was set, so
 #     every plan wants to set the alarms again.
