@@ -1,14 +1,15 @@
 /**
  * The cdktf app: `cdktf synth|diff|deploy|destroy` run this. The configuration
- * is `config/project.ts`; EXTRACTED_SERVICES, DEPLOY_TARGET and
- * IMAGE_URI_TEMPLATE override it for one run.
+ * is `config/project.ts`; EXTRACTED_SERVICES, TRAFFIC_SHARES,
+ * BLUE_GREEN_SERVICES, DEPLOY_TARGET and IMAGE_URI_TEMPLATE override it for
+ * one run. A bad configuration exits 1 with a message naming the field.
  */
 import { App } from 'cdktf';
 import { projectConfig } from './config/project';
 import { ConfigError, resolveConfig } from './config/schema';
 import { ForumStack } from './constructs/forum-stack';
 import { projectRoot } from './lib/project-root';
-
+import { ValidationError } from './lib/validation';
 
 try {
   const config = resolveConfig(projectConfig, process.env, projectRoot());
@@ -16,7 +17,7 @@ try {
   new ForumStack(app, config.namePrefix, config);
   app.synth();
 } catch (error) {
-  if (error instanceof ConfigError || (error instanceof Error && error.name === 'ValidationError')) {
+  if (error instanceof ConfigError || error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { projectConfig } from '../../config/project';
 import { resolveConfig, type MicroserviceConfig, type ProjectConfig } from '../../config/schema';
@@ -73,5 +75,16 @@ describe('limits checked by the constructs at synth', () => {
     ['a name over the 32 characters of a target group', { name: 'users-with-a-very-long-name-x' }, 'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32'],
   ])('%s', (_, change, message) => {
     expect(() => synth({}, withServices([{ ...users, ...change }]))).toThrow(message);
+  });
+});
+
+describe('the cdktf app itself', () => {
+  it('exits 1 with the message, not a stack trace, on a bad override', () => {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'build', 'main.js')], {
+      env: { ...process.env, EXTRACTED_SERVICES: 'users,likes', CDKTF_OUTDIR: mkdtempSync(`${tmpdir()}/synth-`) },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('Invalid configuration: EXTRACTED_SERVICES: unknown service "likes" (known: users, threads, posts; or "all", "none")\n');
   });
 });

@@ -82,7 +82,6 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     router: { stripTrailingSlash: true },
     routes: {
       validate: { failAction: internals.failAction },
-      response: { emptyStatusCode: 204 },
     },
   });
 
