@@ -199,13 +199,21 @@ async function shutdownWithConformingClient() {
   return { requestsSent: sent, completed, failed, refusedAfterClose: refused, errorsByCode, shutdownMs, exitCode: code };
 }
 
+/** The parts of the synthesized configuration that bound a rolling step. */
+interface SynthesizedRollout {
+  resource: {
+    aws_lb_target_group: Record<string, { name: string; deregistration_delay: string; health_check: { interval: number; healthy_threshold: number } }>;
+    aws_ecs_service: Record<string, { name: string; health_check_grace_period_seconds: number }>;
+  };
+}
+
 function rolloutFigures() {
   const out = mkdtempSync(join(tmpdir(), 'bench-rollout-'));
   try {
     wallSeconds(process.execPath, [join(root, 'build', 'main.js')], { EXTRACTED_SERVICES: 'all', CDKTF_OUTDIR: out });
-    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8'));
-    const groups = Object.values(json.resource.aws_lb_target_group) as Record<string, any>[];
-    const services = Object.values(json.resource.aws_ecs_service) as Record<string, any>[];
+    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8')) as SynthesizedRollout;
+    const groups = Object.values(json.resource.aws_lb_target_group);
+    const services = Object.values(json.resource.aws_ecs_service);
     const perService: Record<string, { interval: number; healthyThreshold: number; deregistrationDelay: number; gracePeriod: number; stepSeconds: number }> = {};
     for (const service of services) {
       const group = groups.find((candidate) => candidate.name === service.name)!;
