@@ -14,8 +14,10 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@forum/service-kit$': '<rootDir>/services/shared/src/index.ts',
-    '^@forum/(users|threads|posts)$': '<rootDir>/services/$1/src/plugin.ts',
+    '^@forum/([a-z][a-z0-9-]*)$': '<rootDir>/services/$1/src/index.ts',
   },
   testTimeout: 30_000,
+  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: run two at once on 2 cores.
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };

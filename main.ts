@@ -6,7 +6,8 @@
  */
 import { App } from 'cdktf';
 import { projectConfig } from './config/project';
-import { ConfigError, resolveConfig } from './config/schema';
+import { ConfigError } from './config/errors';
+import { resolveConfig } from './config/resolve';
 import { ForumStack } from './constructs/forum-stack';
 import { projectRoot } from './lib/project-root';
 import { ValidationError } from './lib/validation';

@@ -3,7 +3,8 @@
  * same JSON bodies as the API, with no framework, validation or logging.
  */
 import { createServer } from 'node:http';
-import { postStore, userStore } from '@forum/service-kit';
+import { postStore } from '@forum/posts';
+import { userStore } from '@forum/users';
 
 const bodies: Record<string, string> = {
   '/api/users': JSON.stringify(userStore.all()),

@@ -1,11 +1,18 @@
 /**
- * The project's configuration: the one place that says which services exist,
- * how big they are, and how far the refactor has gone. `EXTRACTED_SERVICES`
- * overrides the `extracted` flags for one run (see README, "The refactor").
+ * The project's configuration: the one list of services, how big they are,
+ * and how far the refactor has gone. EXTRACTED_SERVICES, TRAFFIC_SHARES and
+ * BLUE_GREEN_SERVICES override it for one run (see README, "The refactor").
+ * Adding a microservice: its folder under services/ and one entry below,
+ * then `npm run generate` and `npm install` (see README).
  */
-import type { ProjectConfig } from './schema';
+import type { ProjectConfig, ServiceConfig } from './types';
 
-const build = (service: string) => ({ build: { context: '.', dockerfile: `services/${service}/Dockerfile` } });
+/** Every forum image is built from its generated Dockerfile, and answers this health probe (ECS ignores the Dockerfile's HEALTHCHECK). */
+const forumService = (name: string): Pick<ServiceConfig, 'name' | 'image' | 'containerHealthCheck'> => ({
+  name,
+  image: { build: { context: '.', dockerfile: `services/${name}/Dockerfile` } },
+  containerHealthCheck: { command: ['node', '/app/services/shared/dist/healthcheck.js'] },
+});
 
 export const projectConfig: ProjectConfig = {
   project: 'forum',
@@ -16,17 +23,16 @@ export const projectConfig: ProjectConfig = {
   keepImages: 10,
   state: { backend: 'local' },
   monolith: {
-    name: 'monolith',
-    image: build('monolith'),
+    ...forumService('monolith'),
     cpu: 512,
     memory: 1024,
     desiredCount: 2,
-    scaling: { minCapacity: 2, maxCapacity: 6 },
+    autoScaling: { minCapacity: 2, maxCapacity: 6 },
   },
   microservices: [
-    { name: 'users', image: build('users'), priority: 10, extracted: true },
-    { name: 'threads', image: build('threads'), priority: 20, extracted: true },
+    { ...forumService('users'), extracted: true, route: { priority: 10 } },
+    { ...forumService('threads'), extracted: true, route: { priority: 20 } },
     // `/api/posts` itself is no route: a blue/green pre-traffic check needs a real one.
-    { name: 'posts', image: build('posts'), priority: 30, extracted: true, blueGreen: { checkPath: '/api/posts/in-thread/1' } },
+    { ...forumService('posts'), extracted: true, route: { priority: 30 }, blueGreen: { checkPath: '/api/posts/in-thread/1' } },
   ],
 };

@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
 import { CodedeployApp } from '@cdktf/provider-aws/lib/codedeploy-app';
 import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-deployment-group';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -8,9 +7,11 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import type { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { NAME_LIMITS, requireName, ValidationError } from '../lib/validation';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import type { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { NAME_LIMITS, requireInteger, requireName, ValidationError } from '../lib/validation';
+import type { FargateAlbService } from './fargate-alb-service';
 import type { LoadBalancer } from './load-balancer';
 import { PreTrafficHook } from './pre-traffic-hook';
 
@@ -21,43 +22,54 @@ export const TRAFFIC_SHIFT_CONFIGS = {
   'canary-10-percent-5-minutes': 'CodeDeployDefault.ECSCanary10Percent5Minutes',
 } as const;
 
-export interface BlueGreenDeploymentProps {
+/** How CodeDeploy shifts production traffic to the new (green) tasks. */
+export type TrafficShiftStrategy = keyof typeof TRAFFIC_SHIFT_CONFIGS;
+
+/** What a service's configuration says about its blue/green releases. */
+export interface BlueGreenOptions {
+  /** Port of the service's test listener, which serves the green tasks before the switch (not 80 or 443). @default - in ForumStack, 9000 + the service's rule priority (the monolith: 9000) */
+  readonly testPort?: number;
+  /** How production traffic moves to green: 10 % then the rest after 5 minutes, 10 % more every minute, or all at once. @default 'canary-10-percent-5-minutes' */
+  readonly strategy?: TrafficShiftStrategy;
+  /** Minutes the old (blue) tasks keep running after a successful switch, for a fast manual rollback (0-2880). @default 5 */
+  readonly terminateAfterMinutes?: number;
+  /** The API route the pre-traffic hook requests (besides /health) and expects a 200 from. @default - in ForumStack, the service's first path pattern without a wildcard, else '/api' */
+  readonly checkPath?: string;
+}
+
+export interface BlueGreenDeploymentProps extends BlueGreenOptions {
   /** `<namePrefix>-<service>`: the application, deployment group and hook names. */
   readonly name: string;
-  readonly clusterName: string;
-  readonly serviceName: string;
+  /** The service CodeDeploy deploys: it must have been created with `deployment: 'blue-green'`. */
+  readonly service: FargateAlbService;
+  /** The load balancer the test listener is added to (its security group admits `testListenerCidrs` there). */
   readonly loadBalancer: LoadBalancer;
-  /** The production listener whose routing (default action or rule) CodeDeploy moves. */
+  /** The production listener whose traffic CodeDeploy shifts. */
   readonly productionListener: LbListener;
-  /** The service's first target group, and the second one that the new tasks register in. */
-  readonly blueTargetGroup: LbTargetGroup;
-  readonly greenTargetGroup: LbTargetGroup;
-  /** Port of the test listener. */
+  /** The service's rule on the production listener. @default - none: the service is the listener's default action */
+  readonly productionRule?: LbListenerRule;
+  /** Port of the test listener (required here; BlueGreenOptions leaves it to the caller's convention). */
   readonly testPort: number;
-  /** Who may reach the test listener (the hook's NAT addresses are added by the caller). */
-  readonly testListenerCidrs: readonly string[];
-  /** @default 'canary-10-percent-5-minutes' */
-  readonly strategy?: keyof typeof TRAFFIC_SHIFT_CONFIGS;
-  /** Minutes the blue tasks live on after a successful switch. @default 5 */
-  readonly terminateAfterMinutes?: number;
-  /** Alarms that stop and roll back a deployment. */
-  readonly alarmNames: readonly string[];
-  /** Roles that a new task definition revision passes to ECS (the task's execution and task roles). */
-  readonly passRoleArns: readonly string[];
-  /** The API route the pre-traffic hook checks besides /health. */
+  /** The API route the pre-traffic hook checks (required here). */
   readonly checkPath: string;
+  /** Who may reach the test listener (the hook's NAT addresses included). */
+  readonly testListenerCidrs: readonly string[];
+  /** The VPC of the pre-traffic hook. */
   readonly vpcId: string;
+  /** Private subnets of the pre-traffic hook. */
   readonly subnetIds: readonly string[];
+  /** Days the hook's logs are kept. @default 30 */
   readonly logRetentionDays?: number;
 }
 
 /**
  * CodeDeploy blue/green for one ECS service (the workshop's last lab): the
- * test listener, the application and deployment group that shift traffic
- * with the chosen strategy and roll back on failure or alarm, their service
- * role (only what an ECS blue/green deployment does), and the pre-traffic
- * hook. Terraform creates the wiring; CodeDeploy owns it afterwards (see the
- * ignore_changes on the listener, rule and ECS service).
+ * service's test listener, the application and deployment group that shift
+ * traffic with the chosen strategy and roll back on failure or alarm, their
+ * service role (only what an ECS blue/green deployment does, on this
+ * service's own listener rule and test listener), and the pre-traffic hook.
+ * Terraform creates the wiring; CodeDeploy owns it afterwards (the service
+ * and ListenerRouting ignore what it moves).
  */
 export class BlueGreenDeployment extends Construct {
   readonly testListener: LbListener;
@@ -67,28 +79,44 @@ export class BlueGreenDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenDeploymentProps) {
     super(scope, id);
-    const terminateAfter = props.terminateAfterMinutes ?? 5;
-    if (!Number.isInteger(terminateAfter) || terminateAfter < 0 || terminateAfter > 2880) {
-      throw new ValidationError(this, 'terminateAfterMinutes', `${terminateAfter} must be from 0 to 2880 minutes`);
-    }
+    const terminateAfter = requireInteger(this, 'terminateAfterMinutes', props.terminateAfterMinutes ?? 5, 0, 2880);
+    const testPort = requireInteger(this, 'testPort', props.testPort, 1, 65535);
+    if (testPort === 80 || testPort === 443) throw new ValidationError(this, 'testPort', `${testPort} is a production port; choose another`);
+    const green = props.service.greenTargetGroup;
+    if (!green) throw new ValidationError(this, 'service', `${props.service.node.path} was not created with deployment: 'blue-green'`);
+    if (!props.checkPath.startsWith('/')) throw new ValidationError(this, 'checkPath', `"${props.checkPath}" must start with /`);
     const name = requireName(this, 'name', props.name, NAME_LIMITS.iamRole);
     const account = new DataAwsCallerIdentity(this, 'account');
     const partition = new DataAwsPartition(this, 'partition');
     const region = new DataAwsRegion(this, 'region');
     const arn = (service: string, resource: string) => `arn:${partition.partition}:${service}:${region.name}:${account.accountId}:${resource}`;
+    const blue = props.service.targetGroup;
 
-    this.testListener = props.loadBalancer.addTestListener(`${id}-test-listener`, {
-      port: props.testPort,
-      allowedCidrs: props.testListenerCidrs,
-      targetGroup: props.blueTargetGroup,
+    props.testListenerCidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `test-ingress-${i}`, {
+        securityGroupId: props.loadBalancer.securityGroupId,
+        cidrIpv4: cidr,
+        ipProtocol: 'tcp',
+        fromPort: testPort,
+        toPort: testPort,
+        description: `Test listener ${testPort}`,
+      });
+    });
+    this.testListener = new LbListener(this, 'test-listener', {
+      loadBalancerArn: props.loadBalancer.alb.arn,
+      port: testPort,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'forward', targetGroupArn: blue.arn }],
+      // CodeDeploy moves this listener between the blue and green target groups.
+      lifecycle: { ignoreChanges: ['default_action'] },
     });
 
     this.application = new CodedeployApp(this, 'application', { name, computePlatform: 'ECS' });
     const groupArn = arn('codedeploy', `deploymentgroup:${name}/${name}`);
     this.hook = new PreTrafficHook(this, 'pre-traffic-hook', {
       name,
-      testBaseUrl: `http://${props.loadBalancer.alb.dnsName}:${props.testPort}`,
-      testPort: props.testPort,
+      testBaseUrl: `http://${props.loadBalancer.alb.dnsName}:${testPort}`,
+      testPort,
       checkPath: props.checkPath,
       deploymentGroupArn: groupArn,
       vpcId: props.vpcId,
@@ -100,25 +128,29 @@ export class BlueGreenDeployment extends Construct {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['codedeploy.amazonaws.com'] }] }],
     });
     const role = new IamRole(this, 'role', { name: `${name}-codedeploy`, description: `CodeDeploy blue/green of ${name}`, assumeRolePolicy: trust.json });
+    const clusterName = props.service.cluster.name;
+    const serviceName = props.service.service.name;
+    // Traffic moves on this service's own rule (or the default action, for the default service) and its test listener; nothing else of the listener.
+    const moveTraffic = props.productionRule
+      ? [
+          { sid: 'MoveProductionTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyRule'], resources: [props.productionRule.arn] },
+          { sid: 'MoveTestTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyListener'], resources: [this.testListener.arn] },
+        ]
+      : [{ sid: 'MoveTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyListener'], resources: [props.productionListener.arn, this.testListener.arn] }];
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
       statement: [
         {
           sid: 'EcsTaskSets',
           effect: 'Allow',
           actions: ['ecs:DescribeServices', 'ecs:CreateTaskSet', 'ecs:UpdateServicePrimaryTaskSet', 'ecs:DeleteTaskSet'],
-          resources: [arn('ecs', `service/${props.clusterName}/${props.serviceName}`), arn('ecs', `task-set/${props.clusterName}/${props.serviceName}/*`)],
+          resources: [arn('ecs', `service/${clusterName}/${serviceName}`), arn('ecs', `task-set/${clusterName}/${serviceName}/*`)],
         },
         // Describe calls of Elastic Load Balancing take no resource-level permissions.
         { sid: 'ReadLoadBalancing', effect: 'Allow', actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'], resources: ['*'] },
-        {
-          sid: 'MoveTraffic',
-          effect: 'Allow',
-          actions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
-          resources: [props.productionListener.arn, this.testListener.arn, `${Fn.replace(props.productionListener.arn, ':listener/', ':listener-rule/')}/*`],
-        },
+        ...moveTraffic,
         { sid: 'RunHook', effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: [this.hook.function.arn] },
-        { sid: 'ReadAlarms', effect: 'Allow', actions: ['cloudwatch:DescribeAlarms'], resources: props.alarmNames.map((alarm) => arn('cloudwatch', `alarm:${alarm}`)) },
-        { sid: 'PassTaskRoles', effect: 'Allow', actions: ['iam:PassRole'], resources: [...props.passRoleArns] },
+        { sid: 'ReadAlarms', effect: 'Allow', actions: ['cloudwatch:DescribeAlarms'], resources: props.service.alarms.alarmNames.map((alarm) => arn('cloudwatch', `alarm:${alarm}`)) },
+        { sid: 'PassTaskRoles', effect: 'Allow', actions: ['iam:PassRole'], resources: [props.service.roles.executionRole.arn, props.service.roles.taskRole.arn] },
       ],
     });
     new IamRolePolicy(this, 'policy', { name: 'ecs-blue-green', role: role.id, policy: permissions.json });
@@ -134,13 +166,13 @@ export class BlueGreenDeployment extends Construct {
         terminateBlueInstancesOnDeploymentSuccess: { action: 'TERMINATE', terminationWaitTimeInMinutes: terminateAfter },
       },
       autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
-      alarmConfiguration: { enabled: true, alarms: [...props.alarmNames] },
-      ecsService: { clusterName: props.clusterName, serviceName: props.serviceName },
+      alarmConfiguration: { enabled: true, alarms: [...props.service.alarms.alarmNames] },
+      ecsService: { clusterName, serviceName },
       loadBalancerInfo: {
         targetGroupPairInfo: {
           prodTrafficRoute: { listenerArns: [props.productionListener.arn] },
           testTrafficRoute: { listenerArns: [this.testListener.arn] },
-          targetGroup: [{ name: props.blueTargetGroup.name }, { name: props.greenTargetGroup.name }],
+          targetGroup: [{ name: blue.name }, { name: green.name }],
         },
       },
     });

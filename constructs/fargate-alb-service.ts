@@ -1,129 +1,128 @@
 import { Construct } from 'constructs';
+import { dependable, type ITerraformDependable } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
-import { LbListenerRule } from '@cdktf/provider-aws/lib/lb-listener-rule';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { NAME_LIMITS, requireFargateSize, requireName, ValidationError } from '../lib/validation';
-import { BlueGreenDeployment, type BlueGreenDeploymentProps } from './blue-green-deployment';
-import { ContainerImage, type ContainerImageProps } from './container-image';
-import type { LoadBalancer } from './load-balancer';
-import { ServiceAlarms, type ServiceAlarmsProps } from './service-alarms';
-import { ServiceAutoScaling, type ServiceAutoScalingProps } from './service-autoscaling';
-import { TaskRoles } from './task-roles';
+import { LOG_RETENTION_DAYS, NAME_LIMITS, requireFargateSize, requireInteger, requireName, ValidationError } from '../lib/validation';
+import { ContainerImage, type ImageSource } from './container-image';
+import type { RoutingTarget } from './listener-routing';
+import { ServiceAlarms, type AlarmOptions } from './service-alarms';
+import { ServiceAutoScaling, type AutoScalingOptions } from './service-autoscaling';
+import { TaskRoles, type IamStatement } from './task-roles';
 
-/** How the ALB reaches the service. */
-export type ServiceRouting =
-  /** The production listener's default action: everything no rule claims (the monolith). */
-  | { readonly kind: 'default' }
-  /**
-   * A listener rule at a fixed priority for these path patterns (an extracted
-   * microservice); with `share`, a weighted forward that sends `percent` of
-   * the matching requests here and the rest to another target group (the
-   * monolith's).
-   */
-  | {
-      readonly kind: 'path';
-      readonly priority: number;
-      readonly pathPatterns: readonly string[];
-      readonly share?: { readonly percent: number; readonly otherTargetGroupArn: string; readonly stickinessSeconds?: number };
-    };
-
-/** Blue/green with CodeDeploy instead of ECS rolling updates. */
-export interface BlueGreenProps {
-  readonly testPort: number;
-  /** Who may reach the test listener. */
-  readonly testListenerCidrs: readonly string[];
-  /** @default 'canary-10-percent-5-minutes' */
-  readonly strategy?: BlueGreenDeploymentProps['strategy'];
-  /** @default 5 */
-  readonly terminateAfterMinutes?: number;
-  /** The API route the pre-traffic hook checks besides /health. */
-  readonly checkPath: string;
+/** How the target group decides that a task may take requests. */
+export interface TargetHealthCheck {
+  /** Path the load balancer requests. @default '/health' */
+  readonly path?: string;
+  /** Seconds between checks (5-300). @default 10 (AWS: 30) */
+  readonly intervalSeconds?: number;
+  /** Seconds a check may take (2-120, less than the interval). @default 5 */
+  readonly timeoutSeconds?: number;
+  /** Consecutive passes before a task takes traffic (2-10). @default 2 (AWS: 5) */
+  readonly healthyThreshold?: number;
+  /** Consecutive failures before a task is taken out (2-10). @default 3 */
+  readonly unhealthyThreshold?: number;
+  /** HTTP codes that count as healthy. @default '200' */
+  readonly matcher?: string;
 }
 
+/** A command that ECS runs inside the container to decide whether it is healthy (Docker's HEALTHCHECK is not used by ECS). */
 export interface ContainerHealthCheck {
-  /** The command Docker/ECS runs in the container, exec form. */
+  /** The command, exec form, e.g. `['node', 'healthcheck.js']`. */
   readonly command: readonly string[];
-  /** @default 10 */
+  /** Seconds between checks. @default 10 */
   readonly intervalSeconds?: number;
-  /** @default 5 */
+  /** Seconds a check may take. @default 5 */
   readonly timeoutSeconds?: number;
-  /** @default 3 */
+  /** Failed checks in a row that make the container unhealthy (ECS then replaces the task). @default 3 */
   readonly retries?: number;
-  /** @default 10 */
+  /** Seconds after start during which failures do not count. @default 10 */
   readonly startPeriodSeconds?: number;
 }
 
-export interface FargateAlbServiceProps {
-  /** Service name: `services/<name>`, the container name, and the last part of every resource name. */
-  readonly name: string;
-  /** First part of every resource name (`<project>-<environment>`). */
-  readonly namePrefix: string;
-  readonly vpcId: string;
-  /** Subnets of the tasks: private ones. Tasks never get public IPs. */
-  readonly subnetIds: readonly string[];
-  readonly clusterName: string;
-  readonly clusterArn: string;
-  /** The load balancer the service sits behind. */
-  readonly loadBalancer: LoadBalancer;
-  readonly routing: ServiceRouting;
-  /** The image: built from a Dockerfile, or a ready-made URI. */
-  readonly image: Pick<ContainerImageProps, 'build' | 'uri' | 'uriFromHash' | 'keepImages'>;
-  /** @default 3000 */
+/** How new task definitions roll out. */
+export type DeploymentKind = 'rolling' | 'blue-green';
+
+/** What a service's own configuration says: everything but where the stack wires it in. */
+export interface FargateAlbServiceOptions {
+  /** Built from a Dockerfile (and pushed to the service's ECR repository), or a ready-made URI from any registry. */
+  readonly image: ImageSource;
+  /** Port the container listens on (its PORT variable). @default 3000 */
   readonly containerPort?: number;
-  /** Fargate CPU units. @default 256 */
+  /** Fargate task CPU units. @default 256 */
   readonly cpu?: number;
-  /** MiB; must be valid for `cpu` on Fargate. @default 512 */
+  /** Fargate task memory in MiB; must be valid for the CPU. @default 512 */
   readonly memory?: number;
   /** Tasks when first created; auto scaling owns the count after that. @default 2 */
   readonly desiredCount?: number;
-  /** @default - scale 1..4 on CPU 60 % and 1000 requests per target per minute */
-  readonly autoScaling?: Pick<ServiceAutoScalingProps, 'minCapacity' | 'maxCapacity' | 'cpuTargetPercent' | 'requestsPerTarget'>;
+  /** Target tracking bounds. @default - 1 to 4 tasks, CPU 60 %, 1000 requests per target per minute */
+  readonly autoScaling?: AutoScalingOptions;
   /** Container environment. PORT is always set to `containerPort`. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Path the target group probes. @default '/health' */
-  readonly healthCheckPath?: string;
-  /** Seconds between target group probes. @default 10 (AWS: 30) */
-  readonly healthCheckIntervalSeconds?: number;
-  /** Consecutive passes before a target takes traffic. @default 2 (AWS: 5) */
-  readonly healthyThreshold?: number;
-  /** Consecutive failures before a target is drained. @default 3 */
-  readonly unhealthyThreshold?: number;
-  /** Seconds a draining target finishes requests in flight. @default 15 (AWS: 300); keep it above the app's shutdown timeout */
-  readonly deregistrationDelaySeconds?: number;
-  /** Seconds after a task starts during which failed ALB health checks do not kill it. @default 30 */
-  readonly healthCheckGracePeriodSeconds?: number;
-  /** Container health check. @default - none */
+  /**
+   * Environment variables that ECS fills from SSM Parameter Store or Secrets
+   * Manager at task start, by variable name: the parameter or secret ARN
+   * (Secrets Manager ARNs may end in `:json-key::`). The execution role may
+   * read exactly these. @default {}
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** What the application's own code may do (its task role). @default [] (nothing) */
+  readonly taskPolicyStatements?: readonly IamStatement[];
+  /** The target group's health check. @default - GET /health every 10 s, healthy after 2, unhealthy after 3 */
+  readonly healthCheck?: TargetHealthCheck;
+  /** A health check command run in the container. @default - none */
   readonly containerHealthCheck?: ContainerHealthCheck;
-  /** Days CloudWatch keeps the logs. @default 30 */
+  /** Seconds a deregistered task finishes requests in flight (0-3600). Keep it above the app's shutdown timeout. @default 15 (AWS: 300) */
+  readonly deregistrationDelaySeconds?: number;
+  /** Seconds after a task starts during which failed load balancer health checks do not kill it. @default 30 */
+  readonly healthCheckGracePeriodSeconds?: number;
+  /** Days CloudWatch keeps the logs (a value CloudWatch Logs accepts). @default 30 */
   readonly logRetentionDays?: number;
   /** Numeric user the container runs as. @default '1000' */
   readonly user?: string;
-  /** Mount the container's root filesystem read-only (the forum writes nothing to disk). @default true */
+  /** Mount the container's root filesystem read-only. @default true */
   readonly readonlyRootFilesystem?: boolean;
-  /** Alarm thresholds; the alarms roll a deployment back. @default 5 target 5xx a minute, 1 unhealthy host */
-  readonly alarms?: Pick<ServiceAlarmsProps, 'target5xxPerMinute' | 'unhealthyHosts'>;
-  /** Deploy with CodeDeploy blue/green instead of ECS rolling updates. @default - rolling, with circuit breaker and alarm rollback */
-  readonly blueGreen?: BlueGreenProps;
-  /** Days the pre-traffic hook's logs are kept (blue/green only). @default 30 */
-  readonly hookLogRetentionDays?: number;
+  /** Thresholds of the alarms that roll a deployment back. @default - 5 target 5xx a minute, 1 unhealthy host */
+  readonly alarms?: AlarmOptions;
+  /** 'rolling' (ECS, with circuit breaker and alarm rollback) or 'blue-green' (CodeDeploy; see BlueGreenDeployment). @default 'rolling' */
+  readonly deployment?: DeploymentKind;
+  /** Images the service's ECR repository keeps. @default 10 */
+  readonly keepImages?: number;
 }
 
-const DEFAULT_PORT = 3000;
+export interface FargateAlbServiceProps extends FargateAlbServiceOptions {
+  /** Service name: the container name, and the last part of every resource name. */
+  readonly name: string;
+  /** First part of every resource name (`<project>-<environment>`). */
+  readonly namePrefix: string;
+  /** The VPC of the target groups and the security group. */
+  readonly vpcId: string;
+  /** Subnets of the tasks: private ones. Tasks never get public IPs. */
+  readonly subnetIds: readonly string[];
+  /** The ECS cluster the service runs in. */
+  readonly cluster: { readonly name: string; readonly arn: string };
+  /** The load balancer in front: its `arn_suffix` (metrics) and security group (the only source the tasks admit). */
+  readonly loadBalancer: { readonly arnSuffix: string; readonly securityGroupId: string };
+  /** Turns the build's content hash into a ready-made image URI (IMAGE_URI_TEMPLATE). @default - build and push here */
+  readonly imageUriFromHash?: (hash: string) => string;
+}
+
+/** Defaults that callers derive settings from (the monolith's workers, the compose ports); the constructor applies them. */
+export const FARGATE_SERVICE_DEFAULTS = { cpu: 256, memory: 512, containerPort: 3000 } as const;
 
 /**
- * One service on Fargate behind the shared ALB: image and ECR repository,
- * log group, IAM roles, task definition, target group, routing (the
- * listener's default or a path rule), security group, ECS service with
- * rollback, and auto scaling. The monolith and every microservice are
- * instances of it; they differ only in props.
+ * One service on Fargate behind a shared ALB: image (and ECR repository), log
+ * group, IAM roles, task definition, target group (two for blue/green),
+ * alarms, security group, ECS service with rollback, and auto scaling. Which
+ * listener rule sends it traffic is ListenerRouting's business: this construct
+ * exposes its target group as a RoutingTarget and knows nothing of listeners.
  */
-export class FargateAlbService extends Construct {
+export class FargateAlbService extends Construct implements RoutingTarget {
   readonly image: ContainerImage;
   readonly logGroup: CloudwatchLogGroup;
   readonly roles: TaskRoles;
@@ -132,39 +131,59 @@ export class FargateAlbService extends Construct {
   readonly targetGroup: LbTargetGroup;
   /** Blue/green only: the target group the replacement tasks register in. */
   readonly greenTargetGroup?: LbTargetGroup;
-  readonly listenerRule?: LbListenerRule;
+  readonly movedByCodeDeploy: boolean;
   readonly alarms: ServiceAlarms;
-  readonly blueGreen?: BlueGreenDeployment;
   readonly securityGroup: SecurityGroup;
   readonly service: EcsService;
   readonly autoScaling: ServiceAutoScaling;
+  /** The container's name (the service name) and port, as a CodeDeploy AppSpec names them. */
+  readonly containerName: string;
+  readonly containerPort: number;
+  /** The cluster the service runs in. */
+  readonly cluster: { readonly name: string; readonly arn: string };
 
   constructor(scope: Construct, id: string, props: FargateAlbServiceProps) {
     super(scope, id);
     const name = `${props.namePrefix}-${props.name}`;
     requireName(this, 'name', name, NAME_LIMITS.targetGroup);
-    const cpu = props.cpu ?? 256;
-    const memory = props.memory ?? 512;
+    const cpu = props.cpu ?? FARGATE_SERVICE_DEFAULTS.cpu;
+    const memory = props.memory ?? FARGATE_SERVICE_DEFAULTS.memory;
     requireFargateSize(this, cpu, memory);
-    const port = props.containerPort ?? DEFAULT_PORT;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ValidationError(this, 'containerPort', `${port} is not a TCP port`);
-    const desiredCount = props.desiredCount ?? 2;
-    if (!Number.isInteger(desiredCount) || desiredCount < 0) throw new ValidationError(this, 'desiredCount', `${desiredCount} must be a non-negative integer`);
+    const port = requireInteger(this, 'containerPort', props.containerPort ?? FARGATE_SERVICE_DEFAULTS.containerPort, 1, 65535);
+    const desiredCount = requireInteger(this, 'desiredCount', props.desiredCount ?? 2, 0, 5000);
     if (props.subnetIds.length === 0) throw new ValidationError(this, 'subnetIds', 'at least one subnet is needed');
-    if (props.routing.kind === 'path') {
-      const { priority, pathPatterns } = props.routing;
-      if (!Number.isInteger(priority) || priority < 1 || priority > 50_000) throw new ValidationError(this, 'routing.priority', `${priority} must be an integer from 1 to 50000`);
-      if (pathPatterns.length < 1 || pathPatterns.length > 5) throw new ValidationError(this, 'routing.pathPatterns', 'an ALB rule takes 1 to 5 path patterns');
+    const deregistrationDelay = requireInteger(this, 'deregistrationDelaySeconds', props.deregistrationDelaySeconds ?? 15, 0, 3600);
+    const gracePeriod = requireInteger(this, 'healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds ?? 30, 0, 2_147_483_647);
+    const logRetentionDays = props.logRetentionDays ?? 30;
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) throw new ValidationError(this, 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs offers (${LOG_RETENTION_DAYS.join(', ')})`);
+    const interval = requireInteger(this, 'healthCheck.intervalSeconds', props.healthCheck?.intervalSeconds ?? 10, 5, 300);
+    const timeout = requireInteger(this, 'healthCheck.timeoutSeconds', props.healthCheck?.timeoutSeconds ?? 5, 2, 120);
+    if (timeout >= interval) throw new ValidationError(this, 'healthCheck.timeoutSeconds', `${timeout} must be less than the interval (${interval})`);
+    const healthyThreshold = requireInteger(this, 'healthCheck.healthyThreshold', props.healthCheck?.healthyThreshold ?? 2, 2, 10);
+    const unhealthyThreshold = requireInteger(this, 'healthCheck.unhealthyThreshold', props.healthCheck?.unhealthyThreshold ?? 3, 2, 10);
+    const healthPath = props.healthCheck?.path ?? '/health';
+    if (!healthPath.startsWith('/')) throw new ValidationError(this, 'healthCheck.path', `"${healthPath}" must start with /`);
+    const environment = { ...props.environment, PORT: String(port) };
+    const secrets = props.secrets ?? {};
+    for (const variable of Object.keys(secrets)) {
+      if (variable in environment) throw new ValidationError(this, `secrets.${variable}`, 'is also set in environment; give it one source');
     }
-    const deregistrationDelay = props.deregistrationDelaySeconds ?? 15;
-    const gracePeriod = props.healthCheckGracePeriodSeconds ?? 30;
+    this.containerName = props.name;
+    this.cluster = props.cluster;
+    this.containerPort = port;
+    this.movedByCodeDeploy = props.deployment === 'blue-green';
 
-    this.image = new ContainerImage(this, 'image', { repositoryName: `${props.namePrefix}/${props.name}`, ...props.image });
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}/${props.name}`, retentionInDays: props.logRetentionDays ?? 30 });
-    this.roles = new TaskRoles(this, 'roles', { name, logGroupArn: this.logGroup.arn, repositoryArn: this.image.repository.arn });
+    this.image = new ContainerImage(this, 'image', { source: props.image, repositoryName: `${props.namePrefix}/${props.name}`, keepImages: props.keepImages, uriFromHash: props.imageUriFromHash });
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}/${props.name}`, retentionInDays: logRetentionDays });
+    this.roles = new TaskRoles(this, 'roles', {
+      name,
+      logGroupArn: this.logGroup.arn,
+      pullRepositoryArn: this.image.pullRepositoryArn,
+      secretArns: Object.values(secrets),
+      taskPolicyStatements: props.taskPolicyStatements,
+    });
     const region = new DataAwsRegion(this, 'region');
 
-    const environment = { ...props.environment, PORT: String(port) };
     const health = props.containerHealthCheck;
     this.taskDefinition = new EcsTaskDefinition(this, 'task', {
       family: name,
@@ -183,9 +202,8 @@ export class FargateAlbService extends Construct {
           user: props.user ?? '1000',
           readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
           portMappings: [{ containerPort: port, hostPort: port, protocol: 'tcp' }],
-          environment: Object.entries(environment)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([key, value]) => ({ name: key, value })),
+          environment: sortedPairs(environment).map(([key, value]) => ({ name: key, value })),
+          ...(Object.keys(secrets).length > 0 && { secrets: sortedPairs(secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })) }),
           logConfiguration: {
             logDriver: 'awslogs',
             options: { 'awslogs-group': this.logGroup.name, 'awslogs-region': region.name, 'awslogs-stream-prefix': props.name },
@@ -204,66 +222,23 @@ export class FargateAlbService extends Construct {
       dependsOn: this.image.pushed ? [this.image.pushed] : undefined,
     });
 
-    const targetGroup = (groupId: string, groupName: string) => new LbTargetGroup(this, groupId, {
-      name: requireName(this, 'name', groupName, NAME_LIMITS.targetGroup),
-      port,
-      protocol: 'HTTP',
-      targetType: 'ip',
-      vpcId: props.vpcId,
-      deregistrationDelay: String(deregistrationDelay),
-      healthCheck: {
-        enabled: true,
-        path: props.healthCheckPath ?? '/health',
-        matcher: '200',
-        interval: props.healthCheckIntervalSeconds ?? 10,
-        timeout: 5,
-        healthyThreshold: props.healthyThreshold ?? 2,
-        unhealthyThreshold: props.unhealthyThreshold ?? 3,
-      },
-    });
-    this.targetGroup = targetGroup('target-group', name);
-    const blueGreen = props.blueGreen;
-    if (blueGreen) this.greenTargetGroup = targetGroup('target-group-green', `${name}-green`);
-
-    const listener = props.loadBalancer.productionListener;
-    if (props.routing.kind === 'default') {
-      props.loadBalancer.forwardByDefault(this.targetGroup, blueGreen !== undefined);
-    } else {
-      const share = props.routing.share;
-      if (share && blueGreen) throw new ValidationError(this, 'routing.share', 'a blue-green service takes all of its paths: CodeDeploy shifts the traffic');
-      if (share && (!Number.isInteger(share.percent) || share.percent < 0 || share.percent > 100)) {
-        throw new ValidationError(this, 'routing.share.percent', `${share.percent} must be a whole percent from 0 to 100`);
-      }
-      this.listenerRule = new LbListenerRule(this, 'rule', {
-        listenerArn: listener.arn,
-        priority: props.routing.priority,
-        condition: [{ pathPattern: { values: [...props.routing.pathPatterns] } }],
-        // Always the weighted form when shared, so that moving the share (10 → 50 → 100) changes the weights only.
-        action: [
-          share
-            ? {
-                type: 'forward',
-                forward: {
-                  targetGroup: [
-                    { arn: this.targetGroup.arn, weight: share.percent },
-                    { arn: share.otherTargetGroupArn, weight: 100 - share.percent },
-                  ],
-                  stickiness: { enabled: share.stickinessSeconds !== undefined, duration: share.stickinessSeconds ?? 3600 },
-                },
-              }
-            : { type: 'forward', targetGroupArn: this.targetGroup.arn },
-        ],
-        tags: { Name: name },
-        // CodeDeploy moves a blue/green service's rule between its two target groups.
-        lifecycle: blueGreen ? { ignoreChanges: ['action'] } : undefined,
+    const targetGroup = (groupId: string, groupName: string) =>
+      new LbTargetGroup(this, groupId, {
+        name: requireName(this, 'name', groupName, NAME_LIMITS.targetGroup),
+        port,
+        protocol: 'HTTP',
+        targetType: 'ip',
+        vpcId: props.vpcId,
+        deregistrationDelay: String(deregistrationDelay),
+        healthCheck: { enabled: true, path: healthPath, matcher: props.healthCheck?.matcher ?? '200', interval, timeout, healthyThreshold, unhealthyThreshold },
       });
-    }
+    this.targetGroup = targetGroup('target-group', name);
+    if (this.movedByCodeDeploy) this.greenTargetGroup = targetGroup('target-group-green', `${name}-green`);
+
     this.alarms = new ServiceAlarms(this, 'alarms', {
       name,
-      loadBalancerArnSuffix: props.loadBalancer.alb.arnSuffix,
-      targetGroupArnSuffixes: this.greenTargetGroup
-        ? { blue: this.targetGroup.arnSuffix, green: this.greenTargetGroup.arnSuffix }
-        : { main: this.targetGroup.arnSuffix },
+      loadBalancerArnSuffix: props.loadBalancer.arnSuffix,
+      targetGroupArnSuffixes: this.greenTargetGroup ? { blue: this.targetGroup.arnSuffix, green: this.greenTargetGroup.arnSuffix } : { main: this.targetGroup.arnSuffix },
       ...props.alarms,
     });
 
@@ -275,13 +250,13 @@ export class FargateAlbService extends Construct {
     });
     new VpcSecurityGroupIngressRule(this, 'from-alb', {
       securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: props.loadBalancer.securityGroup.id,
+      referencedSecurityGroupId: props.loadBalancer.securityGroupId,
       ipProtocol: 'tcp',
       fromPort: port,
       toPort: port,
       description: 'Requests and health checks from the ALB',
     });
-    // HTTPS out (through the NAT gateway) is all the tasks need: ECR, CloudWatch Logs.
+    // HTTPS out (through the NAT gateway) is all the tasks need: ECR, CloudWatch Logs, secrets.
     new VpcSecurityGroupEgressRule(this, 'https-out', {
       securityGroupId: this.securityGroup.id,
       cidrIpv4: '0.0.0.0/0',
@@ -291,7 +266,7 @@ export class FargateAlbService extends Construct {
       description: 'ECR image pulls and CloudWatch Logs',
     });
     new VpcSecurityGroupEgressRule(this, 'alb-to-service', {
-      securityGroupId: props.loadBalancer.securityGroup.id,
+      securityGroupId: props.loadBalancer.securityGroupId,
       referencedSecurityGroupId: this.securityGroup.id,
       ipProtocol: 'tcp',
       fromPort: port,
@@ -301,7 +276,7 @@ export class FargateAlbService extends Construct {
 
     this.service = new EcsService(this, 'service', {
       name: requireName(this, 'name', name, NAME_LIMITS.ecs),
-      cluster: props.clusterArn,
+      cluster: props.cluster.arn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount,
       launchType: 'FARGATE',
@@ -311,7 +286,7 @@ export class FargateAlbService extends Construct {
       healthCheckGracePeriodSeconds: gracePeriod,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
-      ...(blueGreen
+      ...(this.movedByCodeDeploy
         ? { deploymentController: { type: 'CODE_DEPLOY' } }
         : {
             // Roll back a deployment whose tasks fail to start or that sets off the service's alarms.
@@ -324,38 +299,23 @@ export class FargateAlbService extends Construct {
       // CodeDeploy, releases (npm run release) register task definitions and
       // move the load balancer between target groups: Terraform created them
       // and must not put them back.
-      lifecycle: { ignoreChanges: blueGreen ? ['desired_count', 'task_definition', 'load_balancer'] : ['desired_count'] },
-      // The target group must be attached to the listener before a service can register targets in it.
-      dependsOn: [this.listenerRule ?? listener],
+      lifecycle: { ignoreChanges: this.movedByCodeDeploy ? ['desired_count', 'task_definition', 'load_balancer'] : ['desired_count'] },
     });
 
-    if (blueGreen) {
-      this.blueGreen = new BlueGreenDeployment(this, 'blue-green', {
-        name,
-        clusterName: props.clusterName,
-        serviceName: this.service.name,
-        loadBalancer: props.loadBalancer,
-        productionListener: listener,
-        blueTargetGroup: this.targetGroup,
-        greenTargetGroup: this.greenTargetGroup!,
-        testPort: blueGreen.testPort,
-        testListenerCidrs: blueGreen.testListenerCidrs,
-        strategy: blueGreen.strategy,
-        terminateAfterMinutes: blueGreen.terminateAfterMinutes,
-        alarmNames: this.alarms.alarmNames,
-        passRoleArns: [this.roles.executionRole.arn, this.roles.taskRole.arn],
-        checkPath: blueGreen.checkPath,
-        vpcId: props.vpcId,
-        subnetIds: props.subnetIds,
-        logRetentionDays: props.hookLogRetentionDays,
-      });
-    }
-
     this.autoScaling = new ServiceAutoScaling(this, 'scaling', {
-      clusterName: props.clusterName,
+      clusterName: props.cluster.name,
       serviceName: this.service.name,
-      requestCountResourceLabel: `${props.loadBalancer.alb.arnSuffix}/${this.targetGroup.arnSuffix}`,
+      requestCountResourceLabel: `${props.loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`,
       ...props.autoScaling,
     });
   }
+
+  /** The target group must be attached to a listener before ECS can register targets in it: the service waits for the attachment. */
+  attachedBy(attachment: ITerraformDependable): void {
+    this.service.dependsOn = [...(this.service.dependsOn ?? []), dependable(attachment)];
+  }
+}
+
+function sortedPairs(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 }

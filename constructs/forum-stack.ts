@@ -1,41 +1,36 @@
 import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { routeTable } from '../config/routing';
-import type { ResolvedConfig, ResolvedService } from '../config/schema';
+import type { ResolvedConfig, ResolvedService } from '../config/types';
+import { awsProvider } from './aws-provider';
+import { BlueGreenDeployment } from './blue-green-deployment';
 import { EcsCluster } from './ecs-cluster';
-import { FargateAlbService, type FargateAlbServiceProps } from './fargate-alb-service';
+import { FARGATE_SERVICE_DEFAULTS, FargateAlbService } from './fargate-alb-service';
+import { ListenerRouting } from './listener-routing';
 import { LoadBalancer } from './load-balancer';
 import { Network } from './network';
 
-/** The health probe baked into every image (see the services' Dockerfiles); ECS runs the same one. */
-export const CONTAINER_HEALTH_COMMAND = ['node', '/app/services/shared/dist/healthcheck.js'] as const;
-
 /**
- * The whole deployment: network, load balancer, cluster, and one
- * FargateAlbService for the monolith (the listener's default) plus one per
- * extracted microservice (a path rule each).
+ * The whole deployment: network, load balancer, cluster, one
+ * FargateAlbService per service (the monolith and each extracted
+ * microservice), the listener's routing between them, and CodeDeploy for
+ * the blue/green ones.
  */
 export class ForumStack extends TerraformStack {
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly cluster: EcsCluster;
-  readonly monolith: FargateAlbService;
-  readonly microservices: ReadonlyMap<string, FargateAlbService>;
+  /** Every deployed service by name: the monolith first, then the extracted microservices. */
+  readonly services: ReadonlyMap<string, FargateAlbService>;
+  readonly routing: ListenerRouting;
+  readonly blueGreen: ReadonlyMap<string, BlueGreenDeployment>;
 
   constructor(scope: Construct, id: string, readonly config: ResolvedConfig) {
     super(scope, id);
-    const local = config.target === 'local';
-
-    new AwsProvider(this, 'aws', {
-      region: config.region,
-      defaultTags: [{ tags: { Project: config.project, Environment: config.environment, ManagedBy: 'cdktf' } }],
-      // An emulator (AWS_ENDPOINT_URL) has no real credentials or instance metadata; nothing else differs.
-      ...(local && { skipCredentialsValidation: true, skipMetadataApiCheck: 'true' }),
-    });
-    if (config.state.backend === 's3') {
+    awsProvider(this, { region: config.region, target: config.target, tags: { Project: config.project, Environment: config.environment, ManagedBy: 'cdktf' } });
+    if (config.state?.backend === 's3') {
       new S3Backend(this, { bucket: config.state.bucket, key: config.state.key, region: config.state.region, encrypt: true });
       // S3-native state locking (Terraform 1.10+), no DynamoDB table; cdktf 0.21's S3Backend has no prop for it yet.
       this.addOverride('terraform.backend.s3.use_lockfile', true);
@@ -43,21 +38,19 @@ export class ForumStack extends TerraformStack {
       new LocalBackend(this, { path: config.localStateFile });
     }
 
-    const services = [config.monolith, ...config.microservices];
-    const builds = services.some((service) => 'build' in service.image) && !config.imageUriTemplate;
-    if (builds) {
+    const deployed: readonly ResolvedService[] = [config.monolith, ...config.microservices];
+    if (deployed.some((service) => 'build' in service.image) && !config.imageUriTemplate) {
       // Only a stack that builds images needs the Docker provider; ECR login comes from the AWS provider.
       const token = new DataAwsEcrAuthorizationToken(this, 'ecr-token');
-      new DockerProvider(this, 'docker', {
-        registryAuth: [{ address: token.proxyEndpoint, username: token.userName, password: token.password }],
-      });
+      new DockerProvider(this, 'docker', { registryAuth: [{ address: token.proxyEndpoint, username: token.userName, password: token.password }] });
     }
 
+    const { network: networkConfig } = config;
     this.network = new Network(this, 'network', {
       namePrefix: config.namePrefix,
-      ...(config.network.kind === 'existing'
-        ? { existing: config.network }
-        : { cidr: config.network.cidr, azCount: config.network.azCount, natGateways: config.network.natGateways }),
+      ...(networkConfig.kind === 'existing'
+        ? { existing: networkConfig }
+        : { cidr: networkConfig.cidr, azCount: networkConfig.azCount, natGateways: networkConfig.natGateways }),
     });
     this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: config.namePrefix,
@@ -68,66 +61,83 @@ export class ForumStack extends TerraformStack {
     });
     this.cluster = new EcsCluster(this, 'cluster', { namePrefix: config.namePrefix });
 
-    const rules = new Map(routeTable(config).rules.map((rule) => [rule.service, rule]));
-    const routing = (service: ResolvedService): FargateAlbServiceProps['routing'] => {
-      const rule = rules.get(service.name);
-      if (!rule) return { kind: 'default' };
-      // A rolling service's rule always weighs it against the monolith (100/0 by default), so a canary step changes weights only.
-      const share = service.deployment === 'rolling' ? { percent: rule.percent, otherTargetGroupArn: this.monolith.targetGroup.arn, stickinessSeconds: rule.stickinessSeconds } : undefined;
-      return { kind: 'path', priority: rule.priority, pathPatterns: rule.pathPatterns, share };
-    };
+    const template = config.imageUriTemplate;
+    // In a task Node sees the host's CPUs, not the task's share: one monolith cluster worker per vCPU of the task.
+    const workers = String(Math.max(1, Math.floor((config.monolith.cpu ?? FARGATE_SERVICE_DEFAULTS.cpu) / 1024)));
+    this.services = new Map(
+      deployed.map((service) => [
+        service.name,
+        new FargateAlbService(this, service.name, {
+          ...service,
+          environment: service === config.monolith ? { WORKERS: workers, ...service.environment } : service.environment,
+          logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
+          keepImages: service.keepImages ?? config.keepImages,
+          namePrefix: config.namePrefix,
+          vpcId: this.network.vpcId,
+          subnetIds: this.network.privateSubnetIds,
+          cluster: this.cluster.cluster,
+          loadBalancer: this.loadBalancer,
+          imageUriFromHash: template ? (hash) => template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, hash) : undefined,
+        }),
+      ]),
+    );
+    this.routing = new ListenerRouting(this, 'routing', { namePrefix: config.namePrefix, loadBalancer: this.loadBalancer, table: routeTable(config), targets: this.services });
+
     // The pre-traffic hooks reach the test listeners from the private subnets, through the NAT gateways.
-    const testListenerCidrs = [...config.testListenerCidrs, ...this.network.natPublicIps.map((ip) => `${ip}/32`)];
-    const serviceProps = (service: ResolvedService, environment: Record<string, string> = {}): FargateAlbServiceProps => ({
-      name: service.name,
-      namePrefix: config.namePrefix,
-      vpcId: this.network.vpcId,
-      subnetIds: this.network.privateSubnetIds,
-      clusterName: this.cluster.cluster.name,
-      clusterArn: this.cluster.cluster.arn,
-      loadBalancer: this.loadBalancer,
-      routing: routing(service),
-      image: imageProps(service, config),
-      containerPort: service.containerPort,
-      cpu: service.cpu,
-      memory: service.memory,
-      desiredCount: service.desiredCount,
-      autoScaling: service.scaling,
-      environment: { ...environment, ...service.environment },
-      containerHealthCheck: { command: CONTAINER_HEALTH_COMMAND },
-      logRetentionDays: config.logRetentionDays,
-      alarms: service.alarms,
-      blueGreen: service.deployment === 'blue-green' ? { ...service.blueGreen, testListenerCidrs } : undefined,
-      hookLogRetentionDays: config.logRetentionDays,
-    });
+    const testListenerCidrs = [...(config.testListenerCidrs ?? []), ...this.network.natPublicIps.map((ip) => `${ip}/32`)];
+    this.blueGreen = new Map(
+      deployed
+        .filter((service) => service.deployment === 'blue-green')
+        .map((service) => {
+          const fargate = this.service(service.name);
+          const deployment = new BlueGreenDeployment(fargate, 'blue-green', {
+            ...service.blueGreen,
+            name: `${config.namePrefix}-${service.name}`,
+            service: fargate,
+            loadBalancer: this.loadBalancer,
+            productionListener: this.routing.listener,
+            productionRule: this.routing.rules.get(service.name),
+            testListenerCidrs,
+            vpcId: this.network.vpcId,
+            subnetIds: this.network.privateSubnetIds,
+            logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
+          });
+          return [service.name, deployment];
+        }),
+    );
+    this.outputs();
+  }
 
-    // In a task Node sees the host's CPUs, not the task's share: one cluster worker per vCPU of the task.
-    const workers = String(Math.max(1, Math.floor(config.monolith.cpu / 1024)));
-    this.monolith = new FargateAlbService(this, config.monolith.name, serviceProps(config.monolith, { WORKERS: workers }));
-    this.microservices = new Map(config.microservices.map((service) => [service.name, new FargateAlbService(this, service.name, serviceProps(service))]));
+  /** The deployed service of that name. */
+  service(name: string): FargateAlbService {
+    const found = this.services.get(name);
+    if (!found) throw new Error(`${name} is not deployed in this stack`);
+    return found;
+  }
 
-    const output = (name: string, value: string, description: string) => {
+  /** What a caller needs, named `<service>_<what>` (terraform-aws-modules style); `npm run release` reads them. */
+  private outputs(): void {
+    const output = (name: string, value: string | number, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     };
     output('alb_url', this.loadBalancer.url, 'URL of the load balancer');
     output('alb_dns_name', this.loadBalancer.alb.dnsName, 'DNS name of the load balancer');
+    output('listener_arn', this.routing.listener.arn, 'ARN of the production listener');
     output('cluster_name', this.cluster.cluster.name, 'ECS cluster name');
-    for (const [serviceName, service] of [[config.monolith.name, this.monolith] as const, ...this.microservices]) {
-      const key = serviceName.replace(/-/g, '_');
-      output(`${key}_ecr_repository_url`, service.image.repository.repositoryUrl, `ECR repository of ${serviceName}`);
-      output(`${key}_ecs_service_name`, service.service.name, `ECS service of ${serviceName}`);
-      output(`${key}_image`, service.image.imageUri, `Image that ${serviceName} runs`);
+    for (const [name, service] of this.services) {
+      const key = name.replace(/-/g, '_');
+      if (service.image.repository) output(`${key}_ecr_repository_url`, service.image.repository.repositoryUrl, `ECR repository of ${name}`);
+      output(`${key}_ecs_service_name`, service.service.name, `ECS service of ${name}`);
+      output(`${key}_image`, service.image.imageUri, `Image that ${name} runs`);
+      output(`${key}_target_group_arn`, service.targetGroup.arn, `Target group of ${name} (blue/green: the blue one)`);
+      const blueGreen = this.blueGreen.get(name);
+      if (service.greenTargetGroup && blueGreen) {
+        output(`${key}_green_target_group_arn`, service.greenTargetGroup.arn, `Green target group of ${name}`);
+        output(`${key}_codedeploy_application`, blueGreen.application.name, `CodeDeploy application of ${name}`);
+        output(`${key}_codedeploy_deployment_group`, blueGreen.deploymentGroup.deploymentGroupName, `CodeDeploy deployment group of ${name}`);
+        output(`${key}_pre_traffic_hook_function`, blueGreen.hook.function.functionName, `BeforeAllowTraffic hook function of ${name}`);
+        output(`${key}_test_listener_port`, blueGreen.testListener.port, `Port of the test listener of ${name}`);
+      }
     }
   }
-}
-
-function imageProps(service: ResolvedService, config: ResolvedConfig): FargateAlbServiceProps['image'] {
-  const keepImages = config.keepImages;
-  if ('uri' in service.image) return { uri: service.image.uri, keepImages };
-  const template = config.imageUriTemplate;
-  return {
-    build: service.image.build,
-    keepImages,
-    uriFromHash: template ? (hash) => template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, hash) : undefined,
-  };
 }

@@ -26,10 +26,11 @@ export interface PreTrafficHookProps {
   readonly checkPath: string;
   /** ARN of the CodeDeploy deployment group the hook reports to. */
   readonly deploymentGroupArn: string;
+  /** The VPC the function runs in. */
   readonly vpcId: string;
   /** Private subnets: the function reaches the ALB through the NAT gateway, whose address the test listener admits. */
   readonly subnetIds: readonly string[];
-  /** @default 30 */
+  /** Days its logs are kept. @default 30 */
   readonly logRetentionDays?: number;
 }
 

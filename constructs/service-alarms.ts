@@ -2,17 +2,21 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { ValidationError } from '../lib/validation';
 
-export interface ServiceAlarmsProps {
+/** Thresholds of the alarms that roll a deployment back. */
+export interface AlarmOptions {
+  /** Target 5xx responses in one minute that raise the alarm. @default 5 */
+  readonly target5xxPerMinute?: number;
+  /** Unhealthy targets, two minutes running, that raise the alarm. @default 1 */
+  readonly unhealthyHosts?: number;
+}
+
+export interface ServiceAlarmsProps extends AlarmOptions {
   /** Alarm names start with it: `<name>-<target group role>-target-5xx`. */
   readonly name: string;
   /** `arn_suffix` of the load balancer. */
   readonly loadBalancerArnSuffix: string;
   /** The service's target groups by role (`main`, or `blue` and `green`), as `arn_suffix`es. */
   readonly targetGroupArnSuffixes: Readonly<Record<string, string>>;
-  /** Target 5xx responses in one minute that raise the alarm. @default 5 */
-  readonly target5xxPerMinute?: number;
-  /** Unhealthy targets, two minutes running, that raise the alarm. @default 1 */
-  readonly unhealthyHosts?: number;
 }
 
 /**

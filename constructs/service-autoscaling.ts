@@ -3,9 +3,8 @@ import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { ValidationError } from '../lib/validation';
 
-export interface ServiceAutoScalingProps {
-  readonly clusterName: string;
-  readonly serviceName: string;
+/** Target tracking bounds of a service. */
+export interface AutoScalingOptions {
   /** Fewest tasks. @default 1 */
   readonly minCapacity?: number;
   /** Most tasks. @default 4 */
@@ -14,6 +13,13 @@ export interface ServiceAutoScalingProps {
   readonly cpuTargetPercent?: number;
   /** ALB requests per target per minute to hold; needs `requestCountResourceLabel`. @default 1000 */
   readonly requestsPerTarget?: number;
+}
+
+export interface ServiceAutoScalingProps extends AutoScalingOptions {
+  /** The cluster of the service. */
+  readonly clusterName: string;
+  /** The ECS service whose desired count is scaled. */
+  readonly serviceName: string;
   /** `<alb arn suffix>/<target group arn suffix>`. @default - no request-count policy */
   readonly requestCountResourceLabel?: string;
 }

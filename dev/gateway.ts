@@ -5,7 +5,7 @@
  */
 import H2o2, { type ProxyHandlerOptions } from '@hapi/h2o2';
 import Hapi from '@hapi/hapi';
-import { routeFor, type RouteTable } from '../config/routing';
+import { routeFor, type RouteTable } from '../lib/route-table';
 
 export const SERVED_BY = 'x-served-by';
 
@@ -21,13 +21,14 @@ export interface GatewayOptions {
 
 export async function createGateway(options: GatewayOptions): Promise<Hapi.Server> {
   for (const service of [options.table.defaultService, ...options.table.rules.map((rule) => rule.service)]) {
-    if (options.upstreams[service] === undefined) throw new Error(`no upstream port for ${service}`);
+    if (service !== undefined && options.upstreams[service] === undefined) throw new Error(`no upstream port for ${service}`);
   }
   const proxy: ProxyHandlerOptions = {
     passThrough: true,
     xforward: true,
     mapUri: (request) => {
-      const service = routeFor(options.table, request.path);
+      // No default service: the listener's fixed 404 (an address nothing listens on would answer 502 instead).
+      const service = routeFor(options.table, request.path) ?? options.table.defaultService ?? '';
       request.app.upstream = service;
       return { uri: `http://127.0.0.1:${options.upstreams[service]}${request.path}${request.url.search}` };
     },

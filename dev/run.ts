@@ -11,7 +11,7 @@ import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { projectConfig } from '../config/project';
 import { routeTable } from '../config/routing';
-import { resolveConfig } from '../config/schema';
+import { resolveConfig } from '../config/resolve';
 import { freePort } from '../lib/free-port';
 import { projectRoot } from '../lib/project-root';
 import { createGateway } from './gateway';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
 
   console.log(`\nGateway on http://127.0.0.1:${gatewayPort}, routing like the ALB listener:`);
   for (const rule of table.rules) console.log(`  priority ${rule.priority}: ${rule.pathPatterns.join(', ')} → ${rule.service} (127.0.0.1:${ports[rule.service]})`);
-  console.log(`  default → ${table.defaultService} (127.0.0.1:${ports[table.defaultService]})`);
+  console.log(`  default → ${table.defaultService === undefined ? 'a JSON 404' : `${table.defaultService} (127.0.0.1:${ports[table.defaultService]})`}`);
   console.log(`Try: curl -i localhost:${gatewayPort}/api/users  (the x-served-by header names the service). Ctrl-C stops everything.\n`);
 
   let pending: NodeJS.Timeout | undefined;

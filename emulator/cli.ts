@@ -113,7 +113,8 @@ const commands: Record<string, () => Promise<number>> = {
   diff: () => withEmulator((emulator) => cdktf(['diff', '--skip-provider-lock'], targetEnv(emulator))),
   env: () =>
     withEmulator((emulator) => {
-      for (const [key, value] of Object.entries(targetEnv(emulator))) console.log(`export ${key}=${JSON.stringify(value)}`);
+      // OUTPUTS_FILE: where `npm run release` finds the deployed stack's outputs.
+      for (const [key, value] of Object.entries({ ...targetEnv(emulator), OUTPUTS_FILE: files.outputs })) console.log(`export ${key}=${JSON.stringify(value)}`);
       return 0;
     }),
 };

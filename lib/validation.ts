@@ -43,3 +43,12 @@ export function requireFargateSize(scope: IConstruct, cpu: number, memory: numbe
   if (!fits) throw new ValidationError(scope, 'cpu', `${cpu} is not a Fargate CPU value (${Object.keys(FARGATE_MEMORY).join(', ')})`);
   if (!fits(memory)) throw new ValidationError(scope, 'memory', `${memory} MiB is not valid with cpu ${cpu} on Fargate`);
 }
+
+/** An integer prop within bounds, or a ValidationError naming it. */
+export function requireInteger(scope: IConstruct, field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new ValidationError(scope, field, `${value} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

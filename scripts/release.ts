@@ -8,21 +8,31 @@
  */
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { projectConfig } from '../config/project';
-import { resolveConfig, type ResolvedConfig } from '../config/schema';
-import { projectRoot } from '../lib/project-root';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export interface ReleaseClients {
   readonly ecs: Pick<ECSClient, 'send'>;
   readonly codedeploy: Pick<CodeDeployClient, 'send'>;
-  readonly lambda: Pick<LambdaClient, 'send'>;
+}
+
+/** A stack's outputs, as `cdktf deploy --outputs-file` (or `cdktf output --outputs-file`) writes them for one stack. */
+export type StackOutputs = Readonly<Record<string, string | number>>;
+
+/** The outputs of `stack` in an outputs file; with one stack in the file, that one. */
+export function readStackOutputs(file: string, stack?: string): StackOutputs {
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, StackOutputs>;
+  const names = Object.keys(all);
+  const name = stack ?? (names.length === 1 ? names[0] : undefined);
+  if (!name || !all[name]) throw new Error(`${file} has no outputs of stack ${stack ?? '(give one of: ' + names.join(', ') + ')'}`);
+  return all[name];
 }
 
 export interface ReleaseOptions {
   readonly service: string;
   readonly image: string;
-  readonly config: ResolvedConfig;
+  /** The deployed stack's outputs: where the service, its CodeDeploy group and its hook are. */
+  readonly outputs: StackOutputs;
   readonly clients: ReleaseClients;
   /** @default console.log */
   readonly log?: (line: string) => void;
@@ -41,16 +51,24 @@ export interface ReleaseResult {
   readonly appSpec: Record<string, unknown>;
 }
 
+function output(outputs: StackOutputs, key: string, why: string): string {
+  const value = outputs[key];
+  if (value === undefined) throw new Error(`the stack has no output ${key}: ${why}`);
+  return String(value);
+}
+
 const FINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
-  const { config, clients, service: serviceName } = options;
+  const { outputs, clients, service: serviceName } = options;
   const log = options.log ?? console.log;
-  const service = [config.monolith, ...config.microservices].find((candidate) => candidate.name === serviceName);
-  if (!service) throw new Error(`"${serviceName}" is not a deployed service (deployed: ${[config.monolith, ...config.microservices].map((s) => s.name).join(', ')})`);
-  if (service.deployment !== 'blue-green') throw new Error(`"${serviceName}" deploys rolling: release it with cdktf deploy (a new image tag is a new task definition)`);
-  const name = `${config.namePrefix}-${serviceName}`;
-  const cluster = `${config.namePrefix}-cluster`;
+  const key = serviceName.replace(/-/g, '_');
+  const cluster = output(outputs, 'cluster_name', 'deploy the stack first');
+  const name = output(outputs, `${key}_ecs_service_name`, `"${serviceName}" is not a deployed service`);
+  const notBlueGreen = `"${serviceName}" deploys rolling: release it with cdktf deploy (a new image tag is a new task definition)`;
+  const application = output(outputs, `${key}_codedeploy_application`, notBlueGreen);
+  const deploymentGroup = output(outputs, `${key}_codedeploy_deployment_group`, notBlueGreen);
+  const hook = output(outputs, `${key}_pre_traffic_hook_function`, notBlueGreen);
 
   const { services } = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
   const current = services?.find((candidate) => candidate.status === 'ACTIVE');
@@ -58,11 +76,14 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   if (current.deploymentController?.type !== 'CODE_DEPLOY') throw new Error(`ECS service ${name} is not under the CODE_DEPLOY controller`);
 
   const { taskDefinition } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: current.taskDefinition }));
-  if (!taskDefinition?.containerDefinitions?.some((container) => container.name === serviceName)) throw new Error(`${current.taskDefinition} has no container named ${serviceName}`);
+  const definitions = taskDefinition?.containerDefinitions ?? [];
+  const container = definitions.find((candidate) => candidate.name === serviceName);
+  const containerPort = container?.portMappings?.[0]?.containerPort;
+  if (!taskDefinition || !container || containerPort === undefined) throw new Error(`${current.taskDefinition} has no container named ${serviceName} with a port`);
   const registered = await clients.ecs.send(
     new RegisterTaskDefinitionCommand({
       family: taskDefinition.family,
-      containerDefinitions: taskDefinition.containerDefinitions.map((container) => (container.name === serviceName ? { ...container, image: options.image } : container)),
+      containerDefinitions: definitions.map((candidate) => (candidate === container ? { ...candidate, image: options.image } : candidate)),
       cpu: taskDefinition.cpu,
       memory: taskDefinition.memory,
       networkMode: taskDefinition.networkMode,
@@ -75,28 +96,27 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const taskDefinitionArn = registered.taskDefinition!.taskDefinitionArn!;
   log(`registered ${taskDefinitionArn} with ${options.image}`);
 
-  const hook = await clients.lambda.send(new GetFunctionCommand({ FunctionName: `${name}-pre-traffic` }));
   const appSpec = {
     version: '0.0',
     Resources: [
       {
         TargetService: {
           Type: 'AWS::ECS::Service',
-          Properties: { TaskDefinition: taskDefinitionArn, LoadBalancerInfo: { ContainerName: serviceName, ContainerPort: service.containerPort } },
+          Properties: { TaskDefinition: taskDefinitionArn, LoadBalancerInfo: { ContainerName: serviceName, ContainerPort: containerPort } },
         },
       },
     ],
-    Hooks: [{ BeforeAllowTraffic: hook.Configuration!.FunctionArn! }],
+    Hooks: [{ BeforeAllowTraffic: hook }],
   };
   const { deploymentId } = await clients.codedeploy.send(
     new CreateDeploymentCommand({
-      applicationName: name,
-      deploymentGroupName: name,
+      applicationName: application,
+      deploymentGroupName: deploymentGroup,
       description: `release ${options.image}`,
       revision: { revisionType: 'AppSpecContent', appSpecContent: { content: JSON.stringify(appSpec) } },
     }),
   );
-  log(`CodeDeploy deployment ${deploymentId} started (${service.blueGreen.strategy}, pre-traffic hook ${hook.Configuration!.FunctionName})`);
+  log(`CodeDeploy deployment ${deploymentId} started (pre-traffic hook ${hook})`);
 
   const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
   let status = '';
@@ -115,18 +135,20 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
 if (require.main === module) {
   const [serviceName, image] = process.argv.slice(2);
   if (!serviceName || !image) {
-    console.error('usage: npm run release -- <service> <image URI>');
+    console.error('usage: npm run release -- <service> <image URI>   (OUTPUTS_FILE: the stack outputs, default outputs.json)');
     process.exit(2);
   }
-  const config = resolveConfig(projectConfig, process.env, projectRoot());
-  release({ service: serviceName, image, config, clients: { ecs: new ECSClient({}), codedeploy: new CodeDeployClient({}), lambda: new LambdaClient({}) } }).then(
-    (result) => {
-      console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out; follow deployment ${result.deploymentId} in the console`);
-      process.exit(result.status === 'Succeeded' ? 0 : 1);
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+  const outputsFile = resolve(process.env.OUTPUTS_FILE?.trim() || 'outputs.json');
+  Promise.resolve()
+    .then(() => release({ service: serviceName, image, outputs: readStackOutputs(outputsFile), clients: { ecs: new ECSClient({}), codedeploy: new CodeDeployClient({}) } }))
+    .then(
+      (result) => {
+        console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out; follow deployment ${result.deploymentId} in the console`);
+        process.exit(result.status === 'Succeeded' ? 0 : 1);
+      },
+      (error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
 }

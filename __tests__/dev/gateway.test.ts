@@ -6,7 +6,7 @@ import type { Server } from '@hapi/hapi';
 import { createServer } from '@forum/service-kit';
 import { routeTable } from '../../config/routing';
 import { createGateway, SERVED_BY } from '../../dev/gateway';
-import { API_CASES, RESOURCES, SERVICE_PLUGINS, type Resource } from '../support/api-contract';
+import { API_CASES, MONOLITH, RESOURCES, SERVICE_PLUGINS, type Resource } from '../support/api-contract';
 import { freePort, httpGet } from '../support/processes';
 import { config } from '../support/synth';
 
@@ -14,7 +14,7 @@ const upstreams: Record<string, number> = {};
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  for (const name of ['monolith', ...RESOURCES] as const) {
+  for (const name of [MONOLITH, ...RESOURCES]) {
     const server = await createServer({ service: name, plugins: SERVICE_PLUGINS[name], port: 0, host: '127.0.0.1' });
     await server.start();
     upstreams[name] = server.info.port as number;
@@ -56,10 +56,10 @@ describe('a weighted rule', () => {
   });
 });
 
-describe.each<[string, Resource[]]>([
+describe.each<[string, readonly Resource[]]>([
   ['none', []],
   ['users', ['users']],
-  ['all', ['users', 'threads', 'posts']],
+  ['all', RESOURCES],
 ])('at the stage EXTRACTED_SERVICES=%s', (extracted, stage) => {
   let gateway: Server;
   let port: number;

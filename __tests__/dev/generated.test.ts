@@ -1,8 +1,10 @@
 /** The generated compose proxy, nginx configuration and README diagram are current and route like the configuration. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { routeFor, routeTable } from '../../config/routing';
-import { configuredStage, generatedFiles, mermaidDiagram, nginxConf } from '../../dev/generate';
+import { routeTable } from '../../config/routing';
+import { configuredStage, generatedFiles } from '../../dev/generate';
+import { mermaidDiagram, nginxConf } from '../../dev/generators/routing-files';
+import { routeFor } from '../../lib/route-table';
 import { API_CASES } from '../support/api-contract';
 import { REPO_ROOT } from '../support/processes';
 import { config } from '../support/synth';
@@ -23,18 +25,18 @@ describe('generated files', () => {
 
   it.each(['none', 'users', 'all'])('the nginx routing at stage %s sends every API path where the ALB would', (extracted) => {
     const stage = config({ EXTRACTED_SERVICES: extracted });
-    const conf = nginxConf(stage);
+    const conf = nginxConf(stage, routeTable(stage));
     for (const apiCase of [...API_CASES, { path: '/' }, { path: '/health' }, { path: '/api/usersx' }]) {
       expect({ path: apiCase.path, service: nginxRoute(conf, apiCase.path) }).toEqual({ path: apiCase.path, service: routeFor(routeTable(stage), apiCase.path) });
     }
   });
 
   it('splits a weighted rule between the service and the monolith, as the ALB weighs them', () => {
-    const conf = nginxConf(config({ TRAFFIC_SHARES: 'users=10' }));
+    const conf = nginxConf(config({ TRAFFIC_SHARES: 'users=10' }), routeTable(config({ TRAFFIC_SHARES: 'users=10' })));
     expect(conf).toContain('  split_clients "${remote_addr}${request_id}" $route_users {\n    10% users;\n    * monolith;\n  }');
     expect(conf).toContain('      proxy_pass http://$route_users:3000;');
     expect(conf).toContain('  resolver 127.0.0.11 ipv6=off;');
-    expect(mermaidDiagram(config({ TRAFFIC_SHARES: 'users=10' }))).toContain('"priority 10: /api/users, /api/users/* (10 %; the rest to the monolith)"');
+    expect(mermaidDiagram(config({ TRAFFIC_SHARES: 'users=10' }), routeTable(config({ TRAFFIC_SHARES: 'users=10' })))).toContain('"priority 10: /api/users, /api/users/* (10 %; the rest to the monolith)"');
   });
 
   it('the compose file builds each service from the Dockerfile the infrastructure uses', () => {
@@ -48,7 +50,8 @@ describe('generated files', () => {
   });
 
   it('the diagram lists the rules in priority order, then the default action', () => {
-    const diagram = mermaidDiagram(config({ EXTRACTED_SERVICES: 'posts,users' }));
+    const stage = config({ EXTRACTED_SERVICES: 'posts,users' });
+    const diagram = mermaidDiagram(stage, routeTable(stage));
     const lines = diagram.split('\n').filter((line) => line.includes('alb --'));
     expect(lines).toEqual([
       '  alb -- "priority 10: /api/users, /api/users/*" --> users[users service]',

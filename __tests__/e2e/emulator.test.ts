@@ -21,11 +21,8 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { projectConfig } from '../../config/project';
-import { resolveConfig } from '../../config/schema';
 import { release } from '../../scripts/release';
 import { LocalTarget, step, type ResourceChange } from '../support/local-target';
-import { REPO_ROOT } from '../support/processes';
 
 jest.setTimeout(15 * 60_000);
 
@@ -178,10 +175,10 @@ describe('the refactor on the emulator, step by step', () => {
     const plan = await timed('plan users extraction', () => target.plan('users'));
     expect(plan.changes.length).toBeGreaterThan(10);
     for (const change of plan.changes) {
-      expect({ path: change.path, actions: change.actions }).toEqual({ path: expect.stringMatching(/^users\//), actions: ['create'] });
+      expect({ path: change.path, actions: change.actions }).toEqual({ path: expect.stringMatching(/^(users\/|routing\/users$)/), actions: ['create'] });
     }
-    expect(plan.changes.map((change) => change.path)).toContain('users/rule');
-    step(`plan: ${plan.changes.length} to create, all under users/ (rule, target group, service, roles, ...); 0 to change or destroy`);
+    expect(plan.changes.map((change) => change.path)).toContain('routing/users');
+    step(`plan: ${plan.changes.length} to create, all of users (its rule, target group, service, roles, ...); 0 to change or destroy`);
 
     await timed('deploy users extraction', () => target.deploy('users'));
     await expectRule('users', 10);
@@ -205,14 +202,14 @@ describe('the refactor on the emulator, step by step', () => {
   it('5. a weighted canary for threads: moving its share 10 → 50 changes only that rule\'s weights', async () => {
     const tenPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' };
     let plan = await timed('plan threads at 10 %', () => target.plan(tenPercent));
-    expect(summary(plan.changes)).toEqual(['update threads/rule']);
+    expect(summary(plan.changes)).toEqual(['update routing/threads']);
     await timed('deploy threads at 10 %', () => target.deploy(tenPercent));
     expect(await weights('threads')).toEqual({ threads: 10, monolith: 90 });
     step('rule 20 forwards 10 % to threads and 90 % to the monolith');
 
     const fiftyPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' };
     plan = await timed('plan threads at 50 %', () => target.plan(fiftyPercent));
-    expect(summary(plan.changes)).toEqual(['update threads/rule']);
+    expect(summary(plan.changes)).toEqual(['update routing/threads']);
     const [change] = plan.changes;
     const stripWeights = (value: unknown) => JSON.stringify(value, (key, v) => (key === 'weight' ? undefined : v));
     expect(stripWeights(change.after)).toBe(stripWeights(change.before));
@@ -257,8 +254,8 @@ describe('the refactor on the emulator, step by step', () => {
     const released = await release({
       service: 'users',
       image,
-      config: resolveConfig(projectConfig, { ...BLUE_GREEN_STAGE, DEPLOY_TARGET: 'local', IMAGE_URI_TEMPLATE: 'forum-{service}:{hash}' }, REPO_ROOT),
-      clients: { ecs: clients.ecs, codedeploy: clients.codedeploy, lambda: clients.lambda },
+      outputs: target.outputs(),
+      clients: { ecs: clients.ecs, codedeploy: clients.codedeploy },
       log: (line) => lines.push(line),
       pollMs: 200,
       timeoutMs: 1_000,
@@ -280,10 +277,10 @@ describe('the refactor on the emulator, step by step', () => {
     const plan = await timed('plan posts back to the monolith', () => target.plan({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' }));
     expect(plan.changes.length).toBeGreaterThan(10);
     for (const change of plan.changes) {
-      expect({ path: change.path, actions: change.actions }).toEqual({ path: expect.stringMatching(/^posts\//), actions: ['delete'] });
+      expect({ path: change.path, actions: change.actions }).toEqual({ path: expect.stringMatching(/^(posts\/|routing\/posts$)/), actions: ['delete'] });
     }
-    expect(plan.changes.map((change) => change.path)).toContain('posts/rule');
-    step(`plan: ${plan.changes.length} to destroy, all under posts/; nothing else changes`);
+    expect(plan.changes.map((change) => change.path)).toContain('routing/posts');
+    step(`plan: ${plan.changes.length} to destroy, all of posts (its resources and its rule); nothing else changes`);
   });
 
   it('8. destroy leaves nothing of the stack behind', async () => {

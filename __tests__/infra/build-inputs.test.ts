@@ -2,9 +2,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInputs, dockerfileSources, dockerignoreMatcher } from '../../lib/build-inputs';
+import { projectConfig } from '../../config/project';
 import { REPO_ROOT } from '../support/processes';
 
-const SERVICES = ['monolith', 'users', 'threads', 'posts'];
+const SERVICES = [projectConfig.monolith.name, ...projectConfig.microservices.map((service) => service.name)];
 
 describe('the image content hash', () => {
   let copy: string;
@@ -40,7 +41,7 @@ describe('the image content hash', () => {
     const before = tags();
     appendFileSync(join(copy, 'services/shared/src/logger.ts'), '\n// changed\n');
     const after = tags();
-    expect(SERVICES.filter((service) => before[service] !== after[service]).sort()).toEqual(['monolith', 'posts', 'threads', 'users']);
+    expect(SERVICES.filter((service) => before[service] !== after[service]).sort()).toEqual([...SERVICES].sort());
   });
 
   it('ignores what .dockerignore keeps out of the context (tests, build output, node_modules)', () => {

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { projectConfig } from '../../config/project';
-import { resolveConfig, type MicroserviceConfig, type ProjectConfig } from '../../config/schema';
+import { resolveConfig } from '../../config/resolve';
+import type { MicroserviceConfig, ProjectConfig } from '../../config/types';
 import { REPO_ROOT } from '../support/processes';
 import { synth } from '../support/synth';
 
@@ -35,13 +36,11 @@ describe('configuration errors name the service and the field', () => {
   it.each<[string, ProjectConfig, string]>([
     ['duplicate names', withServices([users, { ...threads, name: 'users' }]), 'microservices.users.name: duplicate service name "users"'],
     ['a microservice named like the monolith', withServices([{ ...users, name: 'monolith' }]), 'microservices.monolith.name: duplicate service name "monolith"'],
-    ['duplicate priorities', withServices([users, { ...threads, priority: 10 }]), 'microservices.threads.priority: priority 10 is already used by "users"'],
-    ['a priority out of range', withServices([{ ...users, priority: 0 }]), 'microservices.users.priority: 0 must be an integer from 1 to 50000'],
-    ['duplicate path patterns', withServices([users, { ...posts, pathPatterns: ['/api/posts', '/api/users/*'] }]), 'microservices.posts.pathPatterns: path pattern "/api/users/*" is already routed to "users"'],
+    ['duplicate priorities', withServices([users, { ...threads, route: { priority: 10 } }]), 'microservices.threads.route.priority: priority 10 is already used by "users"'],
+    ['duplicate path patterns', withServices([users, { ...posts, route: { ...posts.route, pathPatterns: ['/api/posts', '/api/users/*'] } }]), 'microservices.posts.route.pathPatterns: path pattern "/api/users/*" is already routed to "users"'],
     ['a missing build context', withServices([{ ...users, image: { build: { context: 'nowhere', dockerfile: 'Dockerfile' } } }]), 'microservices.users.image.build.context: build context "nowhere" does not exist'],
     ['a missing Dockerfile', withServices([{ ...users, image: { build: { context: '.', dockerfile: 'services/users/Nope' } } }]), 'microservices.users.image.build.dockerfile: "services/users/Nope" does not exist in the build context "."'],
     ['an invalid name', withServices([{ ...users, name: 'Users_1' }]), 'microservices.Users_1.name: "Users_1" must be lower-case letters'],
-    ['inverted scaling bounds', withServices([{ ...users, scaling: { minCapacity: 5, maxCapacity: 2 } }]), 'microservices.users.scaling: minCapacity 5 and maxCapacity 2 must satisfy 0 <= min <= max'],
   ])('%s', (_, config, message) => {
     expect(resolve(config)).toThrow(`Invalid configuration: ${message}`);
   });
@@ -53,7 +52,7 @@ describe('configuration errors name the service and the field', () => {
   });
 
   it('validates an unextracted service too: a bad config fails before the step that would need it', () => {
-    expect(resolve(withServices([users, { ...threads, priority: 10 }]), { EXTRACTED_SERVICES: 'none' })).toThrow('priority 10 is already used');
+    expect(resolve(withServices([users, { ...threads, route: { priority: 10 } }]), { EXTRACTED_SERVICES: 'none' })).toThrow('priority 10 is already used');
   });
 
   it('resolves build contexts against the project root, not the working directory', () => {
@@ -68,8 +67,12 @@ describe('configuration errors name the service and the field', () => {
   });
 });
 
-describe('limits checked by the constructs at synth', () => {
+describe('limits checked by the constructs at synth, naming the construct and the field', () => {
   it.each<[string, Partial<MicroserviceConfig>, string]>([
+    ['a priority out of range', { route: { priority: 0 } }, 'forum-dev/routing: rules.users.priority: 0 must be an integer from 1 to 50000'],
+    ['inverted scaling bounds', { autoScaling: { minCapacity: 5, maxCapacity: 2 } }, 'forum-dev/users/scaling: minCapacity/maxCapacity: 5..2 must be integers with 0 <= min <= max and max >= 1'],
+    ['a retention CloudWatch Logs does not offer', { logRetentionDays: 10 }, 'forum-dev/users: logRetentionDays: 10 is not a retention CloudWatch Logs offers'],
+    ['a health check timeout not below its interval', { healthCheck: { intervalSeconds: 5, timeoutSeconds: 5 } }, 'forum-dev/users: healthCheck.timeoutSeconds: 5 must be less than the interval (5)'],
     ['an invalid Fargate cpu', { cpu: 300 }, 'forum-dev/users: cpu: 300 is not a Fargate CPU value'],
     ['memory that does not fit the cpu', { cpu: 256, memory: 4096 }, 'forum-dev/users: memory: 4096 MiB is not valid with cpu 256 on Fargate'],
     ['a name over the 32 characters of a target group', { name: 'users-with-a-very-long-name-x' }, 'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32'],

@@ -1,7 +1,7 @@
-import { CONTAINER_HEALTH_COMMAND } from '../../constructs/forum-stack';
+import { projectConfig } from '../../config/project';
 import { flatten, ref, resource, resources, synth, type TfJson } from '../support/synth';
 
-const MICROSERVICES = ['users', 'threads', 'posts'] as const;
+const MICROSERVICES = projectConfig.microservices.map((service) => service.name);
 const stages: Record<string, TfJson> = {
   monolith: synth({ EXTRACTED_SERVICES: 'none' }),
   users: synth({ EXTRACTED_SERVICES: 'users' }),
@@ -24,7 +24,7 @@ const containerOf = (json: TfJson, service: string): ContainerDefinition =>
 describe('routing at each refactor stage', () => {
   it('sends everything to the monolith by default, at every stage', () => {
     for (const json of Object.values(stages)) {
-      const listener = resource(json, 'aws_lb_listener', 'load-balancer/http');
+      const listener = resource(json, 'aws_lb_listener', 'routing/http');
       expect(listener).toMatchObject({ port: 80, protocol: 'HTTP', default_action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'monolith/target-group', 'arn') }] });
     }
   });
@@ -39,8 +39,8 @@ describe('routing at each refactor stage', () => {
     ['posts', 30],
   ])('routes /api/%s to its own target group at its fixed priority once extracted', (service, priority) => {
     const json = stages.all;
-    expect(resource(json, 'aws_lb_listener_rule', `${service}/rule`)).toMatchObject({
-      listener_arn: ref(json, 'aws_lb_listener', 'load-balancer/http', 'arn'),
+    expect(resource(json, 'aws_lb_listener_rule', `routing/${service}`)).toMatchObject({
+      listener_arn: ref(json, 'aws_lb_listener', 'routing/http', 'arn'),
       priority,
       condition: [{ path_pattern: { values: [`/api/${service}`, `/api/${service}/*`] } }],
       action: [
@@ -60,13 +60,13 @@ describe('routing at each refactor stage', () => {
 
   it('keeps a service priority when others are extracted or not (never derived from list order)', () => {
     const onlyPosts = synth({ EXTRACTED_SERVICES: 'posts' });
-    expect(resource(onlyPosts, 'aws_lb_listener_rule', 'posts/rule').priority).toBe(30);
+    expect(resource(onlyPosts, 'aws_lb_listener_rule', 'routing/posts').priority).toBe(30);
   });
 
   it('makes each service wait for its rule (or listener) so targets register on an attached group', () => {
     const json = stages.all;
-    expect(resource(json, 'aws_ecs_service', 'users/service').depends_on).toEqual([ref(json, 'aws_lb_listener_rule', 'users/rule', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
-    expect(resource(json, 'aws_ecs_service', 'monolith/service').depends_on).toEqual([ref(json, 'aws_lb_listener', 'load-balancer/http', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
+    expect(resource(json, 'aws_ecs_service', 'users/service').depends_on).toEqual([ref(json, 'aws_lb_listener_rule', 'routing/users', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
+    expect(resource(json, 'aws_ecs_service', 'monolith/service').depends_on).toEqual([ref(json, 'aws_lb_listener', 'routing/http', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
   });
 });
 
@@ -81,21 +81,21 @@ describe('what extracting a service changes', () => {
     expect(changedOrRemoved(stages.monolith, stages.users)).toEqual([]);
     const newResources = added(stages.monolith, stages.users);
     expect(newResources.length).toBeGreaterThan(10);
-    for (const key of newResources) expect(key).toMatch(/^\S+ forum-dev\/users\//);
-    expect(newResources).toContain('aws_lb_listener_rule forum-dev/users/rule');
+    for (const key of newResources) expect(key).toMatch(/^\S+ forum-dev\/(users\/|routing\/users$)/);
+    expect(newResources).toContain('aws_lb_listener_rule forum-dev/routing/users');
   });
 
   it('users → all: adds only threads and posts', () => {
     expect(changedOrRemoved(stages.users, stages.all)).toEqual([]);
-    for (const key of added(stages.users, stages.all)) expect(key).toMatch(/^\S+ forum-dev\/(threads|posts)\//);
+    for (const key of added(stages.users, stages.all)) expect(key).toMatch(/^\S+ forum-dev\/((threads|posts)\/|routing\/(threads|posts)$)/);
   });
 
   it('putting a service back removes only its resources', () => {
     const back = synth({ EXTRACTED_SERVICES: 'users,threads' });
     const removed = [...flatten(stages.all).keys()].filter((key) => !flatten(back).has(key));
     expect(removed.length).toBeGreaterThan(10);
-    for (const key of removed) expect(key).toMatch(/^\S+ forum-dev\/posts\//);
-    expect(changedOrRemoved(stages.all, back).filter((key) => !key.includes('forum-dev/posts/'))).toEqual([]);
+    for (const key of removed) expect(key).toMatch(/^\S+ forum-dev\/(posts\/|routing\/posts$)/);
+    expect(changedOrRemoved(stages.all, back).filter((key) => !/forum-dev\/(posts\/|routing\/posts$)/.test(key))).toEqual([]);
   });
 });
 
@@ -188,7 +188,7 @@ describe('each service', () => {
       logDriver: 'awslogs',
       options: { 'awslogs-group': ref(json, 'aws_cloudwatch_log_group', `${service}/logs`, 'name'), 'awslogs-region': expect.stringContaining('data.aws_region'), 'awslogs-stream-prefix': service },
     });
-    expect(container.healthCheck.command).toEqual(['CMD', ...CONTAINER_HEALTH_COMMAND]);
+    expect(container.healthCheck.command).toEqual(['CMD', ...projectConfig.monolith.containerHealthCheck!.command]);
     expect(resource(json, 'aws_cloudwatch_log_group', `${service}/logs`)).toMatchObject({ name: `/ecs/forum-dev/${service}`, retention_in_days: 30 });
   });
 
@@ -310,10 +310,11 @@ describe('stack settings', () => {
     expect(rest).toEqual(json.provider.aws[0]);
   });
 
-  it('outputs the ALB URL, the cluster, and each service repository and ECS service', () => {
+  it('outputs the ALB URL, the listener, the cluster, and each service repository, ECS service and target group', () => {
     expect(Object.keys(json.output)).toEqual(
-      expect.arrayContaining(['alb_url', 'cluster_name', ...['monolith', ...MICROSERVICES].flatMap((s) => [`${s}_ecr_repository_url`, `${s}_ecs_service_name`])]),
+      expect.arrayContaining(['alb_url', 'listener_arn', 'cluster_name', ...['monolith', ...MICROSERVICES].flatMap((s) => [`${s}_ecr_repository_url`, `${s}_ecs_service_name`, `${s}_target_group_arn`])]),
     );
+    expect(json.output.users_target_group_arn.value).toBe(ref(json, 'aws_lb_target_group', 'users/target-group', 'arn'));
     expect(json.output.alb_url.value).toBe(`http://${ref(json, 'aws_lb', 'load-balancer/alb', 'dns_name')}`);
   });
 

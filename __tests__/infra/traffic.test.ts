@@ -1,11 +1,12 @@
 /** Weighted extraction, alarms and CodeDeploy blue/green, as synthesized. */
 import { projectConfig } from '../../config/project';
-import { resolveConfig, type ProjectConfig } from '../../config/schema';
+import { resolveConfig } from '../../config/resolve';
+import type { ProjectConfig } from '../../config/types';
 import { REPO_ROOT } from '../support/processes';
 import { flatten, ref, resource, resources, synth } from '../support/synth';
 
 const weights = (json: ReturnType<typeof synth>, service: string) =>
-  ((resource(json, 'aws_lb_listener_rule', `${service}/rule`).action as { forward: { target_group: { arn: string; weight: number }[] } }[])[0].forward.target_group).map(
+  ((resource(json, 'aws_lb_listener_rule', `routing/${service}`).action as { forward: { target_group: { arn: string; weight: number }[] } }[])[0].forward.target_group).map(
     (group) => [group.arn, group.weight],
   );
 
@@ -28,35 +29,35 @@ describe('weighted extraction', () => {
     for (const [from, to] of [[steps[0], steps[1]], [steps[1], steps[2]]]) {
       const after = flatten(to);
       const changed = [...flatten(from)].filter(([key, body]) => after.get(key) !== body).map(([key]) => key);
-      expect(changed).toEqual(['aws_lb_listener_rule forum-dev/users/rule']);
-      const strip = (json: typeof from) => JSON.stringify(resource(json, 'aws_lb_listener_rule', 'users/rule'), (key, value) => (key === 'weight' ? undefined : value));
+      expect(changed).toEqual(['aws_lb_listener_rule forum-dev/routing/users']);
+      const strip = (json: typeof from) => JSON.stringify(resource(json, 'aws_lb_listener_rule', 'routing/users'), (key, value) => (key === 'weight' ? undefined : value));
       expect(strip(to)).toBe(strip(from));
     }
   });
 
   it('keeps clients on one side with stickiness when configured', () => {
-    const sticky: ProjectConfig = { ...projectConfig, microservices: projectConfig.microservices.map((s) => (s.name === 'users' ? { ...s, trafficPercent: 10, stickinessSeconds: 600 } : s)) };
-    const rule = resource(synth({}, sticky), 'aws_lb_listener_rule', 'users/rule');
+    const sticky: ProjectConfig = { ...projectConfig, microservices: projectConfig.microservices.map((s) => (s.name === 'users' ? { ...s, route: { ...s.route, percent: 10, stickinessSeconds: 600 } } : s)) };
+    const rule = resource(synth({}, sticky), 'aws_lb_listener_rule', 'routing/users');
     expect((rule.action as { forward: { stickiness: unknown } }[])[0].forward.stickiness).toEqual({ enabled: true, duration: 600 });
   });
 
   it.each<[Record<string, string>, string]>([
-    [{ TRAFFIC_SHARES: 'users=101' }, 'Invalid configuration: TRAFFIC_SHARES.users: 101 must be a whole percent from 0 to 100'],
-    [{ TRAFFIC_SHARES: 'users=-5' }, 'TRAFFIC_SHARES.users: -5 must be a whole percent from 0 to 100'],
-    [{ TRAFFIC_SHARES: 'users=ten' }, 'TRAFFIC_SHARES.users: NaN must be a whole percent'],
+    [{ TRAFFIC_SHARES: 'users=101' }, 'forum-dev/routing: rules.users.percent: 101 must be a whole percent from 0 to 100'],
+    [{ TRAFFIC_SHARES: 'users=-5' }, 'forum-dev/routing: rules.users.percent: -5 must be a whole percent from 0 to 100'],
+    [{ TRAFFIC_SHARES: 'users=ten' }, 'Invalid configuration: TRAFFIC_SHARES.users: "ten" is not a number'],
     [{ TRAFFIC_SHARES: 'users' }, 'TRAFFIC_SHARES: "users" must be <service>=<percent>'],
     [{ TRAFFIC_SHARES: 'likes=10' }, 'TRAFFIC_SHARES: unknown service "likes"'],
     [{ TRAFFIC_SHARES: 'threads=10', EXTRACTED_SERVICES: 'users' }, 'TRAFFIC_SHARES: "threads" is not extracted in this run'],
-    [{ TRAFFIC_SHARES: 'users=10', BLUE_GREEN_SERVICES: 'users' }, 'microservices.users.trafficPercent: 10: a blue-green service gets all of its paths'],
+    [{ TRAFFIC_SHARES: 'users=10', BLUE_GREEN_SERVICES: 'users' }, 'forum-dev/routing: rules.users.percent: 10: a blue-green service gets all of its paths'],
     [{ BLUE_GREEN_SERVICES: 'likes' }, 'BLUE_GREEN_SERVICES: unknown service "likes"'],
-    [{ BLUE_GREEN_SERVICES: 'monolith', TRAFFIC_SHARES: 'posts=20' }, 'monolith.deployment: blue-green cannot be combined with the weighted share of "posts" (20 %)'],
-  ])('rejects %j', (overrides, message) => {
-    expect(() => resolveConfig(projectConfig, overrides, REPO_ROOT)).toThrow(message);
+    [{ BLUE_GREEN_SERVICES: 'monolith', TRAFFIC_SHARES: 'posts=20' }, 'forum-dev/routing: table.defaultService: a blue-green default service cannot be combined with the weighted share of "posts" (20 %)'],
+  ])('rejects %j at synth, naming the field', (overrides, message) => {
+    expect(() => synth(overrides)).toThrow(message);
   });
 
   it('rejects a configured share out of range, naming the service', () => {
-    const bad: ProjectConfig = { ...projectConfig, microservices: projectConfig.microservices.map((s) => (s.name === 'posts' ? { ...s, trafficPercent: 150 } : s)) };
-    expect(() => resolveConfig(bad, {}, REPO_ROOT)).toThrow('Invalid configuration: microservices.posts.trafficPercent: 150 must be a whole percent from 0 to 100');
+    const bad: ProjectConfig = { ...projectConfig, microservices: projectConfig.microservices.map((s) => (s.name === 'posts' ? { ...s, route: { ...s.route, percent: 150 } } : s)) };
+    expect(() => synth({}, bad)).toThrow('forum-dev/routing: rules.posts.percent: 150 must be a whole percent from 0 to 100');
   });
 });
 
@@ -97,7 +98,7 @@ describe('blue/green with CodeDeploy', () => {
     expect(service.deployment_controller).toEqual({ type: 'CODE_DEPLOY' });
     expect(service.deployment_circuit_breaker).toBeUndefined();
     expect(service.lifecycle).toEqual({ ignore_changes: ['desired_count', 'task_definition', 'load_balancer'] });
-    expect(resource(json, 'aws_lb_listener_rule', 'users/rule')).toMatchObject({
+    expect(resource(json, 'aws_lb_listener_rule', 'routing/users')).toMatchObject({
       action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'users/target-group', 'arn') }],
       lifecycle: { ignore_changes: ['action'] },
     });
@@ -105,7 +106,7 @@ describe('blue/green with CodeDeploy', () => {
 
   it('has a green target group like the blue one, and a test listener on its own port admitting only the NAT gateways and configured CIDRs', () => {
     expect(resource(json, 'aws_lb_target_group', 'users/target-group-green')).toMatchObject({ name: 'forum-dev-users-green', target_type: 'ip', health_check: { path: '/health' } });
-    const listener = resources(json, 'aws_lb_listener').get('load-balancer/blue-green-test-listener')!;
+    const listener = resources(json, 'aws_lb_listener').get('users/blue-green/test-listener')!;
     expect(listener).toMatchObject({ port: 9010, protocol: 'HTTP', default_action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'users/target-group', 'arn') }], lifecycle: { ignore_changes: ['default_action'] } });
     const ingress = [...resources(json, 'aws_vpc_security_group_ingress_rule').values()].filter((rule) => rule.from_port === 9010);
     expect(ingress).toEqual([expect.objectContaining({ cidr_ipv4: `${ref(json, 'aws_eip', 'network/nat-0-ip', 'public_ip')}/32`, security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id') })]);
@@ -120,8 +121,8 @@ describe('blue/green with CodeDeploy', () => {
       ecs_service: { cluster_name: ref(json, 'aws_ecs_cluster', 'cluster/cluster', 'name'), service_name: ref(json, 'aws_ecs_service', 'users/service', 'name') },
       load_balancer_info: {
         target_group_pair_info: {
-          prod_traffic_route: { listener_arns: [ref(json, 'aws_lb_listener', 'load-balancer/http', 'arn')] },
-          test_traffic_route: { listener_arns: [ref(json, 'aws_lb_listener', 'load-balancer/blue-green-test-listener', 'arn')] },
+          prod_traffic_route: { listener_arns: [ref(json, 'aws_lb_listener', 'routing/http', 'arn')] },
+          test_traffic_route: { listener_arns: [ref(json, 'aws_lb_listener', 'users/blue-green/test-listener', 'arn')] },
           target_group: [{ name: ref(json, 'aws_lb_target_group', 'users/target-group', 'name') }, { name: ref(json, 'aws_lb_target_group', 'users/target-group-green', 'name') }],
         },
       },

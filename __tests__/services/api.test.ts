@@ -1,5 +1,8 @@
 import type { Server } from '@hapi/hapi';
-import { createServer, postStore, threadStore, userStore } from '@forum/service-kit';
+import { postStore } from '@forum/posts';
+import { createServer } from '@forum/service-kit';
+import { threadStore } from '@forum/threads';
+import { userStore } from '@forum/users';
 import { API_CASES, SERVICE_PLUGINS } from '../support/api-contract';
 
 let monolith: Server;

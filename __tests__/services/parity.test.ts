@@ -1,10 +1,10 @@
 import type { Server } from '@hapi/hapi';
 import { createServer } from '@forum/service-kit';
-import { API_CASES, RESOURCES, SERVICE_PLUGINS } from '../support/api-contract';
+import { API_CASES, MONOLITH, RESOURCES, SERVICE_PLUGINS } from '../support/api-contract';
 
 const servers = new Map<string, Server>();
 beforeAll(async () => {
-  for (const name of ['monolith', ...RESOURCES] as const) {
+  for (const name of [MONOLITH, ...RESOURCES]) {
     servers.set(name, await createServer({ service: name, plugins: SERVICE_PLUGINS[name] }));
   }
 });
@@ -14,7 +14,7 @@ describe.each(RESOURCES)('the %s microservice', (resource) => {
 
   it.each(cases.map((c) => [`${c.method} ${c.path}`, c] as const))('answers %s byte for byte like the monolith', async (_, apiCase) => {
     const request = { method: apiCase.method, url: apiCase.path };
-    const [fromMonolith, fromService] = await Promise.all([servers.get('monolith')!.inject(request), servers.get(resource)!.inject(request)]);
+    const [fromMonolith, fromService] = await Promise.all([servers.get(MONOLITH)!.inject(request), servers.get(resource)!.inject(request)]);
     expect(fromService.statusCode).toBe(fromMonolith.statusCode);
     expect(fromService.headers['content-type']).toBe(fromMonolith.headers['content-type']);
     expect(fromService.headers.allow).toBe(fromMonolith.headers.allow);

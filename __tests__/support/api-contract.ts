@@ -4,19 +4,24 @@
  * monolith must answer.
  */
 import type { Plugin } from '@hapi/hapi';
-import { postsPlugin } from '@forum/posts';
-import { threadsPlugin } from '@forum/threads';
-import { usersPlugin } from '@forum/users';
+import { projectConfig } from '../../config/project';
+import { plugins as monolithPlugins } from '../../services/monolith/src/plugins';
 
-export type Resource = 'users' | 'threads' | 'posts';
-export const RESOURCES: readonly Resource[] = ['users', 'threads', 'posts'];
+/** A microservice: one resource of the API. The list is the configuration's. */
+export type Resource = string;
+export const RESOURCES: readonly Resource[] = projectConfig.microservices.map((service) => service.name);
+export const MONOLITH = projectConfig.monolith.name;
+
+/** A resource's hapi plugin, as its package (`@forum/<name>`) exports it. */
+function pluginOf(resource: Resource): Plugin<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(`@forum/${resource}`) as { plugin: Plugin<void> }).plugin;
+}
 
 /** The plugins each service registers, exactly as its `main.ts` does. */
-export const SERVICE_PLUGINS: Record<Resource | 'monolith', readonly Plugin<void>[]> = {
-  monolith: [usersPlugin, threadsPlugin, postsPlugin],
-  users: [usersPlugin],
-  threads: [threadsPlugin],
-  posts: [postsPlugin],
+export const SERVICE_PLUGINS: Readonly<Record<string, readonly Plugin<void>[]>> = {
+  [MONOLITH]: monolithPlugins,
+  ...Object.fromEntries(RESOURCES.map((resource) => [resource, [pluginOf(resource)]])),
 };
 
 export interface ApiCase {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { projectConfig } from '../../config/project';
-import { resolveConfig } from '../../config/schema';
+import { resolveConfig } from '../../config/resolve';
 import { buildInputs } from '../../lib/build-inputs';
 import { REPO_ROOT } from './processes';
 

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProviderMirror, localTargetEnv, startEmulator, writeCliConfig, type Emulator } from '../../emulator/local-aws';
+import { readStackOutputs, type StackOutputs } from '../../scripts/release';
 import { REPO_ROOT } from './processes';
 
 export interface ResourceChange {
@@ -29,12 +30,25 @@ export function step(message: string): void {
   process.stdout.write(`  [e2e] ${message}\n`);
 }
 
+export interface LocalTargetOptions {
+  /** The stack's name. @default 'forum-dev' */
+  readonly stack?: string;
+  /** The cdktf app command. @default - the project's (cdktf.json) */
+  readonly app?: string;
+}
+
 export class LocalTarget {
   readonly dir = mkdtempSync(join(tmpdir(), 'forum-e2e-'));
   readonly outdir = join(this.dir, 'cdktf.out');
-  readonly stackDir = join(this.outdir, 'stacks', 'forum-dev');
+  readonly stack: string;
+  readonly stackDir: string;
   env: Record<string, string> = {};
   emulator?: Emulator;
+
+  constructor(private readonly options: LocalTargetOptions = {}) {
+    this.stack = options.stack ?? 'forum-dev';
+    this.stackDir = join(this.outdir, 'stacks', this.stack);
+  }
 
   async start(): Promise<void> {
     const mirror = findProviderMirror();
@@ -62,7 +76,8 @@ export class LocalTarget {
   }
 
   private cdktf(args: string[], stage: Stage): void {
-    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', this.outdir], stage);
+    const app = this.options.app ? ['--app', this.options.app] : [];
+    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir], stage);
     if (result.status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
   }
 
@@ -74,17 +89,29 @@ export class LocalTarget {
 
   /** `cdktf deploy` of the stage with these services extracted. */
   deploy(stage: Stage): void {
-    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock'], stage);
+    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
     this.logicalPaths();
+  }
+
+  readonly outputsFile = join(this.dir, 'outputs.json');
+
+  /** The stack's outputs after the last deploy, as `cdktf deploy --outputs-file` wrote them. */
+  outputs(): StackOutputs {
+    return readStackOutputs(this.outputsFile, this.stack);
   }
 
   destroy(): void {
     this.cdktf(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
   }
 
+  /** `cdktf synth` of the stage into this target's output folder. */
+  synth(stage: Stage = { EXTRACTED_SERVICES: '' }): void {
+    this.cdktf(['synth'], stage);
+  }
+
   /** What `cdktf diff` of that stage would show: synth, then the saved plan as JSON. */
   plan(stage: Stage): { empty: boolean; changes: ResourceChange[] } {
-    this.cdktf(['synth'], stage);
+    this.synth(stage);
     this.terraform(['init', '-input=false', '-no-color'], stage);
     const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
     const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], stage).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
@@ -104,7 +131,7 @@ export class LocalTarget {
   private logicalPaths(): Map<string, string> {
     const json = JSON.parse(readFileSync(join(this.stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>> };
     for (const [type, byId] of Object.entries(json.resource)) {
-      for (const [id, body] of Object.entries(byId)) this.paths.set(`${type}.${id}`, body['//'].metadata.path.replace(/^forum-dev\//, ''));
+      for (const [id, body] of Object.entries(byId)) this.paths.set(`${type}.${id}`, body['//'].metadata.path.slice(this.stack.length + 1));
     }
     return this.paths;
   }

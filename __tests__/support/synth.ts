@@ -3,7 +3,9 @@ import { Testing } from 'cdktf';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectConfig } from '../../config/project';
-import { resolveConfig, type ConfigOverrides, type ProjectConfig, type ResolvedConfig } from '../../config/schema';
+import type { ConfigOverrides } from '../../config/overrides';
+import { resolveConfig } from '../../config/resolve';
+import type { ProjectConfig, ResolvedConfig } from '../../config/types';
 import { ForumStack } from '../../constructs/forum-stack';
 import { REPO_ROOT } from './processes';
 

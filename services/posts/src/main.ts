@@ -1,4 +1,4 @@
 import { runService } from '@forum/service-kit';
-import { postsPlugin } from './plugin';
+import { plugin } from './plugin';
 
-runService({ service: 'posts', plugins: [postsPlugin] });
+runService({ service: 'posts', plugins: [plugin] });

@@ -1,12 +1,13 @@
 import type { Plugin } from '@hapi/hapi';
-import { idParams, postStore } from '@forum/service-kit';
+import { idParams } from '@forum/service-kit';
+import { postStore } from './data';
 
 /**
  * `/api/posts*`: the posts resource, served by the posts microservice and by
  * the monolith. Lists are empty, not 404, for a thread or user without posts:
  * the posts service owns no users or threads to check against.
  */
-export const postsPlugin: Plugin<void> = {
+export const plugin: Plugin<void> = {
   name: 'posts',
   register(server) {
     server.route<{ Params: { threadId: number } }>({

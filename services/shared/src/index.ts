@@ -3,5 +3,4 @@ export { createLogger, type Logger } from './logger';
 export { createServer, type ServerOptions } from './server';
 export { runService, type RunOptions } from './run';
 export { idParams, MAX_ID } from './validation';
-export { registerCollection, type CollectionRoutes } from './routes';
-export { userStore, threadStore, postStore, type User, type Thread, type Post } from './data';
+export { inMemoryCollection, registerCollection, type CollectionRoutes } from './routes';

@@ -2,6 +2,11 @@ import Boom from '@hapi/boom';
 import type { Server } from '@hapi/hapi';
 import { idParams } from './validation';
 
+/** A read-only collection of items with numeric ids, held in memory. */
+export function inMemoryCollection<T extends { readonly id: number }>(items: readonly T[]): Pick<CollectionRoutes<T>, 'all' | 'byId'> {
+  return { all: () => items, byId: (id) => items.find((item) => item.id === id) };
+}
+
 export interface CollectionRoutes<T> {
   /** e.g. `/api/users` */
   readonly path: string;

@@ -1,4 +1,4 @@
 import { runService } from '@forum/service-kit';
-import { threadsPlugin } from './plugin';
+import { plugin } from './plugin';
 
-runService({ service: 'threads', plugins: [threadsPlugin] });
+runService({ service: 'threads', plugins: [plugin] });

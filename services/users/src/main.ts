@@ -1,4 +1,4 @@
 import { runService } from '@forum/service-kit';
-import { usersPlugin } from './plugin';
+import { plugin } from './plugin';
 
-runService({ service: 'users', plugins: [usersPlugin] });
+runService({ service: 'users', plugins: [plugin] });

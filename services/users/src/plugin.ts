@@ -1,8 +1,9 @@
 import type { Plugin } from '@hapi/hapi';
-import { registerCollection, userStore } from '@forum/service-kit';
+import { registerCollection } from '@forum/service-kit';
+import { userStore } from './data';
 
 /** `/api/users*`: the users resource, served by the users microservice and by the monolith. */
-export const usersPlugin: Plugin<void> = {
+export const plugin: Plugin<void> = {
   name: 'users',
   register: (server) => registerCollection(server, { path: '/api/users', label: 'User', all: userStore.all, byId: userStore.byId }),
 };

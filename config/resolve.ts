@@ -1,0 +1,107 @@
+/**
+ * The configuration of one run: the file's values with this run's overrides
+ * applied, checked for what only the configuration as a whole can tell
+ * (names, priorities, path patterns and test ports that must not collide,
+ * build contexts that must exist). What one value may be is checked by the
+ * construct that uses it, at synth, with the construct's path in the message.
+ */
+import { checkedImage } from './files';
+import { ConfigError } from './errors';
+import { parseOverrides, type ConfigOverrides } from './overrides';
+import type { MicroserviceConfig, ProjectConfig, ResolvedConfig, ResolvedMicroservice, ResolvedService, ServiceConfig } from './types';
+
+const NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+
+/** The paths a microservice serves unless its route says otherwise: its `/api/<name>` prefix. */
+export function defaultPathPatterns(name: string): readonly string[] {
+  return [`/api/${name}`, `/api/${name}/*`];
+}
+
+/** Test listeners of blue/green services are numbered from here: 9000 + the rule priority (the monolith: 9000). */
+const TEST_PORT_BASE = 9000;
+
+function requireName(field: string, value: string): void {
+  if (!NAME.test(value)) throw new ConfigError(field, `"${value}" must be lower-case letters, digits and hyphens, starting with a letter`);
+}
+
+/** Names, priorities and path patterns must be unique across every configured service, extracted or not. */
+function checkAcrossServices(config: ProjectConfig): void {
+  const names = new Set<string>([config.monolith.name]);
+  const priorities = new Map<number, string>();
+  const patterns = new Map<string, string>();
+  for (const service of config.microservices) {
+    const field = `microservices.${service.name}`;
+    if (names.has(service.name)) throw new ConfigError(`${field}.name`, `duplicate service name "${service.name}"`);
+    names.add(service.name);
+    const clash = priorities.get(service.route.priority);
+    if (clash) throw new ConfigError(`${field}.route.priority`, `priority ${service.route.priority} is already used by "${clash}"`);
+    priorities.set(service.route.priority, service.name);
+    for (const pattern of service.route.pathPatterns ?? defaultPathPatterns(service.name)) {
+      const owner = patterns.get(pattern);
+      if (owner) throw new ConfigError(`${field}.route.pathPatterns`, `path pattern "${pattern}" is already routed to "${owner}"`);
+      patterns.set(pattern, service.name);
+    }
+  }
+}
+
+function resolveService(field: string, service: ServiceConfig, rootDir: string, blueGreen: boolean, route?: ResolvedMicroservice['route']): ResolvedService {
+  requireName(`${field}.name`, service.name);
+  return {
+    ...service,
+    image: checkedImage(field, service.image, rootDir),
+    deployment: blueGreen ? 'blue-green' : 'rolling',
+    blueGreen: {
+      ...service.blueGreen,
+      testPort: service.blueGreen?.testPort ?? TEST_PORT_BASE + (route?.priority ?? 0),
+      // The pre-traffic hook needs a real route: the first pattern without a wildcard.
+      checkPath: service.blueGreen?.checkPath ?? route?.pathPatterns.find((pattern) => !/[*?]/.test(pattern)) ?? '/api',
+    },
+  };
+}
+
+/** Applies this run's overrides to the configuration and checks what spans services. */
+export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides = {}, rootDir = process.cwd()): ResolvedConfig {
+  requireName('project', config.project);
+  requireName('environment', config.environment);
+  checkAcrossServices(config);
+  const knownMicroservices = config.microservices.map((service) => service.name);
+  const run = parseOverrides(overrides, knownMicroservices, [config.monolith.name, ...knownMicroservices]);
+
+  const extracted = run.extracted ?? new Set(config.microservices.filter((service) => service.extracted).map((service) => service.name));
+  for (const name of run.shares.keys()) {
+    if (!extracted.has(name)) throw new ConfigError('TRAFFIC_SHARES', `"${name}" is not extracted in this run: a share needs its rule (add it to EXTRACTED_SERVICES)`);
+  }
+  const all: readonly ServiceConfig[] = [config.monolith, ...config.microservices];
+  const blueGreen = run.blueGreen ?? new Set(all.filter((service) => service.deployment === 'blue-green').map((service) => service.name));
+
+  const monolith = resolveService('monolith', config.monolith, rootDir, blueGreen.has(config.monolith.name));
+  const microservices = config.microservices
+    .filter((service) => extracted.has(service.name))
+    .map((service: MicroserviceConfig): ResolvedMicroservice => {
+      const route = {
+        ...service.route,
+        pathPatterns: service.route.pathPatterns ?? defaultPathPatterns(service.name),
+        percent: run.shares.get(service.name) ?? service.route.percent,
+      };
+      return { ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route), route };
+    });
+
+  const testPorts = new Map<number, string>();
+  for (const service of [monolith, ...microservices].filter((candidate) => candidate.deployment === 'blue-green')) {
+    const clash = testPorts.get(service.blueGreen.testPort);
+    const field = service === monolith ? 'monolith' : `microservices.${service.name}`;
+    if (clash) throw new ConfigError(`${field}.blueGreen.testPort`, `port ${service.blueGreen.testPort} is already the test port of "${clash}"`);
+    testPorts.set(service.blueGreen.testPort, service.name);
+  }
+
+  return {
+    ...config,
+    namePrefix: `${config.project}-${config.environment}`,
+    target: run.target,
+    imageUriTemplate: run.imageUriTemplate,
+    localStateFile: run.localStateFile,
+    monolith,
+    microservices,
+    knownMicroservices,
+  };
+}

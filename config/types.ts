@@ -1,0 +1,97 @@
+/**
+ * The shape of the project's configuration (`config/project.ts` holds the
+ * values). A service's settings are the props of the constructs that deploy
+ * it, under the same names: their defaults and checks live there, once.
+ * Only what spans services is added here: names, routes, the stage.
+ */
+import type { BlueGreenOptions } from '../constructs/blue-green-deployment';
+import type { FargateAlbServiceOptions } from '../constructs/fargate-alb-service';
+import type { NetworkProps } from '../constructs/network';
+import type { RouteRule } from '../lib/route-table';
+
+export interface ServiceConfig extends FargateAlbServiceOptions {
+  /** Lower-case name: the folder `services/<name>`, the container, the last part of every resource name. */
+  readonly name: string;
+  /** Settings of its blue/green releases, used when `deployment` is 'blue-green'. @default see BlueGreenOptions */
+  readonly blueGreen?: BlueGreenOptions;
+}
+
+/** Where the load balancer sends a microservice's requests: a listener rule (see RouteRule). */
+export interface RouteConfig extends Omit<RouteRule, 'service' | 'pathPatterns'> {
+  /** What the rule matches. @default ['/api/<name>', '/api/<name>/*'] */
+  readonly pathPatterns?: readonly string[];
+}
+
+export interface MicroserviceConfig extends ServiceConfig {
+  /** Whether the ALB routes its paths to it yet (the strangler step). */
+  readonly extracted: boolean;
+  /**
+   * Its listener rule. The priority is fixed per service, never derived from
+   * list order, so adding or removing a service never renumbers the others.
+   */
+  readonly route: RouteConfig;
+}
+
+export type NetworkConfig =
+  | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>)
+  | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
+
+export type StateConfig =
+  | { readonly backend: 'local' }
+  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
+
+export interface ProjectConfig {
+  /** Short project name, first part of every resource name. */
+  readonly project: string;
+  /** Environment name (dev, prod...), second part of every resource name and a default tag. */
+  readonly environment: string;
+  /** AWS region of the stack. */
+  readonly region: string;
+  /** A new VPC (`{kind: 'new', cidr?, azCount?, natGateways?}`), or an existing one (`{kind: 'existing', vpcId, publicSubnetIds, privateSubnetIds}`): see NetworkProps. */
+  readonly network: NetworkConfig;
+  /** ACM certificate ARN: the listener serves HTTPS and HTTP redirects to it. @default - HTTP only */
+  readonly certificateArn?: string;
+  /** CIDRs the load balancer admits. @default ['0.0.0.0/0'] */
+  readonly ingressCidrs?: readonly string[];
+  /** Days CloudWatch keeps each service's logs, unless the service sets its own. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Images each ECR repository keeps, unless the service sets its own. @default 10 */
+  readonly keepImages?: number;
+  /** Where Terraform keeps state. @default { backend: 'local' } */
+  readonly state?: StateConfig;
+  /**
+   * CIDRs admitted to the test listeners of blue/green services, besides the
+   * NAT gateways' addresses (the pre-traffic hook's way out). @default []
+   */
+  readonly testListenerCidrs?: readonly string[];
+  /** The monolith: the listener's default action. */
+  readonly monolith: ServiceConfig;
+  /** The microservices: the one list of them. */
+  readonly microservices: readonly MicroserviceConfig[];
+}
+
+/** A service after this run's overrides, with its blue/green settings complete. */
+export interface ResolvedService extends ServiceConfig {
+  readonly blueGreen: BlueGreenOptions & Required<Pick<BlueGreenOptions, 'testPort' | 'checkPath'>>;
+}
+
+export interface ResolvedMicroservice extends ResolvedService {
+  /** Its rule, as the route table holds it. */
+  readonly route: Omit<RouteRule, 'service'>;
+}
+
+export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'microservices'> {
+  /** `<project>-<environment>`: the first part of every name. */
+  readonly namePrefix: string;
+  /** 'local': the provider talks to an emulator (skips credential and metadata checks). */
+  readonly target: 'aws' | 'local';
+  /** IMAGE_URI_TEMPLATE of this run: every built image is taken as ready-made from there instead. */
+  readonly imageUriTemplate?: string;
+  /** LOCAL_STATE_FILE of this run, for the local backend. */
+  readonly localStateFile?: string;
+  readonly monolith: ResolvedService;
+  /** Extracted microservices only, in configuration order. */
+  readonly microservices: readonly ResolvedMicroservice[];
+  /** Every microservice configured, extracted or not, in configuration order. */
+  readonly knownMicroservices: readonly string[];
+}

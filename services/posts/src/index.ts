@@ -1,0 +1,2 @@
+export { plugin } from './plugin';
+export { postStore, type Post } from './data';

@@ -1,0 +1,2 @@
+export { plugin } from './plugin';
+export { threadStore, type Thread } from './data';

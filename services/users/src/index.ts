@@ -1,0 +1,2 @@
+export { plugin } from './plugin';
+export { userStore, type User } from './data';
