@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../lib/free-port';
@@ -15,6 +15,8 @@ const root = projectRoot();
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
 const LOAD = { durationSeconds: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 50) };
 const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
+/** Requests per CPU measurement: enough that /proc's 10 ms ticks are below 1 % of the total. */
+const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 20_000);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -80,6 +82,43 @@ async function load(port: number, path: string, durationSeconds = LOAD.durationS
   return { rps: round(result.requests.average, 0), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
 }
 
+/** Clock ticks per second of /proc's CPU counters (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** CPU seconds (user + system) a process and its direct children (the monolith's workers) have used, from /proc. */
+function treeCpuSeconds(pid: number): number {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of /proc/<pid>/stat)
+  };
+  let total = 0;
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number(entry) === pid || parent === pid) total += ticks(stat);
+  }
+  return total / CLOCK_TICKS;
+}
+
+/**
+ * CPU time per request: the server's own CPU counters before and after a
+ * fixed number of requests. On a shared 2-core machine req/s swings by 2x
+ * between runs (the load generator competes for the same cores); the CPU the
+ * server spends on each request holds much better.
+ */
+async function cpuPerRequest(server: Server, path: string) {
+  const before = treeCpuSeconds(server.child.pid!);
+  const result = await autocannon({ url: `http://127.0.0.1:${server.port}${path}`, connections: LOAD.connections, amount: CPU_REQUESTS });
+  const seconds = treeCpuSeconds(server.child.pid!) - before;
+  const completed = result.requests.total - result.non2xx - result.errors;
+  return { requests: completed, cpuMicrosPerRequest: round((seconds * 1e6) / Math.max(1, completed), 1) };
+}
+
 interface Target {
   readonly script: string;
   readonly env: Record<string, string>;
@@ -87,29 +126,35 @@ interface Target {
   readonly routes?: readonly string[];
 }
 const service = (name: string) => join(root, 'services', name, 'dist', 'main.js');
-/** (d) the physical reference, (a) and (b) the monolith, (c) the microservice that serves each route. */
+/** The physical reference (bare node:http), the framework alone (minimal hapi), the monolith, and the microservice that serves each route. */
 const TARGETS: Record<string, Target> = {
   bare: { script: join(root, 'build', 'bench', 'bare-server.js'), env: {} },
+  hapi: { script: join(root, 'build', 'bench', 'hapi-server.js'), env: {} },
   monolith1: { script: service('monolith'), env: { WORKERS: '1' } },
   monolith2: { script: service('monolith'), env: { WORKERS: '2' } },
   users: { script: service('users'), env: {}, routes: ['/api/users'] },
   posts: { script: service('posts'), env: {}, routes: ['/api/posts/in-thread/1'] },
 };
 
+type RequestFigure = Awaited<ReturnType<typeof load>> & Awaited<ReturnType<typeof cpuPerRequest>> & { ratioToBare?: number; cpuRatioToBare?: number };
+
 async function requestFigures() {
-  const figures: Record<string, Record<string, Awaited<ReturnType<typeof load>> & { ratioToBare?: number }>> = {};
+  const figures: Record<string, Record<string, RequestFigure>> = {};
   for (const [name, target] of Object.entries(TARGETS)) {
     const server = await startServer(target.script, target.env, target.routes?.[0] ?? ROUTES[0]);
     figures[name] = {};
     for (const route of target.routes ?? ROUTES) {
       await load(server.port, route, 1); // warm-up: JIT and connection set-up
-      figures[name][route] = await load(server.port, route);
-      process.stdout.write(`  ${name.padEnd(10)} ${route.padEnd(24)} ${figures[name][route].rps} req/s\n`);
+      figures[name][route] = { ...(await load(server.port, route)), ...(await cpuPerRequest(server, route)) };
+      process.stdout.write(`  ${name.padEnd(10)} ${route.padEnd(24)} ${figures[name][route].rps} req/s, ${figures[name][route].cpuMicrosPerRequest} µs CPU per request\n`);
     }
     await stopServer(server);
   }
   for (const name of Object.keys(figures)) {
-    for (const route of Object.keys(figures[name])) figures[name][route].ratioToBare = round(figures[name][route].rps / figures.bare[route].rps);
+    for (const route of Object.keys(figures[name])) {
+      figures[name][route].ratioToBare = round(figures[name][route].rps / figures.bare[route].rps);
+      figures[name][route].cpuRatioToBare = round(figures[name][route].cpuMicrosPerRequest / figures.bare[route].cpuMicrosPerRequest, 1);
+    }
   }
   return figures;
 }
@@ -261,10 +306,12 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- |');
   console.log(`| cdktf synth (full stack) | ${synth.cdktfSynth} s | ${synth.templateCdktfSynth} s | ${synth.ratioCdktfSynth}x |`);
   console.log(`| app alone | ${synth.appAlone} s | ${synth.templateAppAlone} s | ${synth.ratioAppAlone}x |`);
-  console.log('\n| server | route | req/s | p50 ms | p99 ms | vs bare node:http |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('\n| server | route | CPU µs per request | vs bare | req/s | p50 / p99 ms | req/s vs bare |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, routes] of Object.entries(requests)) {
-    for (const [route, figure] of Object.entries(routes)) console.log(`| ${name} | ${route} | ${figure.rps} | ${figure.p50} | ${figure.p99} | ${figure.ratioToBare} |`);
+    for (const [route, figure] of Object.entries(routes)) {
+      console.log(`| ${name} | ${route} | ${figure.cpuMicrosPerRequest} | ${figure.cpuRatioToBare}x | ${figure.rps} | ${figure.p50} / ${figure.p99} | ${figure.ratioToBare} |`);
+    }
   }
   const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
   console.log(`\nmonolith 2 workers / 1 worker: ${twoVsOne.join(', ')}`);

@@ -1,0 +1,22 @@
+/**
+ * The framework's own cost, for the request benchmark: a minimal hapi server
+ * answering the same JSON bodies as the API from constant routes, with no
+ * validation, plugins, error shaping or logging.
+ */
+import Hapi from '@hapi/hapi';
+import { postStore } from '@forum/posts';
+import { userStore } from '@forum/users';
+
+const bodies: Record<string, readonly object[]> = {
+  '/api/users': userStore.all(),
+  '/api/posts/in-thread/1': postStore.inThread(1),
+};
+
+async function main(): Promise<void> {
+  const server = Hapi.server({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  for (const [path, body] of Object.entries(bodies)) server.route({ method: 'GET', path, handler: () => body });
+  await server.start();
+  process.stdout.write('listening\n');
+}
+
+void main();
