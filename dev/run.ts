@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     start(name, ports[name]);
   }
   await Promise.all(services.map((name) => waitHealthy(ports[name])));
-  const gateway = await createGateway({ table, upstreams: ports, port: gatewayPort });
+  const gateway = createGateway({ table, upstreams: ports, port: gatewayPort });
   await gateway.start();
 
   console.log(`\nGateway on http://127.0.0.1:${gatewayPort}, routing like the ALB listener:`);
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\n[dev     ] stopping');
-    await gateway.stop({ timeout: 2_000 });
+    await gateway.stop();
     await Promise.all(services.map(stop));
     process.exit(0);
   };

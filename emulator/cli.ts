@@ -1,13 +1,25 @@
 /**
- * `npm run deploy:local | diff:local | destroy:local | env:local`: the real
- * `cdktf deploy/diff/destroy` of the whole stack against the moto emulator,
- * for anyone without an AWS account. deploy starts the emulator (or reuses the
- * one it started before) and leaves it running; destroy stops it.
+ * `npm run deploy:local | diff:local | destroy:local | env:local | release:local`:
+ * the real `cdktf deploy/diff/destroy` of the whole stack against the moto
+ * emulator, for anyone without an AWS account, and the local runtime that
+ * runs what was deployed. deploy starts the emulator (or reuses the one it
+ * started before), applies, then has the runtime converge on the deployed
+ * state and prints where the application answers; both keep running.
+ * destroy stops the runtime's tasks and listeners, destroys the stack and
+ * stops the emulator.
  */
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { projectConfig } from '../config/project';
 import { projectRoot } from '../lib/project-root';
+import { runningRuntime, startRuntime, stopRuntime, syncRuntime } from '../runtime/client';
+import { runtimeSettings } from '../runtime/settings';
+import { summary } from '../runtime/summary';
+import { readStackOutputs, release } from '../scripts/release';
 import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, startEmulator, writeCliConfig } from './local-aws';
 
 const root = projectRoot();
@@ -18,6 +30,8 @@ const files = {
   state: join(localDir, 'terraform.tfstate'),
   outputs: join(localDir, 'outputs.json'),
   log: join(localDir, 'moto.log'),
+  runtime: join(localDir, 'runtime.json'),
+  runtimeLog: join(localDir, 'runtime.log'),
   // Its own synth output: the AWS target's cdktf.out keeps its backend and providers.
   out: join(localDir, 'cdktf.out'),
 };
@@ -46,37 +60,54 @@ function targetEnv(emulator: RunningEmulator): Record<string, string> {
   return localTargetEnv(emulator.endpoint, cliConfig, files.state);
 }
 
+/** Whether the port can be listened on at 127.0.0.1 now. */
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function deploy(): Promise<number> {
+  const started = Date.now();
   ensureDir(localDir);
   const mirror = findProviderMirror();
   console.log(`Terraform providers from the filesystem mirror ${mirror}`);
   let emulator = await runningEmulator();
+  let runtime = emulator ? await runningRuntime(files.runtime) : undefined;
+  const albPort = runtimeSettings({ ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1' }).albPort;
+  if (!runtime && !(await portFree(albPort))) {
+    console.error(`LOCAL_ALB_PORT ${albPort} on 127.0.0.1 is in use: the local load balancer needs it. Free it, or set LOCAL_ALB_PORT to another port.`);
+    return 1;
+  }
   if (emulator) {
     console.log(`Reusing the emulator at ${emulator.endpoint} (pid ${emulator.pid})`);
   } else {
     // A new emulator starts empty: state from an earlier one would describe nothing.
     for (const stale of [files.state, `${files.state}.backup`]) rmSync(stale, { force: true });
-    const started = await startEmulator({ detached: true, logFile: files.log });
-    emulator = { pid: started.pid, port: started.port, endpoint: started.endpoint };
+    const fresh = await startEmulator({ detached: true, logFile: files.log });
+    emulator = { pid: fresh.pid, port: fresh.port, endpoint: fresh.endpoint };
     writeFileSync(files.emulator, `${JSON.stringify(emulator, null, 2)}\n`);
     console.log(`Started the AWS emulator (moto) at ${emulator.endpoint}, pid ${emulator.pid}, log ${files.log}`);
   }
-  const status = cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', files.outputs], targetEnv(emulator));
-  if (status === 0 && existsSync(files.outputs)) {
-    const outputs = JSON.parse(readFileSync(files.outputs, 'utf8')) as Record<string, Record<string, string>>;
-    console.log('\nStack outputs:');
-    for (const [stack, values] of Object.entries(outputs)) {
-      for (const [key, value] of Object.entries(values)) console.log(`  ${stack}.${key} = ${value}`);
-    }
+  const env = targetEnv(emulator);
+  const status = cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', files.outputs], env);
+  if (status !== 0) return status;
+  const applied = Date.now();
+
+  if (!runtime) {
+    runtime = await startRuntime({ stateFile: files.runtime, logFile: files.runtimeLog, env });
+    console.log(`\nStarted the local runtime (${runtime.mode} mode), pid ${runtime.pid}, log ${files.runtimeLog}`);
   }
-  console.log(`\nThe emulator keeps running at ${emulator.endpoint} (LOCAL_AWS_PORT=${emulator.port}).`);
-  console.log('Preview a step:   EXTRACTED_SERVICES=users npm run diff:local');
-  console.log('Use cdktf itself: eval "$(npm run -s env:local)" && npx cdktf diff --skip-provider-lock --output .local/cdktf.out');
-  console.log('Tear it down:     npm run destroy:local');
-  return status;
+  console.log('The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...');
+  const report = await syncRuntime(runtime);
+  for (const line of summary(report, albPort, projectConfig, emulator.endpoint)) console.log(line);
+  console.log(`\ncdktf deploy ${((applied - started) / 1000).toFixed(0)} s, then the runtime ${((Date.now() - applied) / 1000).toFixed(0)} s.`);
+  return report.failures.length > 0 ? 1 : 0;
 }
 
-async function withEmulator(action: (emulator: RunningEmulator) => number): Promise<number> {
+async function withEmulator(action: (emulator: RunningEmulator) => number | Promise<number>): Promise<number> {
   const emulator = await runningEmulator();
   if (!emulator) {
     console.error('No local emulator is running: start one with `npm run deploy:local`.');
@@ -86,6 +117,9 @@ async function withEmulator(action: (emulator: RunningEmulator) => number): Prom
 }
 
 async function destroy(): Promise<number> {
+  // The tasks and the load balancer first: nothing of the runtime outlives the stack.
+  await stopRuntime(files.runtime);
+  console.log('Stopped the local runtime: no task container (label forum.local=1) and no local listener is left.');
   const emulator = await runningEmulator();
   if (!emulator) {
     console.log('No local emulator is running: nothing to destroy.');
@@ -107,10 +141,24 @@ async function destroy(): Promise<number> {
   return 0;
 }
 
+/** `npm run release:local -- <service> <image>`: npm run release against the emulator; the local runtime carries the deployment out. */
+async function releaseLocal(emulator: RunningEmulator): Promise<number> {
+  const [service, image] = process.argv.slice(3);
+  if (!service || !image) {
+    console.error('usage: npm run release:local -- <service> <image>');
+    return 2;
+  }
+  const aws = { endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const result = await release({ service, image, outputs: readStackOutputs(files.outputs), clients: { ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws) }, pollMs: 1_000 });
+  console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out`);
+  return result.status === 'Succeeded' ? 0 : 1;
+}
+
 const commands: Record<string, () => Promise<number>> = {
   deploy,
   destroy,
   diff: () => withEmulator((emulator) => cdktf(['diff', '--skip-provider-lock'], targetEnv(emulator))),
+  release: () => withEmulator(releaseLocal),
   env: () =>
     withEmulator((emulator) => {
       // OUTPUTS_FILE: where `npm run release` finds the deployed stack's outputs.

@@ -11,13 +11,18 @@ import sys
 
 from moto.applicationautoscaling import models as aas_models
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.codedeploy import exceptions as codedeploy_exceptions
 from moto.codedeploy import models as codedeploy_models
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.elbv2 import exceptions as elbv2_exceptions
+from moto.elbv2 import models as elbv2_models
 from moto.core.utils import camelcase_to_underscores
 from moto.codedeploy.responses import CodeDeployResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 import json
+import os
 import time
 
 
@@ -202,8 +207,157 @@ CodeDeployResponse.delete_deployment_group = delete_deployment_group
 CodeDeployResponse.delete_application = delete_application
 
 
-if __name__ == "__main__":
-    from moto.server import main
+# Fix 5: ELB targets are one per (Id, Port), as on AWS: the same IP address may
+# be registered on several ports (the local runtime's tasks all run on
+# 127.0.0.1, each on its own port). moto keys them by Id alone, so a second
+# task replaced the first in describe-target-health.
+def _target_key(group, target):
+    return f"{target['Id']}:{target.get('Port') or group.port}"
 
-    host, port = sys.argv[1], sys.argv[2]
-    main(["-H", host, "-p", port])
+
+def register_targets(self, targets):
+    for target in targets:
+        instance = self.ec2_backend.get_instance_by_id(target["Id"])
+        if instance is not None and instance.state != "running":
+            raise elbv2_exceptions.TargetNotRunning(instance_id=target["Id"])
+        key = _target_key(self, target)
+        self.targets[key] = {"Id": target["Id"], "Port": target.get("Port", self.port)}
+        self.deregistered_targets.pop(key, None)
+
+
+def deregister_targets(self, targets):
+    for target in targets:
+        key = _target_key(self, target)
+        registered = self.targets.pop(key, None)
+        if not registered:
+            raise elbv2_exceptions.InvalidTargetError()
+        self.deregistered_targets[key] = registered
+
+
+def deregister_terminated_instances(self, instance_ids):
+    for key, registered in list(self.targets.items()):
+        if registered["Id"] in instance_ids:
+            self.terminated_targets[key] = self.targets.pop(key)
+
+
+_health_for = elbv2_models.FakeTargetGroup.health_for
+
+
+def health_for(self, target, ec2_backend):
+    registered = self.targets.get(_target_key(self, target))
+    if registered is None:
+        return _health_for(self, target, ec2_backend)
+    instance = ec2_backend.get_instance_by_id(registered["Id"]) if registered["Id"].startswith("i-") else None
+    if instance is not None and instance.state == "stopped":
+        return elbv2_models.FakeHealthStatus(registered["Id"], registered["Port"], self.health_check_port, "unused", "Target.InvalidState", "Target is in the stopped state")
+    return elbv2_models.FakeHealthStatus(registered["Id"], registered["Port"], self.health_check_port, "healthy")
+
+
+elbv2_models.FakeTargetGroup.register = register_targets
+elbv2_models.FakeTargetGroup.deregister = deregister_targets
+elbv2_models.FakeTargetGroup.deregister_terminated_instances = deregister_terminated_instances
+elbv2_models.FakeTargetGroup.health_for = health_for
+
+
+# Fix 6: CodeDeploy deployments that progress. moto records a deployment and
+# leaves it "Created"; the local runtime (runtime/codedeploy.ts) carries it out
+# the way the CodeDeploy service would, and needs:
+# (a) PutLifecycleEventHookExecutionStatus, through which the pre-traffic
+#     hook reports Succeeded or Failed (missing in moto);
+# (b) StopDeployment (missing), and errorInformation and completeTime in
+#     GetDeployment once set (moto answers {} and null);
+# (c) the one thing no public API does, because the CodeDeploy service does it
+#     internally: moving a deployment's status. The runtime, standing in for
+#     that service, sets it (and reads the hooks' reports) through
+#     /_local/codedeploy/deployments/<id> on the emulator's own port.
+def _deployment(backend, deployment_id):
+    deployment = backend.deployments.get(deployment_id)
+    if deployment is None:
+        raise codedeploy_exceptions.DeploymentDoesNotExistException(f"The deployment {deployment_id} could not be found.")
+    if not hasattr(deployment, "hook_statuses"):
+        deployment.hook_statuses = {}
+        deployment.error_information = {}
+    return deployment
+
+
+def put_lifecycle_event_hook_execution_status(self):
+    deployment = _deployment(self.codedeploy_backend, self._get_param("deploymentId"))
+    execution_id = self._get_param("lifecycleEventHookExecutionId")
+    deployment.hook_statuses[execution_id] = self._get_param("status")
+    return json.dumps({"lifecycleEventHookExecutionId": execution_id})
+
+
+def stop_deployment(self):
+    deployment = _deployment(self.codedeploy_backend, self._get_param("deploymentId"))
+    if deployment.status in ("Succeeded", "Failed", "Stopped"):
+        return json.dumps({"status": "Succeeded", "statusMessage": f"The deployment had ended: {deployment.status}"})
+    deployment.status = "Stopped"
+    deployment.error_information = {"code": "DEPLOYMENT_STOPPED", "message": "The deployment was stopped by a StopDeployment request."}
+    deployment.complete_time = time.time()
+    return json.dumps({"status": "Pending", "statusMessage": "Stopping the deployment"})
+
+
+_deployment_to_dict = codedeploy_models.DeploymentInfo.to_dict
+
+
+def deployment_to_dict(self):
+    result = _deployment_to_dict(self)
+    if getattr(self, "error_information", None):
+        result["errorInformation"] = self.error_information
+    return result
+
+
+CodeDeployResponse.put_lifecycle_event_hook_execution_status = put_lifecycle_event_hook_execution_status
+CodeDeployResponse.stop_deployment = stop_deployment
+codedeploy_models.DeploymentInfo.to_dict = deployment_to_dict
+
+LOCAL_DEPLOYMENTS = "/_local/codedeploy/deployments/"
+FINAL_STATUSES = ("Succeeded", "Failed", "Stopped")
+
+
+class LocalControlPlane:
+    """GET /_local/codedeploy/deployments/<id>?region=<r>: the deployment's status and its hooks'
+    reports; POST the same path with {"status", "errorCode"?, "errorMessage"?}: moves its status."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(LOCAL_DEPLOYMENTS):
+            return self.app(environ, start_response)
+        from urllib.parse import parse_qs
+
+        region = parse_qs(environ.get("QUERY_STRING", "")).get("region", ["us-east-1"])[0]
+        backend = codedeploy_models.codedeploy_backends[DEFAULT_ACCOUNT_ID][region]
+        try:
+            deployment = _deployment(backend, path[len(LOCAL_DEPLOYMENTS):])
+        except codedeploy_exceptions.DeploymentDoesNotExistException as error:
+            return self._answer(start_response, "404 Not Found", {"message": str(error)})
+        if environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            deployment.status = body["status"]
+            if body["status"] == "InProgress" and deployment.start_time is None:
+                deployment.start_time = time.time()
+            if body["status"] in FINAL_STATUSES:
+                deployment.complete_time = time.time()
+            if body.get("errorMessage"):
+                deployment.error_information = {"code": body.get("errorCode", "INTERNAL_ERROR"), "message": body["errorMessage"]}
+        return self._answer(start_response, "200 OK", {"status": deployment.status, "hooks": deployment.hook_statuses})
+
+    @staticmethod
+    def _answer(start_response, status, body):
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+if __name__ == "__main__":
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import run_simple
+
+    host, port = sys.argv[1], int(sys.argv[2])
+    os.environ.setdefault("MOTO_PORT", str(port))
+    # As moto.server.main serves, with the local control plane in front.
+    run_simple(host, port, LocalControlPlane(DomainDispatcherApplication(create_backend_app)), threaded=True)

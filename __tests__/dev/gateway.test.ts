@@ -3,9 +3,9 @@
  * over real HTTP on loopback, and the answers through it are the monolith's.
  */
 import type { Server } from '@hapi/hapi';
-import { createServer } from '@forum/service-kit';
+import { createServer, SERVED_BY } from '@forum/service-kit';
 import { routeTable } from '../../config/routing';
-import { createGateway, SERVED_BY } from '../../dev/gateway';
+import { createGateway } from '../../dev/gateway';
 import { API_CASES, MONOLITH, RESOURCES, SERVICE_PLUGINS, type Resource } from '../support/api-contract';
 import { freePort, httpGet } from '../support/processes';
 import { config } from '../support/synth';
@@ -31,7 +31,7 @@ describe('a weighted rule', () => {
     [100, 1],
   ])('at %i %% sends every request to the service with probability %i', async (share, expected) => {
     const port = await freePort();
-    const gateway = await createGateway({ table: routeTable(config({ TRAFFIC_SHARES: `users=${share}` })), upstreams, port });
+    const gateway = createGateway({ table: routeTable(config({ TRAFFIC_SHARES: `users=${share}` })), upstreams, port });
     await gateway.start();
     try {
       for (let i = 0; i < 20; i += 1) expect((await httpGet(port, '/api/users')).headers[SERVED_BY]).toBe(expected ? 'users' : 'monolith');
@@ -42,7 +42,7 @@ describe('a weighted rule', () => {
 
   it('at 50 %% splits requests between the service and the monolith', async () => {
     const port = await freePort();
-    const gateway = await createGateway({ table: routeTable(config({ TRAFFIC_SHARES: 'users=50' })), upstreams, port });
+    const gateway = createGateway({ table: routeTable(config({ TRAFFIC_SHARES: 'users=50' })), upstreams, port });
     await gateway.start();
     try {
       let toUsers = 0;
@@ -61,11 +61,11 @@ describe.each<[string, readonly Resource[]]>([
   ['users', ['users']],
   ['all', RESOURCES],
 ])('at the stage EXTRACTED_SERVICES=%s', (extracted, stage) => {
-  let gateway: Server;
+  let gateway: ReturnType<typeof createGateway>;
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    gateway = await createGateway({ table: routeTable(config({ EXTRACTED_SERVICES: extracted })), upstreams, port });
+    gateway = createGateway({ table: routeTable(config({ EXTRACTED_SERVICES: extracted })), upstreams, port });
     await gateway.start();
   });
   afterAll(() => gateway.stop());

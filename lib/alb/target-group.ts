@@ -43,6 +43,7 @@ interface Registered extends Target {
 }
 
 const key = (target: Target) => `${target.host}:${target.port}`;
+const FIRST_CHECK_MS = 1_000;
 
 /** Whether an HTTP status passes an ALB matcher such as `200`, `200,302` or `200-299`. */
 export function matches(matcher: string, status: number): boolean {
@@ -67,7 +68,9 @@ export class TargetGroup {
     if (this.targets.has(key(target))) return;
     const registered: Registered = { ...target, state: this.settings.healthCheck ? 'initial' : 'healthy', passes: 0, failures: 0, inFlight: 0 };
     this.targets.set(key(target), registered);
-    if (this.settings.healthCheck) void this.check(registered, this.settings.healthCheck);
+    const healthCheck = this.settings.healthCheck;
+    // The first check follows registration shortly (a process needs a moment to listen), then one every interval.
+    if (healthCheck) registered.timer = setTimeout(() => void this.check(registered, healthCheck), Math.min(healthCheck.intervalMs, FIRST_CHECK_MS)).unref();
   }
 
   /**
@@ -86,7 +89,7 @@ export class TargetGroup {
         this.targets.delete(key(target));
         resolve();
       };
-      const timer = setTimeout(done, this.settings.deregistrationDelayMs ?? 0);
+      const timer = setTimeout(done, this.settings.deregistrationDelayMs ?? 0).unref();
       registered.drained = done;
       if (registered.inFlight === 0) done();
     });
@@ -150,7 +153,8 @@ export class TargetGroup {
       target.reason = passed.reason;
       if (target.state !== 'unhealthy' && target.failures >= settings.unhealthyThreshold) target.state = 'unhealthy';
     }
-    target.timer = setTimeout(() => void this.check(target, settings), settings.intervalMs);
+    // Health checks alone keep no process alive.
+    target.timer = setTimeout(() => void this.check(target, settings), settings.intervalMs).unref();
   }
 }
 

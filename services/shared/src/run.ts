@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type Hapi from '@hapi/hapi';
 import { EnvError, readServiceEnv, type ServiceEnv } from './env';
 import { createLogger, type Logger } from './logger';
-import { createServer } from './server';
+import { createServer, setResponseHeader } from './server';
 
 export interface RunOptions {
   /** Service name, as in `services/<name>`. */
@@ -38,11 +38,7 @@ async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Prom
   });
   let draining = false;
   server.ext('onPreResponse', (request, h) => {
-    if (draining) {
-      const response = request.response;
-      if ('isBoom' in response && response.isBoom) response.output.headers.connection = 'close';
-      else (response as Hapi.ResponseObject).header('connection', 'close');
-    }
+    if (draining) setResponseHeader(request, 'connection', 'close');
     return h.continue;
   });
   let stopping = false;

@@ -2,6 +2,16 @@ import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import type { Logger } from './logger';
 
+/** The response header that names the service that answered, through any load balancer. */
+export const SERVED_BY = 'x-served-by';
+
+/** Sets a header on whatever the response is: a value or an error (Boom). */
+export function setResponseHeader(request: Hapi.Request, name: string, value: string): void {
+  const response = request.response;
+  if ('isBoom' in response && response.isBoom) response.output.headers[name] = value;
+  else (response as Hapi.ResponseObject).header(name, value);
+}
+
 export interface ServerOptions {
   /** Service name, reported by `/`, `/api` and `/health` and in every log line. */
   readonly service: string;
@@ -97,6 +107,10 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     await server.register(plugin);
   }
   internals.methodNotAllowed(server);
+  server.ext('onPreResponse', (request, h) => {
+    setResponseHeader(request, SERVED_BY, options.service);
+    return h.continue;
+  });
   if (options.logger) {
     internals.logRequests(server, options.logger);
   }

@@ -1,0 +1,135 @@
+/**
+ * A listener of the local load balancer: an HTTP server on 127.0.0.1 that
+ * does what an ALB listener does with each request. It picks the action
+ * (rules by priority, then the default), answers fixed responses and
+ * redirects itself, and forwards to a target of the chosen target group
+ * through http-proxy-3 (the maintained rewrite of node-http-proxy, which
+ * handles streaming, hop-by-hop headers and X-Forwarded-*). Errors are the
+ * ALB's: no target 503, a refused or reset connection 502, no answer within
+ * the idle timeout 504, each with the ALB's own HTML body.
+ */
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createProxyServer } from 'http-proxy-3';
+import { actionFor, chooseTargetGroup, redirectLocation, type ListenerModel } from './listener';
+import type { TargetGroup } from './target-group';
+
+export interface LocalListenerOptions {
+  /** Port on 127.0.0.1; 0 for any free one. */
+  readonly port: number;
+  /** What the listener does (replace it later with `update`). */
+  readonly model: ListenerModel;
+  /** The target groups the model's forwards name, by id. */
+  readonly targetGroups: (id: string) => TargetGroup | undefined;
+  /** Seconds a connection may stay idle, and the longest a target may take to answer. @default 60 (ALB's idle timeout) */
+  readonly idleTimeoutSeconds?: number;
+}
+
+const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+/** The body an ALB answers its own errors with. */
+function albError(res: ServerResponse, status: 502 | 503 | 504): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const title = `${status} ${STATUS_TEXT[status]}`;
+  const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+  res.writeHead(status, { server: 'awselb/2.0', 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export class LocalListener {
+  private model: ListenerModel;
+  private readonly server: Server;
+  private readonly agent: Agent;
+  private readonly proxy = createProxyServer({ xfwd: true });
+  private readonly idleMs: number;
+  /** Requests whose target took longer than the idle timeout (a 504, not a 502). */
+  private readonly timedOut = new WeakSet<IncomingMessage>();
+  /** A stickiness cookie to add to each request's response. */
+  private readonly cookies = new WeakMap<IncomingMessage, string>();
+
+  constructor(private readonly options: LocalListenerOptions) {
+    this.model = options.model;
+    this.idleMs = (options.idleTimeoutSeconds ?? 60) * 1000;
+    // Connections to targets are kept alive and reused, as the ALB does, for as long as its idle timeout.
+    this.agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: this.idleMs });
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = this.idleMs;
+    this.server.headersTimeout = this.idleMs + 1_000;
+    this.proxy.on('proxyReq', (proxyReq, req) => {
+      proxyReq.setTimeout(this.idleMs, () => {
+        this.timedOut.add(req);
+        proxyReq.destroy();
+      });
+    });
+    this.proxy.on('proxyRes', (proxyRes, req) => {
+      const cookie = this.cookies.get(req);
+      if (cookie) proxyRes.headers['set-cookie'] = [...(proxyRes.headers['set-cookie'] ?? []), cookie];
+    });
+  }
+
+  /** Replaces what the listener does, for every request from now on. */
+  update(model: ListenerModel): void {
+    this.model = model;
+  }
+
+  /** Listens on 127.0.0.1; fails with a message naming the port when it is taken. */
+  async start(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new Error(`port ${this.options.port} on 127.0.0.1 is already in use`) : error);
+      this.server.once('error', failed);
+      this.server.listen(this.options.port, '127.0.0.1', () => {
+        this.server.off('error', failed);
+        resolve();
+      });
+    });
+    return this.port;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.agent.destroy();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const [path, query = ''] = (req.url ?? '/').split(/\?(.*)/s);
+    const action = actionFor(this.model, path);
+    if (action.type === 'fixed-response') {
+      res.writeHead(action.statusCode, { server: 'awselb/2.0', 'content-type': action.contentType ?? 'text/plain' });
+      res.end(action.body ?? '');
+      return;
+    }
+    if (action.type === 'redirect') {
+      const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+      const location = redirectLocation(action, { protocol: 'http', host, port: String(this.port), path, query });
+      res.writeHead(action.statusCode, { server: 'awselb/2.0', location, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const choice = chooseTargetGroup(action, req.headers.cookie);
+    const group = choice && this.options.targetGroups(choice.id);
+    const target = group?.pick();
+    if (!group || !target) {
+      req.resume();
+      albError(res, 503);
+      return;
+    }
+    const release = group.acquire(target);
+    res.once('close', release);
+    if (choice.setCookie) this.cookies.set(req, choice.setCookie);
+    this.proxy.web(req, res, { target: { host: target.host, port: target.port }, agent: this.agent }, (_error: Error, _req: IncomingMessage, response: ServerResponse | Socket) => {
+      release();
+      if ('writeHead' in response) albError(response, this.timedOut.has(req) ? 504 : 502);
+    });
+  }
+}

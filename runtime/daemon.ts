@@ -1,0 +1,111 @@
+/**
+ * The local runtime as a background process (started by `npm run
+ * deploy:local`, stopped by `npm run destroy:local`): the local load
+ * balancer's listeners, the tasks, and the loops that keep them as deployed
+ * (replacing failed tasks, carrying out CodeDeploy deployments). It answers
+ * on a loopback control port:
+ *   POST /sync    converge on the emulator's deployed state now; the report
+ *   GET  /status  what runs
+ *   POST /stop    stop every task and listener, then exit
+ * Configuration from the environment: AWS_ENDPOINT_URL (the emulator),
+ * LOCAL_ALB_PORT (default 8080), LOCAL_RUNTIME (docker or process; default:
+ * docker when an engine answers), LOCAL_TIME_SCALE, IMAGE_URI_TEMPLATE,
+ * RUNTIME_STATE_FILE (where it writes its pid and control port).
+ */
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { LocalCodeDeploy } from './local-codedeploy';
+import { LocalRuntime } from './local-runtime';
+import { DockerTaskRunner, ProcessTaskRunner, type TaskRunner } from './task-runner';
+import { runtimeSettings } from './settings';
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+async function main(): Promise<void> {
+  const settings = runtimeSettings(process.env);
+  const aws = { endpoint: settings.endpoint, region: settings.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const clients = { elb: new ElasticLoadBalancingV2Client(aws), ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws), lambda: new LambdaClient(aws) };
+  let runner: TaskRunner;
+  if (settings.mode === 'docker' || (settings.mode === undefined && (await DockerTaskRunner.available()))) {
+    runner = new DockerTaskRunner(undefined, settings.imageTemplate);
+  } else {
+    if (settings.mode === undefined) log('!! no Docker engine answers: tasks run as local Node.js processes of the built services, without a container\'s isolation (LOCAL_RUNTIME=docker to insist)');
+    runner = new ProcessTaskRunner(settings.imageTemplate);
+  }
+  const leftover = await runner.removeAll();
+  if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
+  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, log });
+  const codedeploy = new LocalCodeDeploy({ clients, runtime, endpoint: settings.endpoint, region: settings.region, timeScale: settings.timeScale, log });
+
+  let synced = false;
+  let stopping = false;
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const control = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    const route = `${req.method} ${req.url}`;
+    if (route === 'GET /status') return answer(res, 200, { ...runtime.report(), mode: runner.mode, deploying: codedeploy.busy });
+    if (route === 'POST /sync') {
+      runtime.sync().then(
+        (report) => {
+          synced = true;
+          answer(res, 200, { ...report, mode: runner.mode });
+        },
+        (error: unknown) => answer(res, 500, { error: error instanceof Error ? error.message : String(error) }),
+      );
+      return;
+    }
+    if (route === 'POST /stop') {
+      stopping = true;
+      void runtime
+        .stop()
+        .then(() => runner.removeAll())
+        .finally(() => {
+          answer(res, 200, { stopped: true });
+          control.close();
+          log('stopped');
+          setTimeout(() => process.exit(0), 100);
+        });
+      return;
+    }
+    answer(res, 404, { error: `no ${route}` });
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  const address = control.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  if (settings.stateFile) writeFileSync(settings.stateFile, `${JSON.stringify({ pid: process.pid, port, mode: runner.mode }, null, 2)}\n`);
+  log(`local runtime (${runner.mode} mode) controlled on 127.0.0.1:${port}; emulator ${settings.endpoint}`);
+
+  // ECS replaces failed tasks, and CodeDeploy picks up new deployments, without being asked.
+  const tick = async () => {
+    if (stopping) return;
+    if (synced) {
+      try {
+        await runtime.replaceFailedTasks();
+        await codedeploy.poll();
+      } catch (error) {
+        log(`!! ${error instanceof Error ? error.message : error}`);
+      }
+    }
+    setTimeout(() => void tick(), 1_000);
+  };
+  void tick();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      void runtime.stop().finally(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  log(`the local runtime failed to start: ${error instanceof Error ? error.stack : error}`);
+  process.exit(1);
+});
