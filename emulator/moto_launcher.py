@@ -19,6 +19,7 @@ from moto.elbv2 import models as elbv2_models
 from moto.core.utils import camelcase_to_underscores
 from moto.codedeploy.responses import CodeDeployResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
 
 import json
@@ -93,7 +94,8 @@ ApplicationAutoScalingResponse.register_scalable_target = register_scalable_targ
 aas_models.ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
 
 
-# Fix 2: ECS CreateService drops these request fields, so DescribeServices
+# Fix 2: ECS.
+# (a) CreateService drops these request fields, so DescribeServices
 # never returns them and every later plan wants to change (or, for the
 # capacity provider strategy, replace) the service. Store them as given.
 KEPT_SERVICE_FIELDS = [
@@ -116,6 +118,25 @@ def create_service(self):
 
 
 EC2ContainerServiceResponse.create_service = create_service
+
+
+# (b) CreateTaskSet records the task set, then starts moto's record-only
+#     tasks for its scale and fails on a network configuration it does not
+#     parse (a KeyError: a 500), leaving the task set behind; the SDK then
+#     retries and creates more. Tasks are the local runtime's business: record
+#     the task set and its scale, start nothing.
+_create_task_set = ecs_models.EC2ContainerServiceBackend.create_task_set
+
+
+def create_task_set(self, *args, **kwargs):
+    scale = kwargs.pop("scale", None)
+    task_set = _create_task_set(self, *args, scale=None, **kwargs)
+    if scale:
+        task_set.scale = scale
+    return task_set
+
+
+ecs_models.EC2ContainerServiceBackend.create_task_set = create_task_set
 
 
 # Fix 3: DescribeSecurityGroupRules reports the description of CIDR rules

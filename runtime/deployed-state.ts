@@ -16,7 +16,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTaskSetsCommand, ListClustersCommand, ListServicesCommand, type ContainerDefinition, type ECSClient, type Service, type TaskSet } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTaskSetsCommand, ListClustersCommand, ListServicesCommand, type ContainerDefinition, type ECSClient, type NetworkConfiguration, type Service, type TaskSet } from '@aws-sdk/client-ecs';
 import type { ListenerAction, ListenerModel, ListenerRule } from '../lib/alb/listener';
 import type { HealthCheckSettings } from '../lib/alb/target-group';
 
@@ -92,6 +92,8 @@ export interface DeployedService {
   readonly circuitBreaker: { readonly enable: boolean; readonly rollback: boolean };
   readonly healthCheckGracePeriodSeconds: number;
   readonly loadBalancers: readonly DeployedLoadBalancerBinding[];
+  /** As deployed (subnets, security groups): what a task set of the service runs with. */
+  readonly networkConfiguration?: NetworkConfiguration;
   readonly taskSets: readonly DeployedTaskSet[];
 }
 
@@ -188,6 +190,7 @@ function service(described: Service, taskSets: readonly TaskSet[]): DeployedServ
     circuitBreaker: { enable: config?.deploymentCircuitBreaker?.enable ?? false, rollback: config?.deploymentCircuitBreaker?.rollback ?? false },
     healthCheckGracePeriodSeconds: described.healthCheckGracePeriodSeconds ?? 0,
     loadBalancers: (described.loadBalancers ?? []).map(binding).filter((entry) => entry !== undefined),
+    networkConfiguration: described.networkConfiguration,
     taskSets: taskSets
       .filter((set) => set.status !== 'DRAINING')
       .map((set) => ({

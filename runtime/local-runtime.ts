@@ -189,6 +189,7 @@ export class LocalRuntime {
           service: service.arn,
           taskDefinition: service.taskDefinitionArn,
           loadBalancers: service.loadBalancers.map((binding) => ({ ...binding })),
+          networkConfiguration: service.networkConfiguration,
           launchType: 'FARGATE',
           scale: { value: 100, unit: 'PERCENT' },
         }),

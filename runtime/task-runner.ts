@@ -83,7 +83,8 @@ export class DockerTaskRunner implements TaskRunner {
       Labels: { [TASK_LABEL]: '1', 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
       Healthcheck: health && {
         Test: ['CMD', ...health.command],
-        Interval: nanos(health.intervalSeconds, spec.timeScale),
+        // Scaled for tests, but no more often than every second: each check starts a process in the container.
+        Interval: nanos(Math.max(1, health.intervalSeconds * spec.timeScale), 1),
         Timeout: nanos(health.timeoutSeconds, 1),
         Retries: health.retries,
         StartPeriod: nanos(health.startPeriodSeconds, spec.timeScale),
@@ -203,7 +204,7 @@ export class ProcessTaskRunner implements TaskRunner {
           task.failures = code === 0 ? 0 : task.failures + 1;
           if (code === 0) task.health = 'healthy';
           else if (task.failures >= health.retries) task.health = 'unhealthy';
-          task.timer = setTimeout(check, health.intervalSeconds * spec.timeScale * 1000);
+          task.timer = setTimeout(check, Math.max(1, health.intervalSeconds * spec.timeScale) * 1000);
         });
       };
       task.timer = setTimeout(check, Math.min(1, health.intervalSeconds * spec.timeScale) * 1000);

@@ -1,8 +1,11 @@
 /**
  * The whole refactor against the moto emulator with the real Terraform CLI,
  * the real AWS provider and the real cdktf CLI: deploy, re-plan, extract,
- * put back, destroy. What is checked is read back from the emulator with the
- * AWS SDK, not from the synthesized JSON.
+ * shift, release, put back, destroy. What is checked is read back from the
+ * emulator with the AWS SDK, not from the synthesized JSON, and, through the
+ * local runtime that runs what was deployed (real containers, the local
+ * load balancer on loopback), by real requests: who answered each one
+ * (x-served-by), and that none failed while the routing changed.
  */
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -21,12 +24,23 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { readFileSync } from 'node:fs';
 import { release } from '../../scripts/release';
+import { DescribeTargetHealthCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { runtimeStatus } from '../../runtime/client';
+import { API_CASES, MONOLITH, RESOURCES } from '../support/api-contract';
+import { docker, dockerOrThrow, serviceImages } from '../support/docker';
 import { LocalTarget, step, type ResourceChange } from '../support/local-target';
+import { freePort } from '../support/processes';
+import { ask, backgroundLoad, type LoadResult } from '../support/traffic';
 
 jest.setTimeout(15 * 60_000);
 
 const target = new LocalTarget();
+/** The local load balancer's production listener. */
+let albPort: number;
+/** LOCAL_TIME_SCALE of the runtime here: health checks every 0.5 s, a 5-minute canary in 15 s. */
+const TIME_SCALE = 0.05;
 let clients: {
   ec2: EC2Client;
   elb: ElasticLoadBalancingV2Client;
@@ -40,6 +54,8 @@ let clients: {
   cloudwatch: CloudWatchClient;
 };
 const timings: [string, number][] = [];
+/** Task definition revisions that releases registered: Terraform does not know them (see README), so the test deregisters them. */
+const releasedTaskDefinitions: string[] = [];
 
 async function timed<T>(name: string, work: () => T | Promise<T>): Promise<T> {
   const started = Date.now();
@@ -54,6 +70,7 @@ async function timed<T>(name: string, work: () => T | Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   await target.start();
+  albPort = await freePort();
   const config = { endpoint: target.emulator!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   clients = {
     ec2: new EC2Client(config),
@@ -115,6 +132,51 @@ async function weights(service: string): Promise<Record<string, number>> {
 
 const summary = (changes: ResourceChange[]) => changes.map((change) => `${change.actions.join('+')} ${change.path}`);
 
+/**
+ * Every path of the API contract through the local load balancer: answered
+ * by the service the stage routes it to, with the status the monolith gives.
+ */
+async function expectRouting(extracted: readonly string[], shared: readonly string[] = []): Promise<void> {
+  for (const apiCase of API_CASES) {
+    const answer = await ask(albPort, apiCase.path, {}, apiCase.method);
+    // A service at a partial share answers some of its paths, the monolith the others.
+    const expected = shared.includes(apiCase.resource) ? expect.stringMatching(`^(${apiCase.resource}|${MONOLITH})$`) : extracted.includes(apiCase.resource) ? apiCase.resource : MONOLITH;
+    expect({ path: `${apiCase.method} ${apiCase.path}`, status: answer.status, servedBy: answer.servedBy }).toEqual({ path: `${apiCase.method} ${apiCase.path}`, status: apiCase.status, servedBy: expected });
+  }
+  for (const path of ['/', '/health', '/api/nothing']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
+  step(`through the local ALB: ${API_CASES.length} API requests, each answered by ${extracted.length === 0 ? 'the monolith' : `${extracted.join(', ')} for their paths and the monolith for the rest`}`);
+}
+
+/** Which service answered each of `count` requests to one path, without cookies. */
+async function shares(path: string, count: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < count; i += 1) {
+    const servedBy = (await ask(albPort, path)).servedBy ?? 'none';
+    counts[servedBy] = (counts[servedBy] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const CHECKED_PATHS = API_CASES.filter((apiCase) => apiCase.status === 200).map((apiCase) => apiCase.path);
+
+/** Runs `work` while a client keeps requesting every route; expects not one request to fail. */
+async function withoutFailures<T>(what: string, work: () => Promise<T>, paths: readonly string[] = CHECKED_PATHS): Promise<{ result: T; load: LoadResult }> {
+  const load = backgroundLoad(albPort, paths);
+  const outcome = await work().then(
+    (result) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const done = await load.stop();
+  if (!outcome.ok) throw outcome.error;
+  expect(done.failed.map((answer) => `${answer.path}: ${answer.error ?? answer.status}`)).toEqual([]);
+  step(`${what}: ${done.sent} requests meanwhile, none failed (${Object.entries(done.servedBy).map(([service, count]) => `${service} ${count}`).join(', ')})`);
+  return { result: outcome.result, load: done };
+}
+
+async function targetHealth(service: string) {
+  return (await clients.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: await targetGroupArn(service) }))).TargetHealthDescriptions ?? [];
+}
+
 describe('the refactor on the emulator, step by step', () => {
   it('1. deploys the monolith-only stage, as read back from the emulator', async () => {
     await timed('deploy monolith only', () => target.deploy('none'));
@@ -164,6 +226,27 @@ describe('the refactor on the emulator, step by step', () => {
     step('auto scaling target: 2..6 tasks');
   });
 
+  it('1b. the local runtime runs what was deployed: the monolith tasks behind the listener, registered in the emulator', async () => {
+    const report = await timed('local runtime: start, build images, tasks healthy', async () => {
+      await target.startRuntime(albPort, { LOCAL_TIME_SCALE: String(TIME_SCALE), LOCAL_RUNTIME: 'docker' });
+      return target.sync();
+    });
+    expect(report.mode).toBe('docker');
+    expect(report.failures).toEqual([]);
+    const monolith = report.services.find((service) => service.name === 'forum-dev-monolith')!;
+    expect(monolith.tasks.map((task) => task.health)).toEqual(['healthy', 'healthy']);
+    const health = await targetHealth('monolith');
+    expect(health.map((entry) => ({ id: entry.Target!.Id, port: entry.Target!.Port })).sort((a, b) => a.port! - b.port!)).toEqual(
+      monolith.tasks.map((task) => ({ id: '127.0.0.1', port: task.port })).sort((a, b) => a.port - b.port),
+    );
+    step(`describe-target-health lists the 2 running monolith tasks: 127.0.0.1:${monolith.tasks.map((task) => task.port).join(', 127.0.0.1:')}`);
+    const containers = dockerOrThrow(['ps', '--filter', 'label=forum.local=1', '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
+    expect(containers).toHaveLength(2);
+    expect(containers.every((line) => /^forum-monolith:[0-9a-f]{16} Up .*\(healthy\)$/.test(line))).toBe(true);
+    step(`2 containers of ${containers[0].split(' ')[0]}, healthy by the task definition's container health check`);
+    await expectRouting([]);
+  });
+
   it('2. plans nothing more right after the deploy (no perpetual diff)', async () => {
     const plan = await timed('re-plan monolith only', () => target.plan('none'));
     expect(summary(plan.changes)).toEqual([]);
@@ -180,8 +263,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect(plan.changes.map((change) => change.path)).toContain('routing/users');
     step(`plan: ${plan.changes.length} to create, all of users (its rule, target group, service, roles, ...); 0 to change or destroy`);
 
-    await timed('deploy users extraction', () => target.deploy('users'));
+    await withoutFailures('extracting users', () => timed('deploy users extraction', () => target.deploy('users')));
     await expectRule('users', 10);
+    await expectRouting(['users']);
     const { http } = await listener();
     expect(http.DefaultActions![0].TargetGroupArn).toBe(await targetGroupArn('monolith'));
     step('the default action still forwards to the monolith');
@@ -193,6 +277,19 @@ describe('the refactor on the emulator, step by step', () => {
     await expectRule('threads', 20);
     await expectRule('posts', 30);
     expect(await rules()).toHaveLength(3);
+    await expectRouting(RESOURCES);
+
+    // A rule pointed at the wrong target group is caught by a request, not by reading JSON.
+    const usersRule = (await rules()).find((rule) => rule.Priority === '10')!;
+    await clients.elb.send(new ModifyRuleCommand({ RuleArn: usersRule.RuleArn, Actions: [{ Type: 'forward', TargetGroupArn: await targetGroupArn('threads') }] }));
+    await target.sync();
+    const misrouted = await ask(albPort, '/api/users/1');
+    expect({ status: misrouted.status, servedBy: misrouted.servedBy }).toEqual({ status: 404, servedBy: 'threads' });
+    step('a users rule deployed with the threads target group: GET /api/users/1 is answered by threads (404), and the check sees it');
+    await target.deploy('all');
+    expect((await ask(albPort, '/api/users/1')).servedBy).toBe('users');
+    step('cdktf deploy put the rule back (Terraform saw the drift): users answers again');
+
     const plan = await timed('re-plan all extracted', () => target.plan('all'));
     expect(summary(plan.changes)).toEqual([]);
     expect(plan.empty).toBe(true);
@@ -203,9 +300,21 @@ describe('the refactor on the emulator, step by step', () => {
     const tenPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' };
     let plan = await timed('plan threads at 10 %', () => target.plan(tenPercent));
     expect(summary(plan.changes)).toEqual(['update routing/threads']);
-    await timed('deploy threads at 10 %', () => target.deploy(tenPercent));
+    await withoutFailures('threads going to 10 %', () => timed('deploy threads at 10 %', () => target.deploy(tenPercent)));
     expect(await weights('threads')).toEqual({ threads: 10, monolith: 90 });
     step('rule 20 forwards 10 % to threads and 90 % to the monolith');
+    const split = await shares('/api/threads', 400);
+    // Binomial(400, 0.1): sd 6; 20..60 is more than 3.3 sd either side.
+    expect(split.threads).toBeGreaterThanOrEqual(20);
+    expect(split.threads).toBeLessThanOrEqual(60);
+    expect(split.threads + split.monolith).toBe(400);
+    step(`400 requests without a cookie: threads answered ${split.threads} (${(split.threads / 4).toFixed(1)} %), the monolith ${split.monolith}`);
+    const first = await ask(albPort, '/api/threads');
+    const cookie = first.setCookie!.split(';')[0];
+    expect(cookie).toMatch(/^AWSALBTG=/);
+    const sticky = await Promise.all(Array.from({ length: 30 }, () => ask(albPort, '/api/threads', { cookie })));
+    expect(new Set(sticky.map((answer) => answer.servedBy))).toEqual(new Set([first.servedBy]));
+    step(`a client that keeps its stickiness cookie stays on ${first.servedBy}: 30 requests of 30`);
 
     const fiftyPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' };
     plan = await timed('plan threads at 50 %', () => target.plan(fiftyPercent));
@@ -216,6 +325,56 @@ describe('the refactor on the emulator, step by step', () => {
     await timed('deploy threads at 50 %', () => target.deploy(fiftyPercent));
     expect(await weights('threads')).toEqual({ threads: 50, monolith: 50 });
     step('10 → 50: the plan updates only the threads rule, only its weights; read back 50/50');
+  });
+
+  it('5b. a task container killed with docker kill is replaced, and requests keep succeeding', async () => {
+    const [victim] = dockerOrThrow(['ps', '--filter', 'label=forum.service=forum-dev-users', '--format', '{{.Label "forum.task"}}']).split('\n');
+    const killedAt = Date.now();
+    dockerOrThrow(['kill', `forum-local-${victim}`]);
+    let retried = 0;
+    let requests = 0;
+    let replaced = 0;
+    while (Date.now() - killedAt < 60_000) {
+      for (let i = 0; i < 10; i += 1) {
+        requests += 1;
+        let answer = await ask(albPort, '/api/users/1');
+        // A request that went to the dead target gets the ALB's 502; its retry goes to a live one.
+        if (answer.status === 502) {
+          retried += 1;
+          answer = await ask(albPort, '/api/users/1');
+        }
+        expect({ status: answer.status, servedBy: answer.servedBy }).toEqual({ status: 200, servedBy: 'users' });
+      }
+      const users = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
+      if (users.tasks.length === 2 && !users.tasks.some((task) => task.id === victim) && users.tasks.every((task) => task.health === 'healthy')) {
+        replaced = Date.now() - killedAt;
+        break;
+      }
+    }
+    expect(replaced).toBeGreaterThan(0);
+    expect(retried).toBeLessThan(requests / 2);
+    step(`docker kill of task ${victim}: a replacement was healthy after ${(replaced / 1000).toFixed(1)} s; ${requests} requests meanwhile, all answered by users, ${retried} retried once after a 502 from the dead target`);
+  });
+
+  it('5c. a deploy whose tasks never become healthy trips the circuit breaker: every service goes back, production untouched; the next deploy rolls', async () => {
+    // Images that start and exit at once, under the tags a broken build would have.
+    const standIn = dockerOrThrow(['images', '--format', '{{.Repository}}:{{.Tag}}', 'forum-node-standin']).split('\n')[0];
+    for (const image of serviceImages()) dockerOrThrow(['tag', standIn, image.tag.replace(/^forum-/, 'forum-broken-')]);
+    const broken = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50', IMAGE_URI_TEMPLATE: 'forum-broken-{service}:{hash}' };
+    const { result: report } = await withoutFailures('a deploy of broken images', () => timed('deploy broken images', () => target.deploy(broken)));
+    const failed = report!.failures.map((failure) => ({ service: failure.service, rolledBackTo: failure.rolledBackTo?.split('/').pop() }));
+    expect(failed.sort((a, b) => a.service.localeCompare(b.service))).toEqual(
+      ['monolith', 'posts', 'threads', 'users'].map((service) => ({ service: `forum-dev-${service}`, rolledBackTo: `forum-dev-${service}:1` })),
+    );
+    const [service] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-threads'] }))).services!;
+    expect(service.taskDefinition!.split('/').pop()).toBe('forum-dev-threads:1');
+    expect(report!.services.flatMap((entry) => entry.tasks.map((task) => task.taskDefinition)).every((revision) => revision.endsWith(':1'))).toBe(true);
+    step('every service\'s new tasks exited at start: the circuit breaker put each back on revision 1 (read back from the emulator), the old tasks served throughout, and deploy:local would exit 1');
+
+    const { result: rolled } = await withoutFailures('the next deploy, rolling', () => timed('deploy after the rollback', () => target.deploy({ EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' })));
+    expect(rolled!.failures).toEqual([]);
+    expect(rolled!.services.flatMap((entry) => entry.tasks.map((task) => task.taskDefinition)).every((revision) => revision.endsWith(':3'))).toBe(true);
+    step('the next deploy registered revision 3 of each service; new tasks became healthy before the old ones were drained and stopped (minimum healthy 100 %, maximum 200 %)');
   });
 
   it('6. users on CodeDeploy blue/green: deploys, is read back, and re-plans empty', async () => {
@@ -249,28 +408,61 @@ describe('the refactor on the emulator, step by step', () => {
     expect(plan.empty).toBe(true);
     step('re-plan with a blue/green service: no changes');
 
+    await expectRouting(RESOURCES, ['threads']);
+  });
+
+  it('6b. a blue/green release of users: green tasks, the hook against the test listener, production shifted, blue drained, and no production request failed', async () => {
+    // The image of the release: the users image under a new tag (a new task definition revision).
+    const current = serviceImages().find((image) => image.service === 'users')!.tag;
     const image = 'forum-users:release-test';
+    dockerOrThrow(['tag', current, image]);
     const lines: string[] = [];
-    const released = await release({
-      service: 'users',
-      image,
-      outputs: target.outputs(),
-      clients: { ecs: clients.ecs, codedeploy: clients.codedeploy },
-      log: (line) => lines.push(line),
-      pollMs: 200,
-      timeoutMs: 1_000,
-    });
+    const { result: released } = await withoutFailures('the users release', () =>
+      timed('blue/green release of users', () =>
+        release({ service: 'users', image, outputs: target.outputs(), clients: { ecs: clients.ecs, codedeploy: clients.codedeploy }, log: (line) => lines.push(line), pollMs: 250, timeoutMs: 5 * 60_000 }),
+      ),
+    );
+    releasedTaskDefinitions.push(released.taskDefinitionArn);
     const { taskDefinition } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: released.taskDefinitionArn }));
     expect(taskDefinition!.containerDefinitions![0].image).toBe(image);
     const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: released.deploymentId }));
     const appSpec = JSON.parse(deploymentInfo!.revision!.appSpecContent!.content!);
     expect(appSpec.Resources[0].TargetService.Properties).toEqual({ TaskDefinition: released.taskDefinitionArn, LoadBalancerInfo: { ContainerName: 'users', ContainerPort: 3000 } });
     expect(appSpec.Hooks).toEqual([{ BeforeAllowTraffic: expect.stringContaining('forum-dev-users-pre-traffic') }]);
-    // The emulator records the deployment but runs none: its status stays Created.
-    expect({ finished: released.finished, status: released.status }).toEqual({ finished: false, status: 'Created' });
-    step(`npm run release: registered ${released.taskDefinitionArn.split('/').pop()} with ${image}, created deployment ${released.deploymentId} with the AppSpec and the hook (the emulator leaves it Created)`);
-    // Terraform does not know the revisions a release registers (see README): deregister it as the README says.
-    await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: released.taskDefinitionArn }));
+    expect({ finished: released.finished, status: released.status }).toEqual({ finished: true, status: 'Succeeded' });
+    expect(lines).toContain(`deployment ${released.deploymentId}: InProgress`);
+    step(`npm run release: ${released.taskDefinitionArn.split('/').pop()} with ${image}; deployment ${released.deploymentId} went InProgress, then Succeeded`);
+
+    const log = readFileSync(target.runtimeLog, 'utf8');
+    expect(log).toMatch(new RegExp(`CodeDeploy ${released.deploymentId}: BeforeAllowTraffic hook forum-dev-users-pre-traffic reported Succeeded`));
+    expect(log).toMatch(new RegExp(`CodeDeploy ${released.deploymentId}: 10 % of production traffic on green`));
+    step('the pre-traffic hook ran against the local test listener and reported Succeeded to the emulator; production went 10 %, then 100 % to green');
+    const users = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
+    expect(users.tasks.map((task) => task.taskDefinition)).toEqual([released.taskDefinitionArn.split('/').pop(), released.taskDefinitionArn.split('/').pop()]);
+    expect((await targetHealth('users-green')).length).toBe(2);
+    expect(await targetHealth('users')).toEqual([]);
+    expect((await ask(albPort, '/api/users/1')).servedBy).toBe('users');
+    step('users now runs 2 green tasks of the new revision; the blue target group is empty (drained and stopped)');
+  });
+
+  it('6c. a release whose image fails its health check rolls back with production untouched', async () => {
+    const broken = 'forum-broken:release-test';
+    // An image that starts and exits at once: its tasks never become healthy.
+    dockerOrThrow(['tag', dockerOrThrow(['images', '--format', '{{.Repository}}:{{.Tag}}', 'forum-node-standin']).split('\n')[0], broken]);
+    const before = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
+    const { result: released, load } = await withoutFailures(
+      'the failing release',
+      () => release({ service: 'users', image: broken, outputs: target.outputs(), clients: { ecs: clients.ecs, codedeploy: clients.codedeploy }, log: () => undefined, pollMs: 250, timeoutMs: 5 * 60_000 }),
+      ['/api/users', '/api/users/1'],
+    );
+    releasedTaskDefinitions.push(released.taskDefinitionArn);
+    expect({ finished: released.finished, status: released.status }).toEqual({ finished: true, status: 'Failed' });
+    const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: released.deploymentId }));
+    expect(deploymentInfo!.errorInformation!.message).toMatch(/the replacement tasks never became healthy/);
+    expect(load.servedBy).toEqual({ users: load.sent });
+    const after = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
+    expect(after.tasks.map((task) => task.id).sort()).toEqual(before.tasks.map((task) => task.id).sort());
+    step(`release of ${broken}: Failed (${deploymentInfo!.errorInformation!.message!.split(':')[0]}); production stayed on the same 2 tasks, every request answered by users`);
   });
 
   it('7. putting posts back into the monolith destroys only the posts service and rule', async () => {
@@ -281,10 +473,21 @@ describe('the refactor on the emulator, step by step', () => {
     }
     expect(plan.changes.map((change) => change.path)).toContain('routing/posts');
     step(`plan: ${plan.changes.length} to destroy, all of posts (its resources and its rule); nothing else changes`);
+
+    await withoutFailures('putting posts back', () => timed('deploy posts back to the monolith', () => target.deploy({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' })));
+    expect(dockerOrThrow(['ps', '-a', '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Names}}'])).toBe('');
+    for (const path of ['/api/posts/in-thread/1', '/api/posts/by-user/2']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
+    step('after the drain, /api/posts* is answered by the monolith again and no posts container is left');
   });
 
   it('8. destroy leaves nothing of the stack behind', async () => {
+    // Terraform does not know the revisions releases registered (see README): deregister them as the README says.
+    for (const arn of releasedTaskDefinitions) await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
     await timed('destroy', () => target.destroy());
+    expect(docker(['ps', '-a', '--filter', 'label=forum.local=1', '--format', '{{.Names}}']).stdout.trim()).toBe('');
+    const closed = await ask(albPort, '/');
+    expect(closed.error).toMatch(/ECONNREFUSED/);
+    step('no container labeled forum.local=1; the local ALB port refuses connections');
     const vpcs = (await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Vpcs!;
     expect(vpcs).toEqual([]);
     const subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Subnets!;

@@ -33,7 +33,7 @@ describe('examples/ready-made-image: the constructs outside the forum', () => {
 
   it('deploys to the emulator: the public image behind its path rule, a JSON 404 for the rest, no repository, no pull permission', async () => {
     const started = Date.now();
-    target.deploy({ EXTRACTED_SERVICES: '' });
+    await target.deploy({ EXTRACTED_SERVICES: '' });
     step(`example: deployed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const config = { endpoint: target.emulator!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
     const elb = new ElasticLoadBalancingV2Client(config);
@@ -63,8 +63,8 @@ describe('examples/ready-made-image: the constructs outside the forum', () => {
     step('example: task runs traefik/whoami as uid 1000, no container health check, no ECR repository, execution role may only write logs');
   });
 
-  it('destroys cleanly', () => {
-    target.destroy();
+  it('destroys cleanly', async () => {
+    await target.destroy();
     step('example: destroyed');
   });
 });

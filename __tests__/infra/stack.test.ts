@@ -51,7 +51,7 @@ describe('routing at each refactor stage', () => {
               { arn: ref(json, 'aws_lb_target_group', `${service}/target-group`, 'arn'), weight: 100 },
               { arn: ref(json, 'aws_lb_target_group', 'monolith/target-group', 'arn'), weight: 0 },
             ],
-            stickiness: { enabled: false, duration: 3600 },
+            stickiness: service === 'threads' ? { enabled: true, duration: 600 } : { enabled: false, duration: 3600 },
           },
         },
       ],

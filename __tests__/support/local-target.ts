@@ -3,11 +3,12 @@
  * and `cdktf destroy` through the real CLI, and the plan that `cdktf diff`
  * shows, saved and read back as JSON with `terraform show -json`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProviderMirror, localTargetEnv, startEmulator, writeCliConfig, type Emulator } from '../../emulator/local-aws';
+import { startRuntime, stopRuntime, syncRuntime, type RuntimeProcess, type RuntimeReport } from '../../runtime/client';
 import { readStackOutputs, type StackOutputs } from '../../scripts/release';
 import { REPO_ROOT } from './processes';
 
@@ -59,6 +60,7 @@ export class LocalTarget {
   }
 
   async stop(): Promise<void> {
+    if (this.runtime) await stopRuntime(this.runtimeState);
     await this.emulator?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -75,10 +77,27 @@ export class LocalTarget {
     return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
   }
 
-  private cdktf(args: string[], stage: Stage): void {
+  private cdktfArgs(args: string[]): [string, string[]] {
     const app = this.options.app ? ['--app', this.options.app] : [];
-    const result = this.run(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir], stage);
+    return [join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir]];
+  }
+
+  private cdktf(args: string[], stage: Stage): void {
+    const result = this.run(...this.cdktfArgs(args), stage);
     if (result.status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+  }
+
+  /** cdktf without blocking this process: the tests send requests while it applies. */
+  private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
+    const [command, all] = this.cdktfArgs(args);
+    const child = spawn(command, all, { cwd: REPO_ROOT, env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    if (status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${status}):\n${output}`);
   }
 
   private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
@@ -87,10 +106,31 @@ export class LocalTarget {
     return result;
   }
 
-  /** `cdktf deploy` of the stage with these services extracted. */
-  deploy(stage: Stage): void {
-    this.cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
+  /**
+   * `cdktf deploy` of the stage with these services extracted, then, once
+   * the local runtime runs, its convergence on what was deployed (what
+   * `npm run deploy:local` does); resolves with the runtime's report.
+   */
+  async deploy(stage: Stage): Promise<RuntimeReport | undefined> {
+    await this.cdktfAsync(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
     this.logicalPaths();
+    return this.runtime ? syncRuntime(this.runtime) : undefined;
+  }
+
+  runtime?: RuntimeProcess;
+  readonly runtimeState = join(this.dir, 'runtime.json');
+  readonly runtimeLog = join(this.dir, 'runtime.log');
+
+  /** Starts the local runtime against this target's emulator, with its production listener on `albPort`. */
+  async startRuntime(albPort: number, settings: Record<string, string> = {}): Promise<RuntimeProcess> {
+    this.runtime = await startRuntime({ stateFile: this.runtimeState, logFile: this.runtimeLog, env: { ...this.env, LOCAL_ALB_PORT: String(albPort), ...settings } });
+    return this.runtime;
+  }
+
+  /** Converges the runtime again (after a change made outside cdktf). */
+  sync(): Promise<RuntimeReport> {
+    if (!this.runtime) throw new Error('the local runtime was not started');
+    return syncRuntime(this.runtime);
   }
 
   readonly outputsFile = join(this.dir, 'outputs.json');
@@ -100,8 +140,11 @@ export class LocalTarget {
     return readStackOutputs(this.outputsFile, this.stack);
   }
 
-  destroy(): void {
-    this.cdktf(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
+  /** What `npm run destroy:local` does: the runtime's tasks and listeners first, then the stack. */
+  async destroy(): Promise<void> {
+    if (this.runtime) await stopRuntime(this.runtimeState);
+    this.runtime = undefined;
+    await this.cdktfAsync(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
   }
 
   /** `cdktf synth` of the stage into this target's output folder. */
