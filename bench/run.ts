@@ -244,6 +244,28 @@ async function shutdownWithConformingClient() {
   return { requestsSent: sent, completed, failed, refusedAfterClose: refused, errorsByCode, shutdownMs, exitCode: code };
 }
 
+/**
+ * What the local load balancer adds to a request: the users service alone,
+ * then behind the local ALB, under the same load, side by side in one run;
+ * and the ALB process's own CPU per request.
+ */
+async function localAlbFigures() {
+  const target = await startServer(service('users'), { LOG_REQUESTS: '0' }, '/api/users');
+  const alb = await startServer(join(root, 'build', 'bench', 'alb-server.js'), { TARGET_PORT: String(target.port) }, '/api/users');
+  try {
+    await load(target.port, '/api/users', 1);
+    await load(alb.port, '/api/users', 1);
+    const direct = await load(target.port, '/api/users');
+    const through = await load(alb.port, '/api/users');
+    const albCpu = await cpuPerRequest(alb, '/api/users');
+    process.stdout.write(`  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`);
+    return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps) };
+  } finally {
+    await stopServer(alb);
+    await stopServer(target);
+  }
+}
+
 /** The parts of the synthesized configuration that bound a rolling step. */
 interface SynthesizedRollout {
   resource: {
@@ -300,6 +322,8 @@ async function main(): Promise<void> {
   console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
   const shutdown = await shutdownFigures();
   const shutdownConforming = await shutdownWithConformingClient();
+  console.log('\nThe local load balancer (users service, logging off, alone and behind it)');
+  const localAlb = await localAlbFigures();
   const rollout = rolloutFigures();
 
   console.log('\n| synth | this project | cdktf template way | ratio |');
@@ -327,7 +351,12 @@ async function main(): Promise<void> {
   const d = rollout.awsDefaults;
   console.log(`| AWS defaults | ${d.interval} × ${d.healthyThreshold} + ${d.deregistrationDelay} + ${d.gracePeriod} = ${d.stepSeconds} s |`);
 
-  const results = { date: new Date().toISOString(), machine, load: LOAD, synth, requests, twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])), shutdown: { autocannon: shutdown, fetch: shutdownConforming }, rollout };
+  console.log('\n| users service | req/s | p50 / p99 ms |\n| --- | --- | --- |');
+  console.log(`| direct | ${localAlb.direct.rps} | ${localAlb.direct.p50} / ${localAlb.direct.p99} |`);
+  console.log(`| through the local ALB | ${localAlb.through.rps} | ${localAlb.through.p50} / ${localAlb.through.p99} |`);
+  console.log(`local ALB: ${localAlb.albCpuMicrosPerRequest} µs CPU per request, ${localAlb.ratio} of the direct req/s`);
+
+  const results = { date: new Date().toISOString(), machine, load: LOAD, synth, requests, localAlb, twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])), shutdown: { autocannon: shutdown, fetch: shutdownConforming }, rollout };
   writeFileSync(join(root, 'bench', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(root, 'bench', 'requests.svg'), chart(requests));
   console.log('\nWrote bench/latest.json and bench/requests.svg');

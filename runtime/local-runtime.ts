@@ -164,6 +164,11 @@ export class LocalRuntime {
     this.state = state;
     this.syncTargetGroups(state);
     const failures = (await Promise.all(state.services.map((service) => this.rollOut(service, state)))).flat();
+    if (failures.some((failure) => failure.rolledBackTo)) {
+      // A service went back to the task definition it ran: its tasks are wanted again, not the failed ones.
+      state = await readDeployedState(this.options.clients);
+      this.state = state;
+    }
     await this.syncListeners(state);
     await this.retireUnwanted(state);
     for (const [arn, { group }] of this.groups) {
