@@ -1,6 +1,6 @@
 import type { Server } from '@hapi/hapi';
 import { postStore } from '@forum/posts';
-import { createServer } from '@forum/service-kit';
+import { createServer, ID_RULE } from '@forum/service-kit';
 import { threadStore } from '@forum/threads';
 import { userStore } from '@forum/users';
 import { API_CASES, SERVICE_PLUGINS } from '../support/api-contract';
@@ -84,20 +84,33 @@ describe('the monolith through server.inject', () => {
   });
 
   it.each([
-    ['/api/users/abc', 'id', 'must be a number'],
-    ['/api/users/-1', 'id', 'must be a positive number'],
-    ['/api/users/0', 'id', 'must be a positive number'],
-    ['/api/threads/1.5', 'id', 'must be an integer'],
-    [`/api/threads/${'9'.repeat(400)}`, 'id', 'must be a'],
-    ['/api/users/2147483648', 'id', 'must be less than or equal to 2147483647'],
-    ['/api/posts/in-thread/x', 'threadId', 'must be a number'],
-    ['/api/posts/by-user/-7', 'userId', 'must be a positive number'],
-  ])('%s is a 400 whose JSON names the parameter %s', async (url, param, reason) => {
+    ['/api/users/abc', 'id'],
+    ['/api/users/-1', 'id'],
+    ['/api/users/0', 'id'],
+    ['/api/threads/1.5', 'id'],
+    [`/api/threads/${'9'.repeat(400)}`, 'id'],
+    ['/api/users/2147483648', 'id'],
+    ['/api/users/1.0', 'id'],
+    ['/api/users/+1', 'id'],
+    ['/api/users/01', 'id'],
+    ['/api/users/%201', 'id'],
+    ['/api/users/1%20', 'id'],
+    ['/api/users/%091', 'id'],
+    ['/api/users/1e0', 'id'],
+    ['/api/users/1e3', 'id'],
+    ['/api/users/0x10', 'id'],
+    ['/api/posts/in-thread/x', 'threadId'],
+    ['/api/posts/by-user/-7', 'userId'],
+    ['/api/posts/by-user/007', 'userId'],
+  ])('%s is a 400 whose JSON names the parameter %s, with the one message every bad id gets', async (url, param) => {
     const res = await get(url);
     expect(res.statusCode).toBe(400);
-    const body = JSON.parse(res.payload);
-    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', validation: { keys: [param] } });
-    expect(body.message).toContain(`"${param}" ${reason}`);
+    expect(JSON.parse(res.payload)).toEqual({ statusCode: 400, error: 'Bad Request', message: `"${param}" ${ID_RULE}`, validation: { keys: [param] } });
+  });
+
+  it('takes the largest id, and the canonical form of small ones', async () => {
+    expect((await get('/api/users/2147483647')).statusCode).toBe(404);
+    expect((await get('/api/users/5')).statusCode).toBe(200);
   });
 
   it('answers every case of the contract with its documented status', async () => {

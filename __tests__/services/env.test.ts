@@ -1,5 +1,7 @@
 import { readServiceEnv } from '@forum/service-kit';
-import { freePort, ServiceProcess } from '../support/processes';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { freePort, httpGet, ServiceProcess } from '../support/processes';
 
 describe('service configuration from the environment', () => {
   it('has defaults for everything', () => {
@@ -41,5 +43,66 @@ describe('service configuration from the environment', () => {
     users.kill('SIGTERM');
     expect(await users.exited).toEqual({ code: 0, signal: null });
     expect(users.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));
+  });
+});
+
+describe('start-up that cannot succeed exits 1, naming why, instead of retrying forever', () => {
+  it.each(['monolith', 'users'])('%s: HOST=nonsense does not resolve', async (service) => {
+    const child = new ServiceProcess(service, { HOST: 'nonsense', PORT: String(await freePort()) });
+    expect((await child.exited).code).toBe(1);
+    expect(child.stderr).toContain(`${service}: Invalid environment: "HOST" does not resolve to an address (got "nonsense")`);
+  });
+
+  it('the monolith with 2 workers on an address the machine lacks: 3 start-up failures, then exit 1 with the workers\' error', async () => {
+    const started = Date.now();
+    const child = new ServiceProcess('monolith', { HOST: '10.99.99.99', PORT: String(await freePort()), WORKERS: '2' });
+    expect((await child.exited).code).toBe(1);
+    expect(child.stderr).toMatch(/monolith: workers cannot start \(3 attempts\): Error: bind EADDRNOTAVAIL 10\.99\.99\.99:\d+/);
+    expect(child.logs.filter((line) => line.msg === 'worker failed to start').length).toBeGreaterThanOrEqual(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('the monolith with 2 workers on a port in use: exit 1 with EADDRINUSE', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    try {
+      const child = new ServiceProcess('monolith', { PORT: String(port), WORKERS: '2' });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr).toMatch(/monolith: workers cannot start \(3 attempts\): Error: bind EADDRINUSE 127\.0\.0\.1:\d+/);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('a microservice on a port in use exits 1', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    try {
+      const child = new ServiceProcess('users', { PORT: String(port) });
+      expect((await child.exited).code).toBe(1);
+      expect(child.stderr).toMatch(/users: failed to start: Error: listen EADDRINUSE/);
+    } finally {
+      holder.close();
+    }
+  });
+});
+
+describe('WORKERS=1', () => {
+  it('the monolith serves from one process: no cluster primary, no child process', async () => {
+    const port = await freePort();
+    const monolith = new ServiceProcess('monolith', { PORT: String(port), WORKERS: '1' });
+    try {
+      const [listening] = await monolith.waitForLogs((line) => line.msg === 'listening');
+      expect(listening.pid).toBe(monolith.pid);
+      expect(monolith.logs.some((line) => line.msg === 'starting workers')).toBe(false);
+      const children = readFileSync(`/proc/${monolith.pid}/task/${monolith.pid}/children`, 'utf8').trim();
+      expect(children).toBe('');
+      expect((await httpGet(port, '/api/users/1')).status).toBe(200);
+    } finally {
+      monolith.kill('SIGTERM');
+      expect(await monolith.exited).toEqual({ code: 0, signal: null });
+    }
   });
 });

@@ -32,7 +32,7 @@ export interface ApiCase {
   readonly resource: Resource;
 }
 
-const badIds = ['abc', '-1', '0', '1.5', '9'.repeat(400), '%20'];
+const badIds = ['abc', '-1', '0', '1.5', '9'.repeat(400), '%20', '1.0', '+1', '01', '%201', '1e3', '2147483648'];
 
 function errorCases(resource: Resource, template: string): ApiCase[] {
   return badIds.map((id) => ({ method: 'GET', path: template.replace('{}', id), status: 400, resource }));

@@ -1,9 +1,11 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
+import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import type Hapi from '@hapi/hapi';
 import { EnvError, readServiceEnv, type ServiceEnv } from './env';
 import { createLogger, type Logger } from './logger';
 import { createServer, setResponseHeader } from './server';
+import { SHUTDOWN_SIGNALS, supervise, type StartupFailure } from './supervisor';
 
 export interface RunOptions {
   /** Service name, as in `services/<name>`. */
@@ -11,13 +13,13 @@ export interface RunOptions {
   readonly plugins: readonly Hapi.Plugin<void>[];
   /**
    * Fork `WORKERS` processes that share the port (the workshop's monolith
-   * architecture) instead of serving from this process.
+   * architecture) instead of serving from this process; with one worker,
+   * serve in this process (no primary).
    * @default false
    */
   readonly clustered?: boolean;
 }
 
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /** How long a stop lets open keep-alive connections close themselves after their next response. */
 const DRAIN_MS = 1_000;
 
@@ -68,74 +70,39 @@ async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Prom
   logger.info('listening', { port: env.port, host: env.host, uri: server.info.uri });
 }
 
-/**
- * The cluster primary: forks the workers, replaces any that dies, and on
- * SIGTERM/SIGINT tells each to drain, then exits 0 once all have gone (or
- * kills them when they overrun the shutdown timeout).
- */
-function supervise(env: ServiceEnv, logger: Logger): void {
-  let stopping = false;
-  // Our own list: whether cluster.workers still holds a worker in its 'exit' event depends on disconnect timing.
-  const live = new Set<Worker>();
-  const fork = (): void => {
-    live.add(cluster.fork());
-  };
-  cluster.on('online', (worker) => logger.info('worker started', { worker: worker.process.pid }));
-  cluster.on('exit', (worker, code, signal) => {
-    live.delete(worker);
-    if (!stopping) {
-      logger.error('worker died, starting a replacement', { worker: worker.process.pid, code, signal });
-      fork();
-    } else if (live.size === 0) {
-      logger.info('stopped');
-      process.exit(0);
-    }
-  });
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal, workers: live.size, timeoutMs: env.shutdownTimeoutMs });
-    if (live.size === 0) process.exit(0);
-    for (const worker of live) worker.process.kill('SIGTERM');
-    // A worker that overruns its own drain timeout is killed, so the task stops before ECS's SIGKILL.
-    setTimeout(() => {
-      for (const worker of live) worker.process.kill('SIGKILL');
-      logger.error('workers overran the shutdown timeout and were killed');
-      process.exit(1);
-    }, env.shutdownTimeoutMs + 2_000).unref();
-  };
-  for (const signal of SHUTDOWN_SIGNALS) {
-    process.on(signal, () => stop(signal));
+/** A HOST that does not resolve fails at start-up, naming the variable, like every other bad value. */
+async function checkHost(env: ServiceEnv): Promise<void> {
+  try {
+    await lookup(env.host);
+  } catch {
+    throw new EnvError(`Invalid environment: "HOST" does not resolve to an address (got ${JSON.stringify(env.host)})`);
   }
-  // Workers accept from the shared socket themselves. With Node's default
-  // round-robin the primary can hand a new connection to a worker that has
-  // just died before it has seen the exit, and that connection hangs until the
-  // client times out (our process test caught it); with SCHED_NONE a dead
-  // worker simply stops accepting and the survivors take its share.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
-  logger.info('starting workers', { workers: env.workers, port: env.port });
-  for (let i = 0; i < env.workers; i += 1) fork();
 }
 
-/** Entry point of every service's `main`: validates the environment, then serves (clustered or not). */
+/**
+ * Entry point of every service's `main`: validates the environment, then
+ * serves: in this process, or, for the monolith with more than one worker,
+ * as the primary of a cluster (one worker is one process: no primary).
+ */
 export function runService(options: RunOptions): void {
   const logger = createLogger(options.service);
+  const fail = (error: unknown): never => {
+    if (error instanceof EnvError) process.stderr.write(`${options.service}: ${error.message}\n`);
+    else {
+      logger.error('failed to start', { error: String(error) });
+      process.stderr.write(`${options.service}: failed to start: ${String(error)}\n`);
+      // A worker tells its primary why, which counts it as a start-up failure.
+      if (cluster.isWorker) process.send?.({ type: 'startup-failed', error: String(error) } satisfies StartupFailure);
+    }
+    process.exit(1);
+  };
   let env: ServiceEnv;
   try {
     env = readServiceEnv();
   } catch (error) {
-    if (error instanceof EnvError) {
-      process.stderr.write(`${options.service}: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    return fail(error);
   }
-  if (options.clustered && cluster.isPrimary) {
-    supervise(env, logger);
-    return;
-  }
-  serve(options, env, logger).catch((error: unknown) => {
-    logger.error('failed to start', { error: String(error) });
-    process.exit(1);
-  });
+  checkHost(env)
+    .then(() => (options.clustered && env.workers > 1 && cluster.isPrimary ? supervise(options.service, env, logger) : serve(options, env, logger)))
+    .catch(fail);
 }

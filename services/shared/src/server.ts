@@ -1,5 +1,6 @@
 import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
+import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
 import type { Logger } from './logger';
 
 /** The response header that names the service that answered, through any load balancer. */
@@ -21,6 +22,8 @@ export interface ServerOptions {
   readonly host?: string;
   /** Where request lines go; none when omitted (tests). */
   readonly logger?: Logger;
+  /** Timeouts and the body limit at the HTTP edge. @default EDGE_DEFAULTS */
+  readonly edge?: EdgeSettings;
 }
 
 const internals = {
@@ -85,13 +88,18 @@ declare module '@hapi/hapi' {
  * `/health`, JSON errors for bad params, unknown routes and wrong methods.
  */
 export async function createServer(options: ServerOptions): Promise<Hapi.Server> {
+  const edge = options.edge ?? EDGE_DEFAULTS;
   const server = Hapi.server({
+    // Node's own HTTP server, set up for the edge: timeouts, JSON parser errors, the body guard.
+    listener: edgeServer(edge),
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
     // The ALB rule `/api/users/*` also matches `/api/users/`: answer it like `/api/users`.
     router: { stripTrailingSlash: true },
     routes: {
       validate: { failAction: internals.failAction },
+      // The edge reads bodies and answers an oversized one (413) after reading it; hapi's own limit stays out of its way.
+      payload: { maxBytes: edge.maxBodyBytes + 1 },
     },
   });
 

@@ -3,7 +3,17 @@ import Joi from 'joi';
 /** Largest id any resource may have: ids are positive 32-bit integers, so a 20-digit id is a 400, not a lookup. */
 export const MAX_ID = 2_147_483_647;
 
+/** What a bad id is told, whatever its shape (`abc`, `0`, `01`, `+1`, `1.0`, `1e3`, ` 1`, too large): one message. */
+export const ID_RULE = `must be a positive integer from 1 to ${MAX_ID}, written in decimal digits only`;
+
+/** An id in a path: canonical decimal digits only (no sign, point, exponent, spaces or leading zeros), at most MAX_ID. */
+const id = Joi.string()
+  .pattern(/^[1-9][0-9]{0,9}$/)
+  .custom((value: string, helpers) => (Number(value) > MAX_ID ? helpers.error('any.invalid') : Number(value)))
+  .required()
+  .messages({ '*': `{{#label}} ${ID_RULE}` });
+
 /** Route params schema for one numeric id param, e.g. `idParams('threadId')` for `/in-thread/{threadId}`. */
 export function idParams(name: string): Joi.ObjectSchema {
-  return Joi.object({ [name]: Joi.number().integer().positive().max(MAX_ID).required() });
+  return Joi.object({ [name]: id });
 }
