@@ -45,6 +45,8 @@ interface LocalTask {
   readonly startedAt: number;
   readonly gracePeriodMs: number;
   readonly stopTimeoutSeconds: number;
+  /** How long its container's health check may take to pass (start period and retries), when it has one: it must pass too, as ECS requires. */
+  readonly containerHealthCheckMs?: number;
   retiring: boolean;
 }
 
@@ -317,6 +319,7 @@ export class LocalRuntime {
       startedAt: Date.now(),
       gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
       stopTimeoutSeconds: container.stopTimeoutSeconds,
+      containerHealthCheckMs: container.healthCheck && (container.healthCheck.startPeriodSeconds * this.timeScale + Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) * 1000,
       retiring: false,
     };
     this.tasks.set(id, task);
@@ -328,11 +331,11 @@ export class LocalRuntime {
     return task;
   }
 
-  /** True once the task passes its target group's health checks (or runs, without one); else why not. */
+  /** True once the task passes its container's health check and its target group's (or runs, without either); else why not. */
   private async becomesHealthy(task: LocalTask, state: DeployedState): Promise<true | string> {
     const deployed = task.targetGroupArn ? state.targetGroups.get(task.targetGroupArn) : undefined;
     const checks = deployed ? deployed.healthCheck.intervalMs * this.timeScale * (deployed.healthCheck.healthyThreshold + 1) : 0;
-    const deadline = Date.now() + task.gracePeriodMs + checks + 30_000;
+    const deadline = Date.now() + task.gracePeriodMs + Math.max(checks, task.containerHealthCheckMs ?? 0) + 30_000;
     const target: Target = { host: LOOPBACK, port: task.port };
     for (;;) {
       const { status, detail } = await this.options.runner.status(task.id);
@@ -341,8 +344,9 @@ export class LocalRuntime {
         return `its container ${status === 'exited' ? `exited (${detail})` : 'failed its health check'}${logs ? `; last output:\n${logs}` : ''}`;
       }
       const group = task.targetGroupArn ? this.groups.get(task.targetGroupArn)?.group : undefined;
-      if (group ? group.isHealthy(target) : Date.now() - task.startedAt > 1_000) return true;
-      if (Date.now() > deadline) return `it did not pass the health checks of its target group within ${Math.round((deadline - task.startedAt) / 1000)} s`;
+      const containerHealthy = task.containerHealthCheckMs === undefined || status === 'healthy';
+      if (containerHealthy && (group ? group.isHealthy(target) : Date.now() - task.startedAt > 1_000)) return true;
+      if (Date.now() > deadline) return `it did not pass ${containerHealthy ? 'the health checks of its target group' : 'its container health check'} within ${Math.round((deadline - task.startedAt) / 1000)} s`;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
