@@ -22,6 +22,9 @@ export const projectConfig: ProjectConfig = {
   logRetentionDays: 30,
   keepImages: 10,
   state: { backend: 'local' },
+  // A dev environment: destroy must leave nothing, so no deletion protection and the log bucket goes with its logs.
+  deletionProtection: false,
+  accessLogs: { expireAfterDays: 30, forceDestroy: true },
   monolith: {
     ...forumService('monolith'),
     cpu: 512,

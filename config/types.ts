@@ -4,7 +4,10 @@
  * it, under the same names: their defaults and checks live there, once.
  * Only what spans services is added here: names, routes, the stage.
  */
+import type { AccessLogOptions } from '../constructs/access-log-bucket';
 import type { BlueGreenOptions } from '../constructs/blue-green-deployment';
+import type { FlowLogOptions } from '../constructs/vpc-flow-log';
+import type { WebAclOptions } from '../constructs/web-acl';
 import type { FargateAlbServiceOptions } from '../constructs/fargate-alb-service';
 import type { NetworkProps } from '../constructs/network';
 import type { RouteRule } from '../lib/route-table';
@@ -64,6 +67,20 @@ export interface ProjectConfig {
    * NAT gateways' addresses (the pre-traffic hook's way out). @default []
    */
   readonly testListenerCidrs?: readonly string[];
+  /**
+   * Refuse to delete stateful and front-door resources (the load balancer:
+   * Security Hub ELB.6). The dev configuration turns it off so that
+   * `cdktf destroy` leaves nothing. @default true
+   */
+  readonly deletionProtection?: boolean;
+  /** The load balancer's access logs (ELB.5), or `false` for none. @default - on: AccessLogOptions' defaults */
+  readonly accessLogs?: AccessLogOptions | false;
+  /** A WAF web ACL in front of the load balancer (ELB.16), or `false` for none (it costs money). @default - on: WebAclOptions' defaults */
+  readonly webAcl?: WebAclOptions | false;
+  /** The VPC's flow log (EC2.6), or `false` for none; a new VPC only. @default - on: FlowLogOptions' defaults */
+  readonly flowLogs?: FlowLogOptions | false;
+  /** Encrypt every log group of the stack with a customer-managed KMS key of its own (it costs money). @default true */
+  readonly logEncryption?: boolean;
   /** The monolith: the listener's default action. */
   readonly monolith: ServiceConfig;
   /** The microservices: the one list of them. */

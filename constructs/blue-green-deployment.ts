@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { Token } from 'cdktf';
 import { CodedeployApp } from '@cdktf/provider-aws/lib/codedeploy-app';
 import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-deployment-group';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
@@ -14,6 +15,8 @@ import { NAME_LIMITS, requireInteger, requireName, ValidationError } from '../li
 import type { FargateAlbService } from './fargate-alb-service';
 import type { LoadBalancer } from './load-balancer';
 import { PreTrafficHook } from './pre-traffic-hook';
+
+const IPV4_CIDR = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/\d{1,2}$/;
 
 /** CodeDeploy's predefined ECS traffic-shifting configurations. */
 export const TRAFFIC_SHIFT_CONFIGS = {
@@ -60,6 +63,8 @@ export interface BlueGreenDeploymentProps extends BlueGreenOptions {
   readonly subnetIds: readonly string[];
   /** Days the hook's logs are kept. @default 30 */
   readonly logRetentionDays?: number;
+  /** KMS key of the hook's log group. @default - CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
 }
 
 /**
@@ -85,6 +90,14 @@ export class BlueGreenDeployment extends Construct {
     const green = props.service.greenTargetGroup;
     if (!green) throw new ValidationError(this, 'service', `${props.service.node.path} was not created with deployment: 'blue-green'`);
     if (!props.checkPath.startsWith('/')) throw new ValidationError(this, 'checkPath', `"${props.checkPath}" must start with /`);
+    // Addresses known only at apply (the NAT gateways') are not checked here.
+    for (const cidr of props.testListenerCidrs.filter((candidate) => !Token.isUnresolved(candidate))) {
+      if (!IPV4_CIDR.test(cidr) || cidr.split(/[./]/).map(Number).some((part, i) => part > (i === 4 ? 32 : 255))) {
+        throw new ValidationError(this, 'testListenerCidrs', `"${cidr}" is not an IPv4 CIDR`);
+      }
+      // Green tasks serve on the test listener before anyone has checked them: never to the whole internet.
+      if (cidr.endsWith('/0')) throw new ValidationError(this, 'testListenerCidrs', `"${cidr}" would open the test listener to the whole internet; name the networks that test`);
+    }
     const name = requireName(this, 'name', props.name, NAME_LIMITS.iamRole);
     const account = new DataAwsCallerIdentity(this, 'account');
     const partition = new DataAwsPartition(this, 'partition');
@@ -102,10 +115,13 @@ export class BlueGreenDeployment extends Construct {
         description: `Test listener ${testPort}`,
       });
     });
+    // With a certificate, the test listener is HTTPS like production (ELB.1).
+    const https = props.loadBalancer.https;
     this.testListener = new LbListener(this, 'test-listener', {
       loadBalancerArn: props.loadBalancer.alb.arn,
       port: testPort,
-      protocol: 'HTTP',
+      protocol: https ? 'HTTPS' : 'HTTP',
+      ...(https && { certificateArn: https.certificateArn, sslPolicy: https.sslPolicy }),
       defaultAction: [{ type: 'forward', targetGroupArn: blue.arn }],
       // CodeDeploy moves this listener between the blue and green target groups.
       lifecycle: { ignoreChanges: ['default_action'] },
@@ -115,17 +131,29 @@ export class BlueGreenDeployment extends Construct {
     const groupArn = arn('codedeploy', `deploymentgroup:${name}/${name}`);
     this.hook = new PreTrafficHook(this, 'pre-traffic-hook', {
       name,
-      testBaseUrl: `http://${props.loadBalancer.alb.dnsName}:${testPort}`,
+      testBaseUrl: `${https ? 'https' : 'http'}://${props.loadBalancer.alb.dnsName}:${testPort}`,
       testPort,
       checkPath: props.checkPath,
       deploymentGroupArn: groupArn,
       vpcId: props.vpcId,
       subnetIds: props.subnetIds,
       logRetentionDays: props.logRetentionDays,
+      logKmsKeyArn: props.logKmsKeyArn,
     });
 
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
-      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['codedeploy.amazonaws.com'] }] }],
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['codedeploy.amazonaws.com'] }],
+          // No confused deputy: only CodeDeploy acting for this account's deployment group.
+          condition: [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+            { test: 'ArnLike', variable: 'aws:SourceArn', values: [groupArn] },
+          ],
+        },
+      ],
     });
     const role = new IamRole(this, 'role', { name: `${name}-codedeploy`, description: `CodeDeploy blue/green of ${name}`, assumeRolePolicy: trust.json });
     const clusterName = props.service.cluster.name;

@@ -83,6 +83,8 @@ export interface FargateAlbServiceOptions {
   readonly healthCheckGracePeriodSeconds?: number;
   /** Days CloudWatch keeps the logs (a value CloudWatch Logs accepts). @default 30 */
   readonly logRetentionDays?: number;
+  /** KMS key that encrypts the log group. @default - CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
   /** Numeric user the container runs as. @default '1000' */
   readonly user?: string;
   /** Mount the container's root filesystem read-only. @default true */
@@ -174,7 +176,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     this.movedByCodeDeploy = props.deployment === 'blue-green';
 
     this.image = new ContainerImage(this, 'image', { source: props.image, repositoryName: `${props.namePrefix}/${props.name}`, keepImages: props.keepImages, uriFromHash: props.imageUriFromHash });
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}/${props.name}`, retentionInDays: logRetentionDays });
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}/${props.name}`, retentionInDays: logRetentionDays, kmsKeyId: props.logKmsKeyArn });
     this.roles = new TaskRoles(this, 'roles', {
       name,
       logGroupArn: this.logGroup.arn,

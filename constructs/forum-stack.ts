@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { routeTable } from '../config/routing';
@@ -9,6 +9,7 @@ import { BlueGreenDeployment } from './blue-green-deployment';
 import { EcsCluster } from './ecs-cluster';
 import { FARGATE_SERVICE_DEFAULTS, FargateAlbService } from './fargate-alb-service';
 import { ListenerRouting } from './listener-routing';
+import { LogEncryptionKey } from './log-encryption-key';
 import { LoadBalancer } from './load-balancer';
 import { Network } from './network';
 
@@ -19,6 +20,8 @@ import { Network } from './network';
  * the blue/green ones.
  */
 export class ForumStack extends TerraformStack {
+  /** The key of every log group, unless log encryption is off. */
+  readonly logKey?: LogEncryptionKey;
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly cluster: EcsCluster;
@@ -45,12 +48,15 @@ export class ForumStack extends TerraformStack {
       new DockerProvider(this, 'docker', { registryAuth: [{ address: token.proxyEndpoint, username: token.userName, password: token.password }] });
     }
 
+    // One customer-managed key for every log group of the stack, unless turned off.
+    this.logKey = config.logEncryption === false ? undefined : new LogEncryptionKey(this, 'log-key', { namePrefix: config.namePrefix });
+    const logKmsKeyArn = this.logKey?.arn;
     const { network: networkConfig } = config;
     this.network = new Network(this, 'network', {
       namePrefix: config.namePrefix,
       ...(networkConfig.kind === 'existing'
         ? { existing: networkConfig }
-        : { cidr: networkConfig.cidr, azCount: networkConfig.azCount, natGateways: networkConfig.natGateways }),
+        : { cidr: networkConfig.cidr, azCount: networkConfig.azCount, natGateways: networkConfig.natGateways, flowLogs: config.flowLogs, logKmsKeyArn }),
     });
     this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: config.namePrefix,
@@ -58,7 +64,15 @@ export class ForumStack extends TerraformStack {
       publicSubnetIds: this.network.publicSubnetIds,
       certificateArn: config.certificateArn,
       ingressCidrs: config.ingressCidrs,
+      deletionProtection: config.deletionProtection,
+      accessLogs: config.accessLogs,
+      webAcl: config.webAcl,
     });
+    if (!config.certificateArn) {
+      Annotations.of(this).addWarning(
+        'No certificateArn: the load balancer serves plain HTTP (Security Hub ELB.1). Add an ACM certificate in config/project.ts (certificateArn) to serve HTTPS, with HTTP redirecting to it.',
+      );
+    }
     this.cluster = new EcsCluster(this, 'cluster', { namePrefix: config.namePrefix });
 
     const template = config.imageUriTemplate;
@@ -71,6 +85,7 @@ export class ForumStack extends TerraformStack {
           ...service,
           environment: service === config.monolith ? { WORKERS: workers, ...service.environment } : service.environment,
           logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
+          logKmsKeyArn,
           keepImages: service.keepImages ?? config.keepImages,
           namePrefix: config.namePrefix,
           vpcId: this.network.vpcId,
@@ -101,6 +116,7 @@ export class ForumStack extends TerraformStack {
             vpcId: this.network.vpcId,
             subnetIds: this.network.privateSubnetIds,
             logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
+            logKmsKeyArn,
           });
           return [service.name, deployment];
         }),

@@ -3,6 +3,8 @@ import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { NAME_LIMITS, requireName, ValidationError } from '../lib/validation';
+import { AccessLogBucket, type AccessLogOptions } from './access-log-bucket';
+import { WebAcl, type WebAclOptions } from './web-acl';
 
 export interface LoadBalancerProps {
   /** First part of every name; the ALB is `<namePrefix>-alb`. */
@@ -23,6 +25,12 @@ export interface LoadBalancerProps {
   readonly ingressCidrs?: readonly string[];
   /** Seconds an idle connection stays open. @default 60 */
   readonly idleTimeoutSeconds?: number;
+  /** Refuse to delete the load balancer (Security Hub ELB.6); a dev environment turns it off so that destroy works. @default true */
+  readonly deletionProtection?: boolean;
+  /** Access logs to an S3 bucket of their own (ELB.5), or `false` for none. @default - on: AccessLogBucket's defaults */
+  readonly accessLogs?: AccessLogOptions | false;
+  /** A WAFv2 web ACL in front (ELB.16), or `false` for none. @default - on: WebAcl's defaults */
+  readonly webAcl?: WebAclOptions | false;
 }
 
 /** The HTTPS settings of a load balancer's production listener. */
@@ -35,8 +43,10 @@ export interface HttpsSettings {
 
 /**
  * An internet-facing ALB with its own security group, admitting the
- * configured CIDRs on the listener ports. Its listeners and their routing
- * belong to ListenerRouting; services add their own security group rules.
+ * configured CIDRs on the listener ports; by default with deletion
+ * protection, access logs to a bucket of its own and a WAF web ACL, and
+ * dropping invalid header fields. Its listeners and their routing belong to
+ * ListenerRouting; services add their own security group rules.
  */
 export class LoadBalancer extends Construct {
   readonly alb: Lb;
@@ -45,6 +55,9 @@ export class LoadBalancer extends Construct {
   readonly https?: HttpsSettings;
   /** `http(s)://<dns name>` */
   readonly url: string;
+  /** Where the access logs go, unless they are off. */
+  readonly accessLogBucket?: AccessLogBucket;
+  readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
@@ -75,6 +88,7 @@ export class LoadBalancer extends Construct {
       }
     }
 
+    if (props.accessLogs !== false) this.accessLogBucket = new AccessLogBucket(this, 'access-logs', { namePrefix: props.namePrefix, ...props.accessLogs });
     this.alb = new Lb(this, 'alb', {
       name,
       loadBalancerType: 'application',
@@ -83,8 +97,12 @@ export class LoadBalancer extends Construct {
       subnets: [...props.publicSubnetIds],
       dropInvalidHeaderFields: true,
       idleTimeout,
-      enableDeletionProtection: false,
+      enableDeletionProtection: props.deletionProtection ?? true,
+      accessLogs: this.accessLogBucket ? { bucket: this.accessLogBucket.bucket.id, prefix: this.accessLogBucket.prefix, enabled: true } : undefined,
+      // Log delivery checks that it may write to the bucket when the load balancer is created.
+      dependsOn: this.accessLogBucket ? [this.accessLogBucket.policy] : undefined,
     });
+    if (props.webAcl !== false) this.webAcl = new WebAcl(this, 'web-acl', { namePrefix: props.namePrefix, loadBalancerArn: this.alb.arn, ...props.webAcl });
     this.url = `${this.https ? 'https' : 'http'}://${this.alb.dnsName}`;
   }
 

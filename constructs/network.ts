@@ -8,7 +8,9 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { ValidationError } from '../lib/validation';
+import { VpcFlowLog, type FlowLogOptions } from './vpc-flow-log';
 
 export interface NetworkProps {
   /** First part of every resource's Name tag. */
@@ -25,15 +27,25 @@ export interface NetworkProps {
   readonly azCount?: number;
   /** One NAT gateway for all private subnets, or one per zone so that a zone outage cannot cut the others off. @default 'single' */
   readonly natGateways?: 'single' | 'per-az';
+  /** The new VPC's flow log (Security Hub EC2.6), or `false` for none. @default - on: VpcFlowLog's defaults */
+  readonly flowLogs?: FlowLogOptions | false;
+  /** KMS key of the flow log's log group. @default - CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
 }
 
-/** A VPC with public subnets (the ALB, NAT) and private subnets (the tasks), or an existing one passed through. */
+/**
+ * A VPC with public subnets (the ALB, NAT) and private subnets (the tasks),
+ * its default security group emptied and its flow log on; or an existing
+ * VPC passed through, untouched.
+ */
 export class Network extends Construct {
   readonly vpcId: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
   /** Public addresses of the NAT gateways (what the internet sees of the private subnets); none for an existing VPC. */
   readonly natPublicIps: string[] = [];
+  /** The new VPC's flow log, unless it is off. */
+  readonly flowLog?: VpcFlowLog;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -54,6 +66,9 @@ export class Network extends Construct {
 
     const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });
     const vpc = new Vpc(this, 'vpc', { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: name('vpc') });
+    // The default security group admits nothing and lets nothing out (EC2.2): every resource gets a group of its own.
+    new DefaultSecurityGroup(this, 'default-security-group', { vpcId: vpc.id, tags: name('default-unused') });
+    if (props.flowLogs !== false) this.flowLog = new VpcFlowLog(this, 'flow-log', { namePrefix: props.namePrefix, vpcId: vpc.id, kmsKeyArn: props.logKmsKeyArn, ...props.flowLogs });
     const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
     const publicRoutes = new RouteTable(this, 'public-routes', {
       vpcId: vpc.id,

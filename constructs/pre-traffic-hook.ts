@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -32,6 +33,8 @@ export interface PreTrafficHookProps {
   readonly subnetIds: readonly string[];
   /** Days its logs are kept. @default 30 */
   readonly logRetentionDays?: number;
+  /** KMS key that encrypts its log group. @default - CloudWatch Logs' own encryption */
+  readonly logKmsKeyArn?: string;
 }
 
 /**
@@ -49,10 +52,19 @@ export class PreTrafficHook extends Construct {
     const functionName = requireName(this, 'name', `${props.name}-pre-traffic`, NAME_LIMITS.iamRole);
     if (!existsSync(join(HOOK_CODE_DIR, 'handler.js'))) throw new ValidationError(this, 'code', `${HOOK_CODE_DIR}/handler.js is missing: run npm run build`);
     const code = new TerraformAsset(this, 'code', { path: HOOK_CODE_DIR, type: AssetType.ARCHIVE });
-    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays ?? 30 });
+    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.logKmsKeyArn });
 
+    const account = new DataAwsCallerIdentity(this, 'account');
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
-      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
+          // No confused deputy: only Lambda acting for this account.
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] }],
+        },
+      ],
     });
     this.role = new IamRole(this, 'role', { name: functionName, description: `Pre-traffic hook of ${props.name}`, assumeRolePolicy: trust.json });
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
@@ -97,7 +109,8 @@ export class PreTrafficHook extends Construct {
       functionName,
       description: `Checks ${props.name}'s green tasks through the test listener before CodeDeploy shifts traffic`,
       role: this.role.arn,
-      runtime: 'nodejs20.x',
+      // Node.js 20 reached end of life in April 2026 (Security Hub Lambda.2).
+      runtime: 'nodejs22.x',
       handler: 'handler.handler',
       filename: code.path,
       // What the provider compares with the deployed code: the zip's own SHA-256.

@@ -19,6 +19,7 @@ import { dockerfile } from './generators/dockerfile';
 import { between } from './generators/header';
 import { configurationReference, constructReference } from './generators/reference';
 import { composeYaml, mermaidDiagram, nginxConf } from './generators/routing-files';
+import { securityTable } from './generators/security-table';
 import { scaffoldFiles, workspaceClosure, workspaceFiles } from './generators/workspaces';
 
 /** The README sections that are generated, between these markers. */
@@ -26,6 +27,7 @@ export const README_SECTIONS = {
   diagram: ['<!-- routing-diagram:start -->', '<!-- routing-diagram:end -->'],
   constructs: ['<!-- construct-reference:start -->', '<!-- construct-reference:end -->'],
   configuration: ['<!-- configuration-reference:start -->', '<!-- configuration-reference:end -->'],
+  security: ['<!-- security-controls:start -->', '<!-- security-controls:end -->'],
 } as const;
 
 /** The stage the configuration file describes (no EXTRACTED_SERVICES override: generated files must not depend on the shell). */
@@ -48,7 +50,7 @@ export function serviceFiles(root: string, config: ProjectConfig = projectConfig
   };
 }
 
-/** What follows the configured stage and the code: compose and its routing proxy, the README's diagram and reference. */
+/** What follows the configured stage and the code: compose and its routing proxy, the README's diagram, reference and security table. */
 export function stageFiles(root: string): Record<string, string> {
   const config = configuredStage(root);
   const table = routeTable(config);
@@ -56,6 +58,7 @@ export function stageFiles(root: string): Record<string, string> {
   readme = between(readme, ...README_SECTIONS.diagram, mermaidDiagram(config, table));
   readme = between(readme, ...README_SECTIONS.constructs, constructReference(root));
   readme = between(readme, ...README_SECTIONS.configuration, configurationReference(root));
+  readme = between(readme, ...README_SECTIONS.security, securityTable(projectConfig, root));
   return { 'compose.yaml': composeYaml(config), 'dev/nginx.conf': nginxConf(config, table), 'README.md': readme };
 }
 

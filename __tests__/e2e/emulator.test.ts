@@ -12,11 +12,15 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { CodeDeployClient, GetDeploymentCommand, GetDeploymentGroupCommand, ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeNatGatewaysCommand, DescribeSecurityGroupRulesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeFlowLogsCommand, DescribeNatGatewaysCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetWebACLForResourceCommand, ListWebACLsCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import { DescribeClustersCommand, DescribeServicesCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
@@ -52,6 +56,9 @@ let clients: {
   codedeploy: CodeDeployClient;
   lambda: LambdaClient;
   cloudwatch: CloudWatchClient;
+  s3: S3Client;
+  wafv2: WAFV2Client;
+  kms: KMSClient;
 };
 const timings: [string, number][] = [];
 /** Task definition revisions that releases registered: Terraform does not know them (see README), so the test deregisters them. */
@@ -83,6 +90,9 @@ beforeAll(async () => {
     codedeploy: new CodeDeployClient(config),
     lambda: new LambdaClient(config),
     cloudwatch: new CloudWatchClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    wafv2: new WAFV2Client(config),
+    kms: new KMSClient(config),
   };
 });
 
@@ -226,6 +236,41 @@ describe('the refactor on the emulator, step by step', () => {
     step('auto scaling target: 2..6 tasks');
   });
 
+  it('1a. the security settings are read back from the emulator: access logs, web ACL, flow log, default security group, log encryption', async () => {
+    const { alb } = await listener();
+    const attributes = Object.fromEntries(((await clients.elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Attributes ?? []).map((entry) => [entry.Key, entry.Value]));
+    expect(attributes).toMatchObject({ 'access_logs.s3.enabled': 'true', 'access_logs.s3.prefix': 'alb', 'routing.http.drop_invalid_header_fields.enabled': 'true', 'deletion_protection.enabled': 'false' });
+    const bucket = attributes['access_logs.s3.bucket']!;
+    const block = (await clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+    expect(block).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    const encryption = (await clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration!.Rules![0];
+    expect(encryption.ApplyServerSideEncryptionByDefault!.SSEAlgorithm).toBe('AES256');
+    const policy = JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!) as { Statement: { Sid: string; Effect: string; Condition?: unknown }[] };
+    expect(policy.Statement.map((statement) => [statement.Sid, statement.Effect])).toEqual([['TlsOnly', 'Deny'], ['LoadBalancerLogDelivery', 'Allow']]);
+    step(`ALB access logs on, to bucket ${bucket}: public access blocked, SSE-S3, TLS-only policy with the region's log delivery; deletion protection off (the dev configuration)`);
+
+    const { WebACL: webAcl } = await clients.wafv2.send(new GetWebACLForResourceCommand({ ResourceArn: alb.LoadBalancerArn }));
+    expect(webAcl!.Name).toBe('forum-dev-alb');
+    expect(webAcl!.Rules!.map((rule) => rule.Name).sort()).toEqual(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'rate-limit-per-ip']);
+    step('WAF web ACL forum-dev-alb on the ALB: the common and known-bad-inputs managed rule groups and a rate limit per IP');
+
+    const vpcId = alb.VpcId!;
+    const [flowLog] = (await clients.ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }))).FlowLogs!;
+    expect(flowLog).toMatchObject({ LogDestinationType: 'cloud-watch-logs', TrafficType: 'ALL' });
+    const [defaultGroup] = (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }))).SecurityGroups!;
+    expect((await clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [defaultGroup.GroupId!] }] }))).SecurityGroupRules).toEqual([]);
+    step(`VPC ${vpcId}: flow log of all traffic to CloudWatch Logs; the default security group has no rule`);
+
+    const groups = (await clients.logs.send(new DescribeLogGroupsCommand({}))).logGroups!.filter((group) => /forum-dev/.test(group.logGroupName!));
+    expect(groups.map((group) => group.logGroupName).sort()).toEqual(['/ecs/forum-dev/monolith', '/vpc/forum-dev/flow-log']);
+    const keys = new Set(groups.map((group) => group.kmsKeyId));
+    expect(keys.size).toBe(1);
+    const [keyArn] = [...keys];
+    expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
+    expect((await clients.kms.send(new GetKeyRotationStatusCommand({ KeyId: keyArn }))).KeyRotationEnabled).toBe(true);
+    step('every log group of the stack is encrypted with the stack\'s own KMS key, rotation on');
+  });
+
   it('1b. the local runtime runs what was deployed: the monolith tasks behind the listener, registered in the emulator', async () => {
     const report = await timed('local runtime: start, build images, tasks healthy', async () => {
       await target.startRuntime(albPort, { LOCAL_TIME_SCALE: String(TIME_SCALE), LOCAL_RUNTIME: 'docker' });
@@ -242,7 +287,7 @@ describe('the refactor on the emulator, step by step', () => {
     step(`describe-target-health lists the 2 running monolith tasks: 127.0.0.1:${monolith.tasks.map((task) => task.port).join(', 127.0.0.1:')}`);
     const containers = dockerOrThrow(['ps', '--filter', 'label=forum.local=1', '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
     expect(containers).toHaveLength(2);
-    expect(containers.every((line) => /^forum-monolith:[0-9a-f]{16} Up .*\(healthy\)$/.test(line))).toBe(true);
+    for (const line of containers) expect(line).toMatch(/^forum-monolith:[0-9a-f]{16} Up .*\(healthy\)$/);
     step(`2 containers of ${containers[0].split(' ')[0]}, healthy by the task definition's container health check`);
     await expectRouting([]);
   });
@@ -401,7 +446,7 @@ describe('the refactor on the emulator, step by step', () => {
     expect(test.DefaultActions).toEqual([expect.objectContaining({ Type: 'forward', TargetGroupArn: await targetGroupArn('users') })]);
     expect(pairs.testTrafficRoute!.listenerArns).toEqual([test.ListenerArn]);
     const hook = await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'forum-dev-users-pre-traffic' }));
-    expect(hook.Configuration).toMatchObject({ Runtime: 'nodejs20.x', Handler: 'handler.handler' });
+    expect(hook.Configuration).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'handler.handler' });
     step('test listener :9010 serves the blue target group until CodeDeploy switches it; the pre-traffic hook function exists');
     const plan = await timed('re-plan users blue/green', () => target.plan(BLUE_GREEN_STAGE));
     expect(summary(plan.changes)).toEqual([]);
@@ -515,5 +560,11 @@ describe('the refactor on the emulator, step by step', () => {
     expect((await clients.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
     expect((await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'forum-dev' }))).MetricAlarms).toEqual([]);
     step('no CodeDeploy application, Lambda function or alarm');
+    expect(((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((bucket) => bucket.Name!.startsWith('forum-dev-'))).toEqual([]);
+    expect(((await clients.wafv2.send(new ListWebACLsCommand({ Scope: 'REGIONAL' }))).WebACLs ?? []).filter((acl) => acl.Name!.startsWith('forum-dev'))).toEqual([]);
+    expect((await clients.ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).toEqual([]);
+    const keys = (await clients.kms.send(new ListKeysCommand({}))).Keys ?? [];
+    for (const key of keys) expect((await clients.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.KeyState).toBe('PendingDeletion');
+    step(`no access-log bucket, web ACL or flow log; the log key is pending deletion (${keys.length} key, as AWS keeps a deleted key for its waiting period)`);
   });
 });

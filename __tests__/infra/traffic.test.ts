@@ -132,7 +132,7 @@ describe('blue/green with CodeDeploy', () => {
 
   it('packages the pre-traffic hook at synth and points it at the test listener', () => {
     const hook = resource(json, 'aws_lambda_function', 'users/blue-green/pre-traffic-hook/function');
-    expect(hook).toMatchObject({ function_name: 'forum-dev-users-pre-traffic', runtime: 'nodejs20.x', handler: 'handler.handler' });
+    expect(hook).toMatchObject({ function_name: 'forum-dev-users-pre-traffic', runtime: 'nodejs22.x', handler: 'handler.handler' });
     expect(hook.filename).toMatch(/\.zip$/);
     expect((hook.environment as { variables: Record<string, string> }).variables).toEqual({
       TEST_BASE_URL: `http://${ref(json, 'aws_lb', 'load-balancer/alb', 'dns_name')}:9010`,

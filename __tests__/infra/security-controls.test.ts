@@ -1,0 +1,74 @@
+/**
+ * Every applicable Security Hub FSBP control, over each stage's synthesized
+ * stack: each passes, or fails only where the configuration asked for it
+ * (and says which setting). The README's security table is generated from
+ * the same evaluation.
+ */
+import { projectConfig } from '../../config/project';
+import type { ProjectConfig } from '../../config/types';
+import { evaluateControls, type ControlResult } from '../../lib/security-controls';
+import { synth } from '../support/synth';
+
+const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
+const hardened: ProjectConfig = { ...projectConfig, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true };
+const unexplained = (results: ControlResult[]) => results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
+const settingsOf = (config: ProjectConfig) => ({ ...config, networkKind: config.network.kind });
+
+describe.each<[string, Record<string, string>, ProjectConfig]>([
+  ['the monolith alone', { EXTRACTED_SERVICES: 'none' }, projectConfig],
+  ['every service extracted, threads at 10 %', { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' }, projectConfig],
+  ['users blue/green', { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, projectConfig],
+  ['users blue/green, with a certificate and deletion protection', { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, hardened],
+])('%s', (_, overrides, config) => {
+  const results = evaluateControls(synth(overrides, config), settingsOf(config));
+
+  it('evaluates every applicable control', () => {
+    expect(results.map((result) => result.id)).toEqual(CONTROLS);
+    expect(results.filter((result) => result.status === 'not applicable' && !['Lambda.2', 'Lambda.3'].includes(result.id))).toEqual([]);
+  });
+
+  it('fails no control the configuration did not ask to', () => {
+    expect(unexplained(results)).toEqual([]);
+  });
+});
+
+describe('what the dev configuration turns off, on purpose', () => {
+  it('plain HTTP (no certificate) and no deletion protection: failed, naming the setting', () => {
+    const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all' }), settingsOf(projectConfig));
+    expect(results.filter((result) => result.status === 'fail').map((result) => [result.id, result.configured])).toEqual([
+      ['ELB.1', 'certificateArn is not set'],
+      ['ELB.6', 'deletionProtection: false'],
+    ]);
+  });
+
+  it('with a certificate and deletion protection, everything passes', () => {
+    const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, hardened), settingsOf(hardened));
+    expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+  });
+
+  it('turning off access logs, the web ACL, flow logs and log encryption fails those controls, naming each setting', () => {
+    const bare: ProjectConfig = { ...projectConfig, accessLogs: false, webAcl: false, flowLogs: false, logEncryption: false };
+    const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all' }, bare), settingsOf(bare));
+    expect(Object.fromEntries(results.filter((result) => result.status === 'fail').map((result) => [result.id, result.configured]))).toEqual({
+      'ELB.1': 'certificateArn is not set',
+      'ELB.5': 'accessLogs: false',
+      'ELB.6': 'deletionProtection: false',
+      'ELB.16': 'webAcl: false',
+      'EC2.6': 'flowLogs: false',
+      'Logs.KMS': 'logEncryption: false',
+    });
+  });
+
+  it('catches what it checks: a privileged container, an open SSH port, a wildcard action', () => {
+    const json = synth({ EXTRACTED_SERVICES: 'none' });
+    const [taskId, task] = Object.entries(json.resource.aws_ecs_task_definition)[0];
+    const containers = JSON.parse(task.container_definitions as string);
+    containers[0].privileged = true;
+    json.resource.aws_ecs_task_definition[taskId] = { ...task, container_definitions: JSON.stringify(containers) };
+    json.resource.aws_vpc_security_group_ingress_rule.ssh = { cidr_ipv4: '0.0.0.0/0', from_port: 22, to_port: 22 };
+    const [documentId, document] = Object.entries(json.data!.aws_iam_policy_document).find(([, body]) => (body.statement as { sid?: string }[]).some((statement) => statement.sid === 'WriteLogs'))!;
+    json.data!.aws_iam_policy_document[documentId] = { ...document, statement: [...(document.statement as object[]), { sid: 'Everything', effect: 'Allow', actions: ['s3:*'], resources: ['*'] }] };
+    const failed = evaluateControls(json, settingsOf(projectConfig)).filter((result) => result.status === 'fail' && !result.configured).map((result) => result.id);
+    expect(failed).toEqual(['ECS.4', 'EC2.18', 'EC2.19', 'IAM.Wildcards']);
+  });
+});
