@@ -17,6 +17,9 @@ module.exports = {
     '^@forum/([a-z][a-z0-9-]*)$': '<rootDir>/services/$1/src/index.ts',
   },
   testTimeout: 30_000,
+  // One emulator for the suites' DynamoDB tables (support/data.ts).
+  globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
+  globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
   // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: run two at once on 2 cores.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],

@@ -3,13 +3,9 @@
  * same JSON bodies as the API, with no framework, validation or logging.
  */
 import { createServer } from 'node:http';
-import { postStore } from '@forum/posts';
-import { userStore } from '@forum/users';
+import { sampleBodies } from './sample-bodies';
 
-const bodies: Record<string, string> = {
-  '/api/users': JSON.stringify(userStore.all()),
-  '/api/posts/in-thread/1': JSON.stringify(postStore.inThread(1)),
-};
+const bodies: Record<string, string> = Object.fromEntries(Object.entries(sampleBodies).map(([path, body]) => [path, JSON.stringify(body)]));
 
 createServer((req, res) => {
   const body = bodies[req.url ?? ''];

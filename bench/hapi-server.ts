@@ -4,17 +4,11 @@
  * validation, plugins, error shaping or logging.
  */
 import Hapi from '@hapi/hapi';
-import { postStore } from '@forum/posts';
-import { userStore } from '@forum/users';
-
-const bodies: Record<string, readonly object[]> = {
-  '/api/users': userStore.all(),
-  '/api/posts/in-thread/1': postStore.inThread(1),
-};
+import { sampleBodies } from './sample-bodies';
 
 async function main(): Promise<void> {
   const server = Hapi.server({ port: Number(process.env.PORT), host: '127.0.0.1' });
-  for (const [path, body] of Object.entries(bodies)) server.route({ method: 'GET', path, handler: () => body });
+  for (const [path, body] of Object.entries(sampleBodies)) server.route({ method: 'GET', path, handler: () => body });
   await server.start();
   process.stdout.write('listening\n');
 }

@@ -24,6 +24,8 @@ export interface ConfigOverrides {
   readonly TRAFFIC_SHARES?: string;
   /** BLUE_GREEN_SERVICES: `users,threads` (or `none`) overrides which services deploy blue/green. */
   readonly BLUE_GREEN_SERVICES?: string;
+  /** FACADE_SERVICES: `posts` (or `none`): the microservices that keep their items through the monolith; the others use their own tables. */
+  readonly FACADE_SERVICES?: string;
 }
 
 /** What the overrides of one run say, parsed. Undefined: the configuration file decides. */
@@ -31,6 +33,7 @@ export interface RunOverrides {
   readonly extracted?: ReadonlySet<string>;
   readonly shares: ReadonlyMap<string, number>;
   readonly blueGreen?: ReadonlySet<string>;
+  readonly facade?: ReadonlySet<string>;
   readonly target: 'aws' | 'local';
   readonly imageUriTemplate?: string;
   readonly localStateFile?: string;
@@ -86,6 +89,7 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
     extracted: nameList('EXTRACTED_SERVICES', overrides.EXTRACTED_SERVICES, microservices, { all: microservices, none: [] }),
     shares: shares(overrides.TRAFFIC_SHARES, microservices),
     blueGreen: nameList('BLUE_GREEN_SERVICES', overrides.BLUE_GREEN_SERVICES, services, { none: [] }),
+    facade: nameList('FACADE_SERVICES', overrides.FACADE_SERVICES, microservices, { none: [] }),
     target,
     imageUriTemplate,
     localStateFile: present(overrides.LOCAL_STATE_FILE),

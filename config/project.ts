@@ -27,6 +27,8 @@ export const projectConfig: ProjectConfig = {
   accessLogs: { expireAfterDays: 30, forceDestroy: true },
   monolith: {
     ...forumService('monolith'),
+    // The persistence API of the facade (lab 4): reached through Cloud Map by the services with `persistence: 'monolith'`.
+    internalPort: 3001,
     cpu: 512,
     memory: 1024,
     desiredCount: 2,

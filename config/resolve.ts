@@ -5,6 +5,7 @@
  * build contexts that must exist). What one value may be is checked by the
  * construct that uses it, at synth, with the construct's path in the message.
  */
+import { resourcesOf } from '../lib/resources';
 import { checkedImage } from './files';
 import { ConfigError } from './errors';
 import { parseOverrides, type ConfigOverrides } from './overrides';
@@ -74,6 +75,19 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
   const all: readonly ServiceConfig[] = [config.monolith, ...config.microservices];
   const blueGreen = run.blueGreen ?? new Set(all.filter((service) => service.deployment === 'blue-green').map((service) => service.name));
 
+  let resources: ResolvedConfig['resources'];
+  try {
+    resources = resourcesOf(rootDir, knownMicroservices);
+  } catch (error) {
+    throw new ConfigError('microservices', error instanceof Error ? error.message : String(error));
+  }
+  const facade = run.facade ?? new Set(config.microservices.filter((service) => service.persistence === 'monolith').map((service) => service.name));
+  for (const name of facade) {
+    const field = run.facade ? 'FACADE_SERVICES' : `microservices.${name}.persistence`;
+    if (!resources.has(name)) throw new ConfigError(field, `"${name}" keeps no data (no services/${name}/src/resource.json): only a resource with a table can use the monolith as its facade`);
+    if (config.monolith.internalPort === undefined) throw new ConfigError('monolith.internalPort', `"${name}" keeps its items through the monolith, whose persistence API needs an internal port`);
+  }
+
   const monolith = resolveService('monolith', config.monolith, rootDir, blueGreen.has(config.monolith.name));
   const microservices = config.microservices
     .filter((service) => extracted.has(service.name))
@@ -83,7 +97,7 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
         pathPatterns: service.route.pathPatterns ?? defaultPathPatterns(service.name),
         percent: run.shares.get(service.name) ?? service.route.percent,
       };
-      return { ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route), route };
+      return { ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route), route, persistence: facade.has(service.name) ? 'monolith' : 'own' };
     });
 
   const testPorts = new Map<number, string>();
@@ -103,5 +117,6 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     monolith,
     microservices,
     knownMicroservices,
+    resources,
   };
 }

@@ -10,6 +10,7 @@ import type { FlowLogOptions } from '../constructs/vpc-flow-log';
 import type { WebAclOptions } from '../constructs/web-acl';
 import type { FargateAlbServiceOptions } from '../constructs/fargate-alb-service';
 import type { NetworkProps } from '../constructs/network';
+import type { ResourceData } from '../lib/resources';
 import type { RouteRule } from '../lib/route-table';
 
 export interface ServiceConfig extends FargateAlbServiceOptions {
@@ -33,7 +34,17 @@ export interface MicroserviceConfig extends ServiceConfig {
    * list order, so adding or removing a service never renumbers the others.
    */
   readonly route: RouteConfig;
+  /**
+   * Where it keeps its resource's items: `'own'`, its table, with a task role
+   * that may use exactly that table (and look up the items it refers to); or
+   * `'monolith'`, through the monolith's persistence API (the workshop's lab 4:
+   * the monolith as the facade for persistence), with no permission on any
+   * table. FACADE_SERVICES overrides it for one run. @default 'own'
+   */
+  readonly persistence?: Persistence;
 }
+
+export type Persistence = 'own' | 'monolith';
 
 export type NetworkConfig =
   | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>)
@@ -95,6 +106,7 @@ export interface ResolvedService extends ServiceConfig {
 export interface ResolvedMicroservice extends ResolvedService {
   /** Its rule, as the route table holds it. */
   readonly route: Omit<RouteRule, 'service'>;
+  readonly persistence: Persistence;
 }
 
 export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'microservices'> {
@@ -111,4 +123,6 @@ export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'micros
   readonly microservices: readonly ResolvedMicroservice[];
   /** Every microservice configured, extracted or not, in configuration order. */
   readonly knownMicroservices: readonly string[];
+  /** The resources that keep data (a table each, whatever the stage), by service name. */
+  readonly resources: ReadonlyMap<string, ResourceData>;
 }

@@ -4,6 +4,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
+import { ServiceDiscoveryService } from '@cdktf/provider-aws/lib/service-discovery-service';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
@@ -54,6 +55,12 @@ export interface FargateAlbServiceOptions {
   readonly image: ImageSource;
   /** Port the container listens on (its PORT variable). @default 3000 */
   readonly containerPort?: number;
+  /**
+   * A second port (its INTERNAL_PORT variable) for calls from other services
+   * only: no load balancer forwards to it, and only the services that
+   * `allowCallsTo` this one may reach it. @default - none
+   */
+  readonly internalPort?: number;
   /** Fargate task CPU units. @default 256 */
   readonly cpu?: number;
   /** Fargate task memory in MiB; must be valid for the CPU. @default 512 */
@@ -112,6 +119,8 @@ export interface FargateAlbServiceProps extends FargateAlbServiceOptions {
   readonly loadBalancer: { readonly arnSuffix: string; readonly securityGroupId: string };
   /** Turns the build's content hash into a ready-made image URI (IMAGE_URI_TEMPLATE). @default - build and push here */
   readonly imageUriFromHash?: (hash: string) => string;
+  /** A Cloud Map private DNS namespace to register the tasks in, as `<name>.<namespace>`, for `internalUrl`. @default - not registered */
+  readonly discovery?: { readonly namespaceId: string; readonly namespaceName: string };
 }
 
 /** Defaults that callers derive settings from (the monolith's workers, the compose ports); the constructor applies them. */
@@ -143,6 +152,12 @@ export class FargateAlbService extends Construct implements RoutingTarget {
   readonly containerPort: number;
   /** The cluster the service runs in. */
   readonly cluster: { readonly name: string; readonly arn: string };
+  /** The internal port, when it has one. */
+  readonly internalPort?: number;
+  /** Its Cloud Map service, when registered in a namespace. */
+  readonly discoveryService?: ServiceDiscoveryService;
+  /** `http://<name>.<namespace>:<internalPort>`: how other services in the VPC call its internal port. */
+  readonly internalUrl?: string;
 
   constructor(scope: Construct, id: string, props: FargateAlbServiceProps) {
     super(scope, id);
@@ -153,6 +168,9 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     requireFargateSize(this, cpu, memory);
     const port = requireInteger(this, 'containerPort', props.containerPort ?? FARGATE_SERVICE_DEFAULTS.containerPort, 1, 65535);
     const desiredCount = requireInteger(this, 'desiredCount', props.desiredCount ?? 2, 0, 5000);
+    this.internalPort = props.internalPort === undefined ? undefined : requireInteger(this, 'internalPort', props.internalPort, 1, 65535);
+    if (this.internalPort === port) throw new ValidationError(this, 'internalPort', `${port} is already the container port`);
+    if (props.discovery && this.internalPort === undefined) throw new ValidationError(this, 'discovery', 'registering in a namespace is for calls to the internal port: set internalPort');
     if (props.subnetIds.length === 0) throw new ValidationError(this, 'subnetIds', 'at least one subnet is needed');
     const deregistrationDelay = requireInteger(this, 'deregistrationDelaySeconds', props.deregistrationDelaySeconds ?? 15, 0, 3600);
     const gracePeriod = requireInteger(this, 'healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds ?? 30, 0, 2_147_483_647);
@@ -165,7 +183,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     const unhealthyThreshold = requireInteger(this, 'healthCheck.unhealthyThreshold', props.healthCheck?.unhealthyThreshold ?? 3, 2, 10);
     const healthPath = props.healthCheck?.path ?? '/health';
     if (!healthPath.startsWith('/')) throw new ValidationError(this, 'healthCheck.path', `"${healthPath}" must start with /`);
-    const environment = { ...props.environment, PORT: String(port) };
+    const environment = { ...props.environment, PORT: String(port), ...(this.internalPort !== undefined && { INTERNAL_PORT: String(this.internalPort) }) };
     const secrets = props.secrets ?? {};
     for (const variable of Object.keys(secrets)) {
       if (variable in environment) throw new ValidationError(this, `secrets.${variable}`, 'is also set in environment; give it one source');
@@ -203,7 +221,10 @@ export class FargateAlbService extends Construct implements RoutingTarget {
           essential: true,
           user: props.user ?? '1000',
           readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
-          portMappings: [{ containerPort: port, hostPort: port, protocol: 'tcp' }],
+          portMappings: [
+            { containerPort: port, hostPort: port, protocol: 'tcp' },
+            ...(this.internalPort !== undefined ? [{ containerPort: this.internalPort, hostPort: this.internalPort, protocol: 'tcp' }] : []),
+          ],
           environment: sortedPairs(environment).map(([key, value]) => ({ name: key, value })),
           ...(Object.keys(secrets).length > 0 && { secrets: sortedPairs(secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })) }),
           logConfiguration: {
@@ -276,6 +297,17 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       description: `To the ${props.name} tasks`,
     });
 
+    if (props.discovery) {
+      // A private A record per task: callers resolve <name>.<namespace> to the healthy tasks' addresses.
+      this.discoveryService = new ServiceDiscoveryService(this, 'discovery', {
+        name: props.name,
+        dnsConfig: { namespaceId: props.discovery.namespaceId, dnsRecords: [{ type: 'A', ttl: 10 }], routingPolicy: 'MULTIVALUE' },
+        healthCheckCustomConfig: { failureThreshold: 1 },
+        forceDestroy: true,
+      });
+      this.internalUrl = `http://${props.name}.${props.discovery.namespaceName}:${this.internalPort}`;
+    }
+
     this.service = new EcsService(this, 'service', {
       name: requireName(this, 'name', name, NAME_LIMITS.ecs),
       cluster: props.cluster.arn,
@@ -285,6 +317,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       platformVersion: 'LATEST',
       networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false },
       loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: props.name, containerPort: port }],
+      serviceRegistries: this.discoveryService && { registryArn: this.discoveryService.arn },
       healthCheckGracePeriodSeconds: gracePeriod,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
@@ -309,6 +342,32 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       serviceName: this.service.name,
       requestCountResourceLabel: `${props.loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`,
       ...props.autoScaling,
+    });
+  }
+
+  /**
+   * Lets this service's tasks call `target`'s internal port: a rule out of
+   * this service's security group and one into the target's, both owned by
+   * this service (they go when it goes).
+   */
+  allowCallsTo(target: FargateAlbService): void {
+    if (target.internalPort === undefined) throw new ValidationError(this, 'allowCallsTo', `${target.containerName} has no internal port`);
+    const port = target.internalPort;
+    new VpcSecurityGroupEgressRule(this, `to-${target.containerName}-internal`, {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: target.securityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: `To the internal port of ${target.containerName}`,
+    });
+    new VpcSecurityGroupIngressRule(this, `${target.containerName}-internal-from`, {
+      securityGroupId: target.securityGroup.id,
+      referencedSecurityGroupId: this.securityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: `Internal calls from ${this.containerName}`,
     });
   }
 

@@ -5,13 +5,16 @@ import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { routeTable } from '../config/routing';
 import type { ResolvedConfig, ResolvedService } from '../config/types';
 import { awsProvider } from './aws-provider';
+import { dataAccess, dataEnvironment } from '../lib/data-access';
 import { BlueGreenDeployment } from './blue-green-deployment';
+import { DataTable } from './data-table';
 import { EcsCluster } from './ecs-cluster';
 import { FARGATE_SERVICE_DEFAULTS, FargateAlbService } from './fargate-alb-service';
 import { ListenerRouting } from './listener-routing';
 import { LogEncryptionKey } from './log-encryption-key';
 import { LoadBalancer } from './load-balancer';
 import { Network } from './network';
+import { PrivateNamespace } from './private-namespace';
 
 /**
  * The whole deployment: network, load balancer, cluster, one
@@ -25,6 +28,10 @@ export class ForumStack extends TerraformStack {
   readonly network: Network;
   readonly loadBalancer: LoadBalancer;
   readonly cluster: EcsCluster;
+  /** A DynamoDB table per resource that keeps data, by resource, whatever the stage. */
+  readonly tables: ReadonlyMap<string, DataTable>;
+  /** Where services find the monolith's internal port, when it has one. */
+  readonly namespace?: PrivateNamespace;
   /** Every deployed service by name: the monolith first, then the extracted microservices. */
   readonly services: ReadonlyMap<string, FargateAlbService>;
   readonly routing: ListenerRouting;
@@ -75,27 +82,48 @@ export class ForumStack extends TerraformStack {
     }
     this.cluster = new EcsCluster(this, 'cluster', { namePrefix: config.namePrefix });
 
+    // The data outlives the stages: every resource's table exists whichever service serves it.
+    const data = new Construct(this, 'data');
+    this.tables = new Map(
+      [...config.resources].map(([name, resource]) => [
+        name,
+        new DataTable(data, name, { namePrefix: config.namePrefix, schema: resource.schema, sample: resource.sample, deletionProtection: config.deletionProtection }),
+      ]),
+    );
+    if (config.monolith.internalPort !== undefined) this.namespace = new PrivateNamespace(this, 'namespace', { namePrefix: config.namePrefix, vpcId: this.network.vpcId });
+
     const template = config.imageUriTemplate;
     // In a task Node sees the host's CPUs, not the task's share: one monolith cluster worker per vCPU of the task.
     const workers = String(Math.max(1, Math.floor((config.monolith.cpu ?? FARGATE_SERVICE_DEFAULTS.cpu) / 1024)));
-    this.services = new Map(
-      deployed.map((service) => [
-        service.name,
-        new FargateAlbService(this, service.name, {
-          ...service,
-          environment: service === config.monolith ? { WORKERS: workers, ...service.environment } : service.environment,
-          logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
-          logKmsKeyArn,
-          keepImages: service.keepImages ?? config.keepImages,
-          namePrefix: config.namePrefix,
-          vpcId: this.network.vpcId,
-          subnetIds: this.network.privateSubnetIds,
-          cluster: this.cluster.cluster,
-          loadBalancer: this.loadBalancer,
-          imageUriFromHash: template ? (hash) => template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, hash) : undefined,
-        }),
-      ]),
-    );
+    const services = new Map<string, FargateAlbService>();
+    for (const service of deployed) {
+      const isMonolith = service === config.monolith;
+      const access = dataAccess(config, service);
+      const grants = [...access.tables].map(([resource, level]) => this.table(resource).grant(level, `${pascal(resource)}Table${pascal(level)}`));
+      const monolith = services.get(config.monolith.name);
+      const fargate = new FargateAlbService(this, service.name, {
+        ...service,
+        environment: {
+          ...(isMonolith && { WORKERS: workers }),
+          ...dataEnvironment(access, (resource) => this.table(resource).name, monolith?.internalUrl),
+          ...service.environment,
+        },
+        taskPolicyStatements: [...grants, ...(service.taskPolicyStatements ?? [])],
+        logRetentionDays: service.logRetentionDays ?? config.logRetentionDays,
+        logKmsKeyArn,
+        keepImages: service.keepImages ?? config.keepImages,
+        namePrefix: config.namePrefix,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        cluster: this.cluster.cluster,
+        loadBalancer: this.loadBalancer,
+        imageUriFromHash: template ? (hash) => template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, hash) : undefined,
+        discovery: isMonolith && this.namespace ? { namespaceId: this.namespace.namespace.id, namespaceName: this.namespace.name } : undefined,
+      });
+      if (access.facade && monolith) fargate.allowCallsTo(monolith);
+      services.set(service.name, fargate);
+    }
+    this.services = services;
     this.routing = new ListenerRouting(this, 'routing', { namePrefix: config.namePrefix, loadBalancer: this.loadBalancer, table: routeTable(config), targets: this.services });
 
     // The pre-traffic hooks reach the test listeners from the private subnets, through the NAT gateways.
@@ -131,6 +159,13 @@ export class ForumStack extends TerraformStack {
     return found;
   }
 
+  /** The table of a resource that keeps data. */
+  table(resource: string): DataTable {
+    const found = this.tables.get(resource);
+    if (!found) throw new Error(`${resource} keeps no data in this stack`);
+    return found;
+  }
+
   /** What a caller needs, named `<service>_<what>` (terraform-aws-modules style); `npm run release` reads them. */
   private outputs(): void {
     const output = (name: string, value: string | number, description: string) => {
@@ -140,6 +175,9 @@ export class ForumStack extends TerraformStack {
     output('alb_dns_name', this.loadBalancer.alb.dnsName, 'DNS name of the load balancer');
     output('listener_arn', this.routing.listener.arn, 'ARN of the production listener');
     output('cluster_name', this.cluster.cluster.name, 'ECS cluster name');
+    for (const [name, table] of this.tables) output(`${name.replace(/-/g, '_')}_table_name`, table.table.name, `DynamoDB table of ${name}`);
+    const monolithUrl = this.services.get(this.config.monolith.name)?.internalUrl;
+    if (monolithUrl) output('monolith_internal_url', monolithUrl, "The monolith's persistence API, inside the VPC");
     for (const [name, service] of this.services) {
       const key = name.replace(/-/g, '_');
       if (service.image.repository) output(`${key}_ecr_repository_url`, service.image.repository.repositoryUrl, `ECR repository of ${name}`);
@@ -156,4 +194,9 @@ export class ForumStack extends TerraformStack {
       }
     }
   }
+}
+
+/** `read-write` → `ReadWrite`: statement ids are alphanumeric. */
+function pascal(words: string): string {
+  return words.split(/[^a-zA-Z0-9]+/).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 }

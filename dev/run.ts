@@ -4,7 +4,10 @@
  * prefixed by its name; the gateway on GATEWAY_PORT (default 8080) routes like
  * the stack's listener at the current stage (EXTRACTED_SERVICES and
  * config/project.ts); a change under a service's src/ rebuilds and restarts
- * what uses it; Ctrl-C stops everything.
+ * what uses it; Ctrl-C stops everything. The data is in DynamoDB tables of a
+ * local emulator started for the session (the sample loaded, gone at Ctrl-C);
+ * each service gets the tables (or, in facade mode, the monolith's internal
+ * port) that its task would get on AWS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
@@ -14,6 +17,9 @@ import { routeTable } from '../config/routing';
 import { resolveConfig } from '../config/resolve';
 import { freePort } from '../lib/free-port';
 import { projectRoot } from '../lib/project-root';
+import { startEmulator, type Emulator } from '../emulator/local-aws';
+import { ensureTables } from '../emulator/tables';
+import { dataAccess, dataEnvironment } from '../lib/data-access';
 import { createGateway } from './gateway';
 
 const root = projectRoot();
@@ -25,6 +31,9 @@ const affected = (workspace: string): string[] => (workspace === 'shared' ? serv
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+let emulator: Emulator | undefined;
+/** Each service's environment besides its port: where its data is. */
+const serviceEnv: Record<string, Record<string, string>> = {};
 
 function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream): void {
   let rest = '';
@@ -37,7 +46,7 @@ function prefixLines(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Wr
 
 function start(name: string, port: number): void {
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' },
+    env: { ...process.env, ...serviceEnv[name], PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   prefixLines(name, child.stdout!, process.stdout);
@@ -75,6 +84,21 @@ async function waitHealthy(port: number): Promise<void> {
 async function main(): Promise<void> {
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
   if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) throw new Error(`GATEWAY_PORT=${process.env.GATEWAY_PORT} is not a port`);
+  emulator = await startEmulator();
+  const data = await ensureTables(emulator.endpoint, config.namePrefix, root);
+  const { AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION } = data;
+  const client = { AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION };
+  const internalPort = await freePort();
+  for (const name of services) {
+    const persistence = config.microservices.find((service) => service.name === name)?.persistence;
+    const access = dataAccess(config, { name, persistence });
+    serviceEnv[name] = {
+      ...client,
+      ...dataEnvironment(access, (resource) => `${config.namePrefix}-${resource}`, `http://127.0.0.1:${internalPort}`),
+      ...(name === config.monolith.name && { INTERNAL_PORT: String(internalPort) }),
+    };
+  }
+  console.log(`[dev     ] DynamoDB tables ${Object.entries(data).filter(([key]) => key.endsWith('_TABLE')).map(([, table]) => table).join(', ')} in the emulator at ${emulator.endpoint}, sample data loaded`);
   const ports: Record<string, number> = {};
   for (const name of services) {
     ports[name] = await freePort();
@@ -120,6 +144,7 @@ async function main(): Promise<void> {
     console.log('\n[dev     ] stopping');
     await gateway.stop();
     await Promise.all(services.map(stop));
+    await emulator?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
@@ -130,5 +155,6 @@ main().catch(async (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   stopping = true;
   await Promise.all(services.map(stop));
+  await emulator?.stop();
   process.exit(1);
 });

@@ -100,6 +100,7 @@ export function evaluateControls(json: SynthesizedStack, settings: ControlSettin
   const listeners = all(json, 'aws_lb_listener');
   const functions = all(json, 'aws_lambda_function');
   const logGroups = all(json, 'aws_cloudwatch_log_group');
+  const tables = all(json, 'aws_dynamodb_table');
   const ingress = all(json, 'aws_vpc_security_group_ingress_rule');
   const openIngress = ingress.filter((rule) => rule.cidr_ipv4 === '0.0.0.0/0' || rule.cidr_ipv6 === '::/0');
   const newVpc = all(json, 'aws_vpc').length > 0;
@@ -142,6 +143,10 @@ export function evaluateControls(json: SynthesizedStack, settings: ControlSettin
       openIngress.filter((rule) => ![80, 443].includes(portsOf(rule).from) || portsOf(rule).from !== portsOf(rule).to).map((rule) => `open to the internet on ${portsOf(rule).from}-${portsOf(rule).to}`)),
     check('EC2.19', 'Security groups do not open high-risk ports to the internet', ingress.length > 0,
       openIngress.filter((rule) => HIGH_RISK_PORTS.some((port) => port >= portsOf(rule).from && port <= portsOf(rule).to)).map((rule) => `open to the internet on ${portsOf(rule).from}-${portsOf(rule).to}`)),
+    check('DynamoDB.2', 'DynamoDB tables have point-in-time recovery', tables.length > 0,
+      tables.filter((table) => (table.point_in_time_recovery as Body | undefined)?.enabled !== true).map((table) => `${table.name} has none`)),
+    check('DynamoDB.6', 'DynamoDB tables have deletion protection', tables.length > 0,
+      tables.filter((table) => table.deletion_protection_enabled !== true).map((table) => `${table.name} may be deleted`), settings.deletionProtection === false ? 'deletionProtection: false' : undefined),
     check('Lambda.2', 'Lambda functions use a supported runtime', functions.length > 0,
       functions.filter((fn) => !SUPPORTED_LAMBDA_RUNTIMES.includes(String(fn.runtime))).map((fn) => `${fn.function_name} runs ${fn.runtime}`)),
     check('Lambda.3', 'Lambda functions are in a VPC', functions.length > 0, functions.filter((fn) => !fn.vpc_config).map((fn) => `${fn.function_name} is not`)),

@@ -17,6 +17,8 @@ export const NAME_LIMITS = {
   iamRole: 64,
   /** ECS cluster and service names: 255. */
   ecs: 255,
+  /** DynamoDB table names: 255. */
+  dynamodbTable: 255,
 } as const;
 
 export function requireName(scope: IConstruct, field: string, name: string, max: number): string {

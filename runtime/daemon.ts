@@ -16,6 +16,7 @@ import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { LocalCodeDeploy } from './local-codedeploy';
@@ -28,7 +29,7 @@ const log = (line: string) => process.stdout.write(`${new Date().toISOString()} 
 async function main(): Promise<void> {
   const settings = runtimeSettings(process.env);
   const aws = { endpoint: settings.endpoint, region: settings.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  const clients = { elb: new ElasticLoadBalancingV2Client(aws), ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws), lambda: new LambdaClient(aws) };
+  const clients = { elb: new ElasticLoadBalancingV2Client(aws), ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws), lambda: new LambdaClient(aws), discovery: new ServiceDiscoveryClient(aws) };
   let runner: TaskRunner;
   if (settings.mode === 'docker' || (settings.mode === undefined && (await DockerTaskRunner.available()))) {
     runner = new DockerTaskRunner(undefined, settings.imageTemplate);
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
   }
   const leftover = await runner.removeAll();
   if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
-  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, log });
+  // What a task's SDK needs to reach the emulator instead of AWS (on AWS, the task role's credentials come from ECS).
+  const taskEnvironment = { AWS_ENDPOINT_URL: settings.endpoint, AWS_REGION: settings.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, taskEnvironment, log });
   const codedeploy = new LocalCodeDeploy({ clients, runtime, endpoint: settings.endpoint, region: settings.region, timeScale: settings.timeScale, log });
 
   let synced = false;

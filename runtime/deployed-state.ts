@@ -3,7 +3,8 @@
  * from config/ or the synthesized JSON): the load balancers' listeners and
  * rules, the target groups with their health checks and deregistration
  * delays, the ECS services (count, deployment settings, load balancers,
- * task sets) and their task definitions. The local runtime makes this real.
+ * task sets, Cloud Map registries) and their task definitions. The local
+ * runtime makes this real.
  */
 import {
   DescribeListenersCommand,
@@ -17,6 +18,7 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTaskSetsCommand, ListClustersCommand, ListServicesCommand, type ContainerDefinition, type ECSClient, type NetworkConfiguration, type Service, type TaskSet } from '@aws-sdk/client-ecs';
+import { GetNamespaceCommand, GetServiceCommand, type ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type { ListenerAction, ListenerModel, ListenerRule } from '../lib/alb/listener';
 import type { HealthCheckSettings } from '../lib/alb/target-group';
 
@@ -95,6 +97,16 @@ export interface DeployedService {
   /** As deployed (subnets, security groups): what a task set of the service runs with. */
   readonly networkConfiguration?: NetworkConfiguration;
   readonly taskSets: readonly DeployedTaskSet[];
+  /** The Cloud Map services its tasks register in: the DNS name other tasks call them by. */
+  readonly registries: readonly DeployedRegistry[];
+}
+
+export interface DeployedRegistry {
+  readonly arn: string;
+  /** The Cloud Map service's id, as RegisterInstance wants it. */
+  readonly serviceId: string;
+  /** `<service>.<namespace>`: what a caller's URL names. */
+  readonly hostname: string;
 }
 
 export interface DeployedState {
@@ -108,6 +120,7 @@ export interface DeployedState {
 export interface DeployedStateClients {
   readonly elb: Pick<ElasticLoadBalancingV2Client, 'send'>;
   readonly ecs: Pick<ECSClient, 'send'>;
+  readonly discovery: Pick<ServiceDiscoveryClient, 'send'>;
 }
 
 /** An ALB action as the local listener models it; undefined for one it does not model (authentication). */
@@ -176,7 +189,21 @@ function binding(entry: { targetGroupArn?: string; containerName?: string; conta
   return entry.targetGroupArn ? { targetGroupArn: entry.targetGroupArn, containerName: entry.containerName ?? '', containerPort: entry.containerPort ?? 0 } : undefined;
 }
 
-function service(described: Service, taskSets: readonly TaskSet[]): DeployedService {
+/** The Cloud Map services an ECS service registers in, with the DNS names they answer to. */
+async function registries(clients: DeployedStateClients, described: Service): Promise<DeployedRegistry[]> {
+  const found: DeployedRegistry[] = [];
+  for (const registry of described.serviceRegistries ?? []) {
+    const serviceId = registry.registryArn?.split('/').pop();
+    if (!serviceId) continue;
+    const { Service: registered } = await clients.discovery.send(new GetServiceCommand({ Id: serviceId }));
+    const namespaceId = registered?.DnsConfig?.NamespaceId ?? registered?.NamespaceId;
+    const namespace = namespaceId ? (await clients.discovery.send(new GetNamespaceCommand({ Id: namespaceId }))).Namespace : undefined;
+    if (registered?.Name && namespace?.Name) found.push({ arn: registry.registryArn ?? '', serviceId, hostname: `${registered.Name}.${namespace.Name}` });
+  }
+  return found;
+}
+
+function service(described: Service, taskSets: readonly TaskSet[], registered: readonly DeployedRegistry[]): DeployedService {
   const config = described.deploymentConfiguration;
   return {
     arn: described.serviceArn ?? '',
@@ -200,6 +227,7 @@ function service(described: Service, taskSets: readonly TaskSet[]): DeployedServ
         loadBalancers: (set.loadBalancers ?? []).map(binding).filter((entry) => entry !== undefined),
         scalePercent: set.scale?.value ?? 100,
       })),
+    registries: registered,
   };
 }
 
@@ -269,7 +297,7 @@ export async function readDeployedState(clients: DeployedStateClients): Promise<
         // Task sets exist for services whose deployments something else controls (CodeDeploy).
         const controlled = active.deploymentController?.type === 'CODE_DEPLOY' || active.deploymentController?.type === 'EXTERNAL';
         const taskSets = controlled ? ((await clients.ecs.send(new DescribeTaskSetsCommand({ cluster, service: active.serviceArn }))).taskSets ?? []) : [];
-        services.push(service(active, taskSets));
+        services.push(service(active, taskSets, await registries(clients, active)));
       }
     }
   }

@@ -10,10 +10,15 @@
  * task definition rolls (minimum healthy 100 %, maximum 200 %); new tasks
  * that never become healthy trip the circuit breaker and the service goes
  * back to the task definition it ran. An essential container that exits is
- * replaced.
+ * replaced. A service registered in Cloud Map gets a loopback endpoint for
+ * its DNS name: its healthy tasks' internal ports (INTERNAL_PORT), round
+ * robin, registered as Cloud Map instances too; a task whose environment
+ * calls `http://<that name>:<port>` calls the endpoint instead (there is no
+ * private DNS here).
  */
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTaskSetCommand, UpdateServiceCommand, UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
+import { DeregisterInstanceCommand, RegisterInstanceCommand } from '@aws-sdk/client-servicediscovery';
 import { randomBytes } from 'node:crypto';
 import type { ListenerAction } from '../lib/alb/listener';
 import { LocalListener } from '../lib/alb/local-listener';
@@ -42,6 +47,9 @@ interface LocalTask {
   readonly taskDefinitionArn: string;
   readonly targetGroupArn?: string;
   readonly port: number;
+  /** Its INTERNAL_PORT, when its container has one, and the Cloud Map services it is registered in. */
+  readonly internalPort?: number;
+  registeredIn: string[];
   readonly startedAt: number;
   readonly gracePeriodMs: number;
   readonly stopTimeoutSeconds: number;
@@ -85,6 +93,8 @@ const family = (arn: string) => arn.split('/').pop() ?? arn;
 const LOOPBACK = '127.0.0.1';
 
 export class LocalRuntime {
+  /** Per Cloud Map DNS name: the loopback endpoint over the registered tasks' internal ports. */
+  private readonly endpoints = new Map<string, { listener: LocalListener; group: TargetGroup; serviceId: string }>();
   private readonly groups = new Map<string, { group: TargetGroup; deployed: DeployedTargetGroup }>();
   private readonly listeners = new Map<string, { listener: LocalListener; deployed: DeployedListener }>();
   private readonly tasks = new Map<string, LocalTask>();
@@ -147,8 +157,10 @@ export class LocalRuntime {
   stop(): Promise<void> {
     return this.exclusive(async () => {
       await Promise.all([...this.tasks.values()].map((task) => this.retire(task, { drain: false })));
-      await Promise.all([...this.listeners.values()].map(({ listener }) => listener.stop()));
+      await Promise.all([...this.listeners.values(), ...this.endpoints.values()].map(({ listener }) => listener.stop()));
       this.listeners.clear();
+      for (const { group } of this.endpoints.values()) group.close();
+      this.endpoints.clear();
       for (const { group } of this.groups.values()) group.close();
       this.groups.clear();
     });
@@ -165,6 +177,7 @@ export class LocalRuntime {
     if (await this.createPrimaryTaskSets(state)) state = await readDeployedState(this.options.clients);
     this.state = state;
     this.syncTargetGroups(state);
+    await this.syncEndpoints(state);
     const failures = (await Promise.all(state.services.map((service) => this.rollOut(service, state)))).flat();
     if (failures.some((failure) => failure.rolledBackTo)) {
       // A service went back to the task definition it ran: its tasks are wanted again, not the failed ones.
@@ -222,6 +235,36 @@ export class LocalRuntime {
     }
   }
 
+  /** A loopback endpoint per Cloud Map DNS name a deployed service registers in; those no service registers in any more are stopped. */
+  private async syncEndpoints(state: DeployedState): Promise<void> {
+    const wanted = new Map(state.services.flatMap((service) => service.registries.map((registry) => [registry.hostname, registry] as const)));
+    for (const [hostname, registry] of wanted) {
+      if (this.endpoints.has(hostname)) continue;
+      const group = new TargetGroup(`discovery:${hostname}`);
+      const listener = new LocalListener({ port: 0, model: { rules: [], defaultAction: { type: 'forward', targetGroups: [{ id: group.id, weight: 1 }] } }, targetGroups: (id) => (id === group.id ? group : undefined) });
+      await listener.start();
+      this.endpoints.set(hostname, { listener, group, serviceId: registry.serviceId });
+      this.options.log(`${hostname} (Cloud Map) answers on http://${LOOPBACK}:${listener.port}: the internal ports of its service's tasks`);
+    }
+    for (const [hostname, { listener, group }] of this.endpoints) {
+      if (wanted.has(hostname)) continue;
+      await listener.stop();
+      group.close();
+      this.endpoints.delete(hostname);
+    }
+  }
+
+  /** A task's environment here: URLs naming a Cloud Map DNS name point at its loopback endpoint instead. */
+  private localEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
+    const rewritten: Record<string, string> = {};
+    for (const [name, value] of Object.entries(environment)) {
+      const match = /^(https?):\/\/([^/:]+)(:\d+)?(\/.*)?$/.exec(value);
+      const endpoint = match && this.endpoints.get(match[2]);
+      if (match && endpoint) rewritten[name] = `http://${LOOPBACK}:${endpoint.listener.port}${match[4] ?? ''}`;
+    }
+    return rewritten;
+  }
+
   private desiredSets(service: DeployedService): DesiredSet[] {
     if (service.taskSets.length > 0) {
       return service.taskSets.map((set) => ({
@@ -259,7 +302,10 @@ export class LocalRuntime {
           try {
             task = await this.startTask(service, set, state);
             const outcome = await this.becomesHealthy(task, state);
-            if (outcome === true) return true;
+            if (outcome === true) {
+              await this.registerInstances(task, service);
+              return true;
+            }
             failed += 1;
             this.options.log(`${service.name}: task ${task.id} (${family(set.taskDefinitionArn)}) failed: ${outcome}${failed < threshold ? '; starting another' : ''}`);
           } catch (error) {
@@ -299,6 +345,7 @@ export class LocalRuntime {
       throw error;
     }
     const port = await freePort();
+    const internalPort = container.environment.INTERNAL_PORT ? await freePort() : undefined;
     const id = `${service.name}-${randomBytes(3).toString('hex')}`;
     await this.options.runner.start({
       taskId: id,
@@ -306,8 +353,14 @@ export class LocalRuntime {
       taskDefinition: definition,
       container,
       port,
-      // Each task on a loopback port of its own: PORT is overridden, and it binds 127.0.0.1 only.
-      environment: { ...this.options.taskEnvironment, PORT: String(port), HOST: LOOPBACK },
+      // Each task on loopback ports of its own: PORT (and INTERNAL_PORT) are overridden, and it binds 127.0.0.1 only.
+      environment: {
+        ...this.options.taskEnvironment,
+        ...this.localEnvironment(container.environment),
+        PORT: String(port),
+        ...(internalPort !== undefined && { INTERNAL_PORT: String(internalPort) }),
+        HOST: LOOPBACK,
+      },
       timeScale: this.timeScale,
     });
     const task: LocalTask = {
@@ -316,6 +369,8 @@ export class LocalRuntime {
       taskDefinitionArn: set.taskDefinitionArn,
       targetGroupArn: set.targetGroupArn,
       port,
+      internalPort,
+      registeredIn: [],
       startedAt: Date.now(),
       gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
       stopTimeoutSeconds: container.stopTimeoutSeconds,
@@ -410,10 +465,30 @@ export class LocalRuntime {
     await Promise.all(unwanted.map((task) => this.retire(task, { drain: true })));
   }
 
+  /** A healthy task with an internal port joins its service's Cloud Map services: here, and in the emulator. */
+  private async registerInstances(task: LocalTask, service: DeployedService): Promise<void> {
+    if (task.internalPort === undefined) return;
+    for (const registry of service.registries) {
+      const endpoint = this.endpoints.get(registry.hostname);
+      if (!endpoint) continue;
+      endpoint.group.register({ host: LOOPBACK, port: task.internalPort });
+      await this.options.clients.discovery.send(
+        new RegisterInstanceCommand({ ServiceId: registry.serviceId, InstanceId: task.id, Attributes: { AWS_INSTANCE_IPV4: LOOPBACK, AWS_INSTANCE_PORT: String(task.internalPort) } }),
+      );
+      task.registeredIn.push(registry.hostname);
+    }
+  }
+
   /** Deregisters the task (draining it, unless told not to), then stops it: SIGTERM, SIGKILL after its stop timeout. */
   private async retire(task: LocalTask, options: { drain: boolean }): Promise<void> {
     if (task.retiring && !this.tasks.has(task.id)) return;
     task.retiring = true;
+    for (const hostname of task.registeredIn.splice(0)) {
+      const endpoint = this.endpoints.get(hostname);
+      if (!endpoint || task.internalPort === undefined) continue;
+      void endpoint.group.deregister({ host: LOOPBACK, port: task.internalPort });
+      await this.options.clients.discovery.send(new DeregisterInstanceCommand({ ServiceId: endpoint.serviceId, InstanceId: task.id })).catch(() => undefined);
+    }
     if (task.targetGroupArn) {
       const drained = this.groups.get(task.targetGroupArn)?.group.deregister({ host: LOOPBACK, port: task.port });
       await this.options.clients.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: task.targetGroupArn, Targets: [{ Id: LOOPBACK, Port: task.port }] })).catch(() => undefined);

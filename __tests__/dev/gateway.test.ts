@@ -6,7 +6,8 @@ import type { Server } from '@hapi/hapi';
 import { createServer, SERVED_BY } from '@forum/service-kit';
 import { routeTable } from '../../config/routing';
 import { createGateway } from '../../dev/gateway';
-import { API_CASES, MONOLITH, RESOURCES, SERVICE_PLUGINS, type Resource } from '../support/api-contract';
+import { API_CASES, MONOLITH, RESOURCES, SERVICE_RESOURCES, type Resource } from '../support/api-contract';
+import { storesFor, testTables } from '../support/data';
 import { freePort, httpGet } from '../support/processes';
 import { config } from '../support/synth';
 
@@ -14,8 +15,9 @@ const upstreams: Record<string, number> = {};
 const servers: Server[] = [];
 
 beforeAll(async () => {
+  const env = await testTables('gateway');
   for (const name of [MONOLITH, ...RESOURCES]) {
-    const server = await createServer({ service: name, plugins: SERVICE_PLUGINS[name], port: 0, host: '127.0.0.1' });
+    const server = await createServer({ service: name, resources: SERVICE_RESOURCES[name], stores: storesFor(SERVICE_RESOURCES[name], env), port: 0, host: '127.0.0.1' });
     await server.start();
     upstreams[name] = server.info.port as number;
     servers.push(server);

@@ -82,7 +82,7 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     expect(JSON.parse(readFileSync(join(scratch, 'package.json'), 'utf8')).workspaces).toContain(`services/${NEW}`);
     expect(JSON.parse(readFileSync(join(scratch, 'tsconfig.json'), 'utf8')).references).toContainEqual({ path: `services/${NEW}` });
     expect(JSON.parse(readFileSync(join(scratch, 'services', 'monolith', 'package.json'), 'utf8')).dependencies).toHaveProperty(`@forum/${NEW}`);
-    expect(readFileSync(join(scratch, 'services', 'monolith', 'src', 'plugins.ts'), 'utf8')).toContain(`import { plugin as ${NEW} } from '@forum/${NEW}';`);
+    expect(readFileSync(join(scratch, 'services', 'monolith', 'src', 'plugins.ts'), 'utf8')).toContain(`import { resource as ${NEW} } from '@forum/${NEW}';`);
     expect(readFileSync(join(scratch, 'services', 'monolith', 'Dockerfile'), 'utf8')).toContain(`COPY services/${NEW}/ services/${NEW}/`);
     expect(readFileSync(join(scratch, 'README.md'), 'utf8')).toContain(`priority 40: /api/${NEW}, /api/${NEW}/*`);
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts']);

@@ -37,6 +37,15 @@ describe('the image content hash', () => {
     expect(SERVICES.filter((service) => before[service] !== after[service]).sort()).toEqual(['monolith', 'users']);
   });
 
+  it('changing the users schema (src/resource.json, read by the service) changes the users and monolith tags; changing its sample data changes none', () => {
+    const before = tags();
+    writeFileSync(join(copy, 'services/users/data/sample.json'), '[]\n');
+    expect(tags()).toEqual(before);
+    appendFileSync(join(copy, 'services/users/src/resource.json'), '\n');
+    const after = tags();
+    expect(SERVICES.filter((service) => before[service] !== after[service]).sort()).toEqual(['monolith', 'users']);
+  });
+
   it('changing the shared kit changes every tag', () => {
     const before = tags();
     appendFileSync(join(copy, 'services/shared/src/logger.ts'), '\n// changed\n');

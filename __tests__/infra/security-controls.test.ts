@@ -9,7 +9,7 @@ import type { ProjectConfig } from '../../config/types';
 import { evaluateControls, type ControlResult } from '../../lib/security-controls';
 import { synth } from '../support/synth';
 
-const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
+const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'DynamoDB.2', 'DynamoDB.6', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
 const hardened: ProjectConfig = { ...projectConfig, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true };
 const unexplained = (results: ControlResult[]) => results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
 const settingsOf = (config: ProjectConfig) => ({ ...config, networkKind: config.network.kind });
@@ -38,6 +38,7 @@ describe('what the dev configuration turns off, on purpose', () => {
     expect(results.filter((result) => result.status === 'fail').map((result) => [result.id, result.configured])).toEqual([
       ['ELB.1', 'certificateArn is not set'],
       ['ELB.6', 'deletionProtection: false'],
+      ['DynamoDB.6', 'deletionProtection: false'],
     ]);
   });
 
@@ -55,6 +56,7 @@ describe('what the dev configuration turns off, on purpose', () => {
       'ELB.6': 'deletionProtection: false',
       'ELB.16': 'webAcl: false',
       'EC2.6': 'flowLogs: false',
+      'DynamoDB.6': 'deletionProtection: false',
       'Logs.KMS': 'logEncryption: false',
     });
   });

@@ -182,7 +182,7 @@ describe('each service', () => {
       task_role_arn: ref(json, 'aws_iam_role', `${service}/roles/task`, 'arn'),
     });
     const container = containerOf(json, service);
-    expect(container).toMatchObject({ name: service, user: '1000', readonlyRootFilesystem: true, portMappings: [{ containerPort: 3000 }] });
+    expect(container).toMatchObject({ name: service, user: '1000', readonlyRootFilesystem: true, portMappings: service === 'monolith' ? [{ containerPort: 3000 }, { containerPort: 3001 }] : [{ containerPort: 3000 }] });
     expect(container.environment).toContainEqual({ name: 'PORT', value: '3000' });
     expect(container.logConfiguration).toEqual({
       logDriver: 'awslogs',

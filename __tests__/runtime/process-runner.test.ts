@@ -6,6 +6,7 @@
  */
 import type { DeployedContainer, DeployedTaskDefinition } from '../../runtime/deployed-state';
 import { ProcessTaskRunner } from '../../runtime/task-runner';
+import { testTables } from '../support/data';
 import { freePort, httpGet } from '../support/processes';
 
 jest.setTimeout(60_000);
@@ -28,10 +29,12 @@ describe('ProcessTaskRunner', () => {
 
   it('runs a task of this project as the built service on its own port, healthy by the container health check, and stops it', async () => {
     const port = await freePort();
+    // What the local runtime passes every task: the emulator's endpoint and credentials (here with the suite's tables).
+    const data = await testTables('process-runner');
     const logs: string[] = [];
     await runner.prepare(container.image, (line) => logs.push(line));
     expect(logs).toEqual(['forum-users:0123456789abcdef: runs as node services/users/dist/main.js (process mode)']);
-    await runner.start({ taskId: 'users-1', service: 'forum-dev-users', taskDefinition, container, port, environment: { PORT: String(port), HOST: '127.0.0.1' }, timeScale: 1 });
+    await runner.start({ taskId: 'users-1', service: 'forum-dev-users', taskDefinition, container, port, environment: { ...data, PORT: String(port), HOST: '127.0.0.1' }, timeScale: 1 });
     const deadline = Date.now() + 20_000;
     while ((await runner.status('users-1')).status !== 'healthy') {
       if (Date.now() > deadline) throw new Error(`not healthy: ${JSON.stringify(await runner.status('users-1'))} ${await runner.logs('users-1')}`);

@@ -1,13 +1,12 @@
 import type { Server } from '@hapi/hapi';
-import { postStore } from '@forum/posts';
 import { createServer, ID_RULE } from '@forum/service-kit';
-import { threadStore } from '@forum/threads';
-import { userStore } from '@forum/users';
-import { API_CASES, SERVICE_PLUGINS } from '../support/api-contract';
+import { API_CASES, sample, SERVICE_RESOURCES } from '../support/api-contract';
+import { storesFor, testTables } from '../support/data';
 
 let monolith: Server;
 beforeAll(async () => {
-  monolith = await createServer({ service: 'monolith', plugins: SERVICE_PLUGINS.monolith });
+  const env = await testTables('api');
+  monolith = await createServer({ service: 'monolith', resources: SERVICE_RESOURCES.monolith, stores: storesFor(SERVICE_RESOURCES.monolith, env) });
 });
 
 const get = async (url: string) => monolith.inject({ method: 'GET', url });
@@ -41,7 +40,7 @@ describe('the monolith through server.inject', () => {
   it('gets one user and one thread by id', async () => {
     expect(JSON.parse((await get('/api/users/2')).payload)).toMatchObject({ id: 2, username: 'ada' });
     const thread = JSON.parse((await get('/api/threads/3')).payload);
-    expect(thread).toEqual(threadStore.byId(3));
+    expect(thread).toEqual(sample('threads').find((item) => item.id === 3));
     expect(Object.keys(thread).sort()).toEqual(['createdBy', 'id', 'title']);
   });
 
@@ -80,6 +79,9 @@ describe('the monolith through server.inject', () => {
     const res = await monolith.inject({ method: 'POST', url: '/api/users' });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD');
+    const threads = await monolith.inject({ method: 'PUT', url: '/api/threads' });
+    expect(threads.statusCode).toBe(405);
+    expect(threads.headers.allow).toBe('GET, HEAD, POST');
     expect(JSON.parse(res.payload)).toMatchObject({ statusCode: 405, error: 'Method Not Allowed' });
   });
 
@@ -124,11 +126,19 @@ describe('the monolith through server.inject', () => {
 
 describe('the sample data', () => {
   it('has at least 4 users, 3 threads and 8 posts that reference existing users and threads', () => {
-    expect(userStore.all().length).toBeGreaterThanOrEqual(4);
-    expect(threadStore.all().length).toBeGreaterThanOrEqual(3);
-    const posts = threadStore.all().flatMap((thread) => postStore.inThread(thread.id));
+    const [users, threads, posts] = [sample('users'), sample('threads'), sample('posts')];
+    expect(users.length).toBeGreaterThanOrEqual(4);
+    expect(threads.length).toBeGreaterThanOrEqual(3);
     expect(posts.length).toBeGreaterThanOrEqual(8);
-    expect(userStore.all().flatMap((user) => postStore.byUser(user.id))).toHaveLength(posts.length);
-    for (const thread of threadStore.all()) expect(userStore.byId(thread.createdBy)).toBeDefined();
+    const ids = (items: { id: number }[]) => new Set(items.map((item) => item.id));
+    for (const thread of threads) expect(ids(users).has(thread.createdBy as number)).toBe(true);
+    for (const post of posts) expect([ids(threads).has(post.thread as number), ids(users).has(post.user as number)]).toEqual([true, true]);
+  });
+
+  it('is what a fresh table serves, in id order', async () => {
+    expect(JSON.parse((await get('/api/users')).payload)).toEqual(sample('users'));
+    expect(JSON.parse((await get('/api/threads')).payload)).toEqual(sample('threads'));
+    const inThread1 = sample('posts').filter((post) => post.thread === 1).map(({ thread, text, user }) => ({ thread, text, user }));
+    expect(JSON.parse((await get('/api/posts/in-thread/1')).payload)).toEqual(inThread1);
   });
 });

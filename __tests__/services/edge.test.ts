@@ -6,6 +6,7 @@
  * the ALB's 60 s idle timeout.
  */
 import { connect } from 'node:net';
+import { testTables } from '../support/data';
 import { freePort, httpGet, ServiceProcess } from '../support/processes';
 
 jest.setTimeout(120_000);
@@ -51,8 +52,9 @@ describe('a service at the HTTP edge', () => {
   let service: ServiceProcess;
 
   beforeAll(async () => {
+    const data = await testTables('edge');
     port = await freePort();
-    service = new ServiceProcess('users', { PORT: String(port), LOG_REQUESTS: '0' });
+    service = new ServiceProcess('users', { ...data, PORT: String(port), LOG_REQUESTS: '0' });
     await service.waitForLogs((line) => line.msg === 'listening');
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@
  * The monolith as it runs in production: a real cluster primary with 2
  * workers on a loopback port, real HTTP, real signals.
  */
+import { testTables } from '../support/data';
 import { freePort, httpGet, ServiceProcess, slowRequest } from '../support/processes';
 
 jest.setTimeout(60_000);
@@ -11,8 +12,9 @@ describe('the monolith cluster, as a real process', () => {
   let monolith: ServiceProcess;
 
   beforeAll(async () => {
+    const data = await testTables('process');
     port = await freePort();
-    monolith = new ServiceProcess('monolith', { PORT: String(port), WORKERS: '2', SHUTDOWN_TIMEOUT_MS: '5000' });
+    monolith = new ServiceProcess('monolith', { ...data, PORT: String(port), WORKERS: '2', SHUTDOWN_TIMEOUT_MS: '5000' });
     await monolith.waitForLogs((line) => line.msg === 'listening', 2);
   });
 

@@ -71,7 +71,7 @@ export class LocalTarget {
       cwd,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
-      env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
       timeout: 600_000,
     });
     return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
@@ -90,7 +90,7 @@ export class LocalTarget {
   /** cdktf without blocking this process: the tests send requests while it applies. */
   private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
     const [command, all] = this.cdktfArgs(args);
-    const child = spawn(command, all, { cwd: REPO_ROOT, env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const child = spawn(command, all, { cwd: REPO_ROOT, env: { ...process.env, ...this.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));

@@ -74,7 +74,7 @@ export interface HttpResult {
 }
 
 /** One request on its own connection (no keep-alive), with a bounded wait. */
-export async function httpGet(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<HttpResult> {
+export async function httpGet(port: number, path: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false, timeout: 5_000, headers }, (res) => {
       let body = '';
@@ -85,8 +85,13 @@ export async function httpGet(port: number, path: string, method = 'GET', header
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** A JSON POST on its own connection. */
+export function httpPost(port: number, path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return httpGet(port, path, 'POST', { 'content-type': 'application/json', ...headers }, JSON.stringify(body));
 }
 
 /**

@@ -17,7 +17,7 @@ export interface Answer {
 }
 
 /** One request on its own connection; never throws: a transport failure is an answer with `error`. */
-export function ask(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+export function ask(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
   return new Promise((resolve) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, agent: false, timeout: 10_000 }, (res) => {
       let body = '';
@@ -30,7 +30,7 @@ export function ask(port: number, path: string, headers: Record<string, string> 
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (error) => resolve({ path, status: 0, body: '', error: error.message }));
-    req.end();
+    req.end(body);
   });
 }
 

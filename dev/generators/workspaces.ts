@@ -89,11 +89,11 @@ export function workspaceFiles(root: string, config: ProjectConfig): Record<stri
   });
   files[`services/${monolith.folder}/src/plugins.ts`] = [
     `// ${HEADER}`,
-    '// Every resource plugin, in configuration order: the monolith serves them all.',
-    "import type { Plugin } from '@hapi/hapi';",
-    ...resources.map((workspace) => `import { plugin as ${identifier(workspace.folder)} } from '${workspace.name}';`),
+    '// Every resource, in configuration order: the monolith serves them all.',
+    `import type { Resource } from '${KIT.name}';`,
+    ...resources.map((workspace) => `import { resource as ${identifier(workspace.folder)} } from '${workspace.name}';`),
     '',
-    `export const plugins: readonly Plugin<void>[] = [${resources.map((workspace) => identifier(workspace.folder)).join(', ')}];`,
+    `export const resources: readonly Resource[] = [${resources.map((workspace) => identifier(workspace.folder)).join(', ')}];`,
     '',
   ].join('\n');
   return files;
@@ -115,13 +115,14 @@ export function scaffoldFiles(name: string): Record<string, string> {
       scripts: { start: 'node dist/main.js' },
       dependencies: { [KIT.name]: '1.0.0' },
     }),
-    [`services/${name}/src/index.ts`]: "export { plugin } from './plugin';\n",
-    [`services/${name}/src/main.ts`]: [`import { runService } from '${KIT.name}';`, "import { plugin } from './plugin';", '', `runService({ service: '${name}', plugins: [plugin] });`, ''].join('\n'),
+    [`services/${name}/src/index.ts`]: [`import type { Resource } from '${KIT.name}';`, "import { plugin } from './plugin';", '', "export { plugin } from './plugin';", '/** No data yet: add a src/resource.json and a schema to give it a table (see users). */', 'export const resource: Resource = { plugin };', ''].join('\n'),
+    [`services/${name}/src/main.ts`]: [`import { runService } from '${KIT.name}';`, "import { resource } from './index';", '', `runService({ service: '${name}', resources: [resource] });`, ''].join('\n'),
     [`services/${name}/src/plugin.ts`]: [
       "import type { Plugin } from '@hapi/hapi';",
+      `import type { ResourceOptions } from '${KIT.name}';`,
       '',
       `/** \`/api/${name}*\`: the ${name} resource, served by the ${name} microservice and by the monolith. */`,
-      'export const plugin: Plugin<void> = {',
+      'export const plugin: Plugin<ResourceOptions> = {',
       `  name: '${name}',`,
       '  register(server) {',
       `    server.route({ method: 'GET', path: '/api/${name}', options: { handler: () => [] } });`,

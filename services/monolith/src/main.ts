@@ -1,5 +1,9 @@
 import { runService } from '@forum/service-kit';
-import { plugins } from './plugins';
+import { resources } from './plugins';
 
-/** Every resource in one process tree: WORKERS cluster workers share the port, as in the workshop's monolith. */
-runService({ service: 'monolith', plugins, clustered: true });
+/**
+ * Every resource in one process tree: WORKERS cluster workers share the port,
+ * as in the workshop's monolith; with INTERNAL_PORT set, it is also the facade
+ * that stores the items of microservices configured with `persistence: 'monolith'`.
+ */
+runService({ service: 'monolith', resources, clustered: true, persistenceFacade: true });

@@ -1,2 +1,5 @@
-export { plugin } from './plugin';
-export { postStore, type Post } from './data';
+import type { Resource } from '@forum/service-kit';
+import { plugin, schema } from './plugin';
+
+export { plugin, schema, type Post } from './plugin';
+export const resource: Resource = { plugin, schema };

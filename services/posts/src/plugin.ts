@@ -1,24 +1,44 @@
 import type { Plugin } from '@hapi/hapi';
-import { idParams } from '@forum/service-kit';
-import { postStore } from './data';
+import { idParams, Joi, MAX_ID, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import resourceJson from './resource.json';
+
+export interface Post {
+  readonly id: number;
+  /** Id of the thread the post belongs to. */
+  readonly thread: number;
+  readonly text: string;
+  /** Id of the user who wrote the post. */
+  readonly user: number;
+}
+
+export const schema = parseResourceSchema(resourceJson, 'services/posts/src/resource.json');
+
+const reference = Joi.number().integer().strict().min(1).max(MAX_ID).required();
+/** A new post: its text, in an existing thread, by an existing user. */
+const newPost = Joi.object({ thread: reference, text: Joi.string().trim().min(1).max(5000).required(), user: reference });
+
+/** The lists show a post as they always have: its thread, text and user. */
+const listed = ({ thread, text, user }: Post) => ({ thread, text, user });
 
 /**
  * `/api/posts*`: the posts resource, served by the posts microservice and by
- * the monolith. Lists are empty, not 404, for a thread or user without posts:
- * the posts service owns no users or threads to check against.
+ * the monolith. Lists are empty, not 404, for a thread or user without posts,
+ * and each is a Query on an index, in id order.
  */
-export const plugin: Plugin<void> = {
+export const plugin: Plugin<ResourceOptions> = {
   name: 'posts',
-  register(server) {
+  register(server, { stores }) {
+    const posts = stores.collection<Post>(schema);
+    registerCollection(server, stores, { path: '/api/posts', label: 'Post', schema, list: false, create: newPost });
     server.route<{ Params: { threadId: number } }>({
       method: 'GET',
       path: '/api/posts/in-thread/{threadId}',
-      options: { validate: { params: idParams('threadId') }, handler: ({ params }) => postStore.inThread(params.threadId) },
+      options: { validate: { params: idParams('threadId') }, handler: async ({ params }) => (await posts.query('by-thread', params.threadId)).map(listed) },
     });
     server.route<{ Params: { userId: number } }>({
       method: 'GET',
       path: '/api/posts/by-user/{userId}',
-      options: { validate: { params: idParams('userId') }, handler: ({ params }) => postStore.byUser(params.userId) },
+      options: { validate: { params: idParams('userId') }, handler: async ({ params }) => (await posts.query('by-user', params.userId)).map(listed) },
     });
   },
 };

@@ -13,6 +13,8 @@ export interface ServiceEnv {
   readonly workers: number;
   /** Whether to write one JSON line per request (LOG_REQUESTS, default true). */
   readonly logRequests: boolean;
+  /** Port of the monolith's persistence API for facade-mode services (INTERNAL_PORT; none when unset). */
+  readonly internalPort?: number;
 }
 
 /** A configuration error that names the environment variable at fault. */
@@ -29,6 +31,7 @@ const schema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(25_000).default(10_000),
   WORKERS: Joi.number().integer().min(1).max(64).default(() => availableParallelism()),
   LOG_REQUESTS: Joi.boolean().truthy('1').falsy('0').default(true),
+  INTERNAL_PORT: Joi.number().integer().min(1).max(65535).invalid(Joi.ref('PORT')).messages({ 'any.invalid': '"INTERNAL_PORT" must differ from "PORT"' }),
 })
   // Every other variable of the environment (PATH, HOME...) is none of our business.
   .unknown(true);
@@ -53,5 +56,6 @@ export function readServiceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnv
     shutdownTimeoutMs: value.SHUTDOWN_TIMEOUT_MS,
     workers: value.WORKERS,
     logRequests: value.LOG_REQUESTS,
+    internalPort: value.INTERNAL_PORT,
   };
 }

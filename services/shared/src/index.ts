@@ -4,4 +4,13 @@ export { createServer, SERVED_BY, setResponseHeader, type ServerOptions } from '
 export { EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, type EdgeSettings } from './edge';
 export { runService, type RunOptions } from './run';
 export { ID_RULE, idParams, MAX_ID } from './validation';
-export { inMemoryCollection, registerCollection, type CollectionRoutes } from './routes';
+export { registerCollection, IDEMPOTENCY_HEADER, MAX_CREATE_BYTES, REPLAYED_HEADER, type CollectionRoutes } from './routes';
+export type { Resource, ResourceOptions } from './resource';
+export { fingerprint, IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './store/collection';
+export { dynamoCollection } from './store/dynamo';
+export { INTERNAL_PREFIX, persistenceApi } from './store/internal-api';
+export { remoteCollection } from './store/remote';
+export { parseResourceSchema, tableVariable, type Item, type ResourceSchema } from './store/schema';
+export { resourcesUsed, storesFromEnv, type Stores } from './store/stores';
+// One joi for every workspace: resource plugins validate their payloads with the kit's.
+export { default as Joi } from 'joi';

@@ -1,30 +1,106 @@
 import Boom from '@hapi/boom';
-import type { Server } from '@hapi/hapi';
+import type Hapi from '@hapi/hapi';
+import Joi from 'joi';
+import { fingerprint, IdempotencyConflict, type Collection } from './store/collection';
+import type { Item, ResourceSchema } from './store/schema';
+import type { Stores } from './store/stores';
 import { idParams } from './validation';
 
-/** A read-only collection of items with numeric ids, held in memory. */
-export function inMemoryCollection<T extends { readonly id: number }>(items: readonly T[]): Pick<CollectionRoutes<T>, 'all' | 'byId'> {
-  return { all: () => items, byId: (id) => items.find((item) => item.id === id) };
-}
+/** Largest request body a create route takes. */
+export const MAX_CREATE_BYTES = 16 * 1024;
+/** The header a client sends to make a create safe to retry. */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** What a replayed create answers with, besides the original 201 (as Stripe's API does). */
+export const REPLAYED_HEADER = 'idempotent-replayed';
 
-export interface CollectionRoutes<T> {
-  /** e.g. `/api/users` */
+const idempotencyKey = Joi.string()
+  .pattern(/^[\x21-\x7e]{1,255}$/)
+  .messages({
+    '*': `"${IDEMPOTENCY_HEADER}" must be 1 to 255 visible ASCII characters`,
+  });
+
+export interface CollectionRoutes {
+  /** e.g. `/api/threads` */
   readonly path: string;
-  /** What a 404 calls one item: `User 7 not found`. */
+  /** What a 404 calls one item: `Thread 7 not found`. */
   readonly label: string;
-  readonly all: () => readonly T[];
-  readonly byId: (id: number) => T | undefined;
+  readonly schema: ResourceSchema;
+  /** `GET <path>` lists every item. @default true */
+  readonly list?: boolean;
+  /** What the list shows of each item. @default - the whole item */
+  readonly listed?: (item: Item) => unknown;
+  /** The fields of a new item: enables `POST <path>`. Their references (the schema's) must exist. */
+  readonly create?: Joi.ObjectSchema;
 }
 
-/** `GET <path>` lists the collection; `GET <path>/{id}` gets one item, 400 on a bad id, 404 on an unknown one. */
-export function registerCollection<T>(server: Server, routes: CollectionRoutes<T>): void {
-  server.route({ method: 'GET', path: routes.path, options: { handler: () => routes.all() } });
+/**
+ * `GET <path>` lists the collection; `GET <path>/{id}` gets one item (400 on
+ * a bad id, 404 on an unknown one); with `create`, `POST <path>` stores a new
+ * one: 400 naming a bad field, 422 naming a reference that does not exist or
+ * an idempotency key reused with another body, 413 over 16 KB, 415 when not
+ * JSON; 201 with a Location header, or the first 201 again for a retry with
+ * the same Idempotency-Key and body.
+ */
+export function registerCollection(server: Hapi.Server, stores: Stores, routes: CollectionRoutes): void {
+  const collection = stores.collection<Item>(routes.schema);
+  if (routes.list !== false) {
+    server.route({
+      method: 'GET',
+      path: routes.path,
+      options: {
+        handler: async () => (await collection.list()).map(routes.listed ?? ((item) => item)),
+      },
+    });
+  }
   server.route<{ Params: { id: number } }>({
     method: 'GET',
     path: `${routes.path}/{id}`,
     options: {
       validate: { params: idParams('id') },
-      handler: ({ params: { id } }) => routes.byId(id) ?? Boom.notFound(`${routes.label} ${id} not found`),
+      handler: async ({ params: { id } }) => (await collection.get(id)) ?? Boom.notFound(`${routes.label} ${id} not found`),
+    },
+  });
+  if (routes.create) registerCreate(server, stores, collection, routes, routes.create);
+}
+
+function registerCreate(server: Hapi.Server, stores: Stores, collection: Collection<Item>, routes: CollectionRoutes, fields: Joi.ObjectSchema): void {
+  const references = Object.entries(routes.schema.references ?? {});
+  server.route({
+    method: 'POST',
+    path: routes.path,
+    options: {
+      payload: {
+        allow: 'application/json',
+        maxBytes: MAX_CREATE_BYTES,
+        parse: true,
+        output: 'data',
+      },
+      validate: {
+        payload: fields.required().messages({ 'any.required': 'the body must be a JSON object' }),
+        headers: Joi.object({ [IDEMPOTENCY_HEADER]: idempotencyKey }).unknown(true),
+      },
+      handler: async (request, h) => {
+        const body = request.payload as Record<string, unknown>;
+        const missing = (
+          await Promise.all(references.map(async ([field, resource]) => ((await stores.collection(resource).get(body[field] as number)) ? undefined : { field, resource, id: body[field] })))
+        ).filter((entry) => entry !== undefined);
+        if (missing.length > 0) {
+          const error = Boom.badData(missing.map(({ field, resource, id }) => `"${field}" refers to ${resource} ${id}, which does not exist`).join('; '));
+          error.output.payload.validation = {
+            keys: missing.map(({ field }) => field),
+          };
+          throw error;
+        }
+        const key = request.headers[IDEMPOTENCY_HEADER] as string | undefined;
+        try {
+          const { item, replayed } = await collection.create(body, key === undefined ? undefined : { key, fingerprint: fingerprint(body) });
+          const response = h.response(item).code(201).location(`${routes.path}/${item.id}`);
+          return replayed ? response.header(REPLAYED_HEADER, 'true') : response;
+        } catch (error) {
+          if (error instanceof IdempotencyConflict) throw Boom.badData(error.message);
+          throw error;
+        }
+      },
     },
   });
 }

@@ -1,16 +1,18 @@
 import cluster from 'node:cluster';
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
-import type Hapi from '@hapi/hapi';
 import { EnvError, readServiceEnv, type ServiceEnv } from './env';
 import { createLogger, type Logger } from './logger';
+import type { Resource } from './resource';
 import { createServer, setResponseHeader } from './server';
+import { persistenceApi } from './store/internal-api';
+import { storesFromEnv, type Stores } from './store/stores';
 import { SHUTDOWN_SIGNALS, supervise, type StartupFailure } from './supervisor';
 
 export interface RunOptions {
   /** Service name, as in `services/<name>`. */
   readonly service: string;
-  readonly plugins: readonly Hapi.Plugin<void>[];
+  readonly resources: readonly Resource[];
   /**
    * Fork `WORKERS` processes that share the port (the workshop's monolith
    * architecture) instead of serving from this process; with one worker,
@@ -18,20 +20,35 @@ export interface RunOptions {
    * @default false
    */
   readonly clustered?: boolean;
+  /**
+   * Also serve the persistence API of these resources on INTERNAL_PORT, when
+   * it is set: the monolith as the facade for persistence (lab 4).
+   * @default false
+   */
+  readonly persistenceFacade?: boolean;
 }
+
+/** The schemas of the resources a service serves (those that keep data). */
+const schemasOf = (resources: readonly Resource[]) => resources.flatMap((resource) => (resource.schema ? [resource.schema] : []));
 
 /** How long a stop lets open keep-alive connections close themselves after their next response. */
 const DRAIN_MS = 1_000;
 
 /** Serves in this process until SIGTERM/SIGINT, then drains requests in flight and exits 0. */
-async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Promise<void> {
+async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logger: Logger): Promise<void> {
   const server = await createServer({
     service: options.service,
-    plugins: options.plugins,
+    resources: options.resources,
+    stores,
     port: env.port,
     host: env.host,
     logger: env.logRequests ? logger : undefined,
   });
+  // The facade's API, on a port of its own that no load balancer forwards to.
+  const internal =
+    options.persistenceFacade && env.internalPort !== undefined
+      ? await createServer({ service: options.service, resources: [{ plugin: persistenceApi(schemasOf(options.resources)) }], stores, port: env.internalPort, host: env.host, logger: env.logRequests ? logger : undefined })
+      : undefined;
   // Connections we hold, so that shutdown can let keep-alive clients finish instead of cutting them.
   const sockets = new Set<Socket>();
   server.listener.on('connection', (socket: Socket) => {
@@ -59,7 +76,8 @@ async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Prom
     while (sockets.size > 0 && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
     // 2. hapi then ends what is idle, waits for requests in flight and
     //    destroys whatever is left after the timeout.
-    await server.stop({ timeout: Math.max(0, env.shutdownTimeoutMs - (Date.now() - startedAt)) });
+    const remaining = Math.max(0, env.shutdownTimeoutMs - (Date.now() - startedAt));
+    await Promise.all([server.stop({ timeout: remaining }), internal?.stop({ timeout: remaining })]);
     logger.info('stopped', { durationMs: Date.now() - startedAt });
     process.exit(0);
   };
@@ -67,7 +85,8 @@ async function serve(options: RunOptions, env: ServiceEnv, logger: Logger): Prom
     process.on(signal, () => void stop(signal));
   }
   await server.start();
-  logger.info('listening', { port: env.port, host: env.host, uri: server.info.uri });
+  await internal?.start();
+  logger.info('listening', { port: env.port, host: env.host, uri: server.info.uri, ...(internal && { internalUri: internal.info.uri }) });
 }
 
 /** A HOST that does not resolve fails at start-up, naming the variable, like every other bad value. */
@@ -97,12 +116,14 @@ export function runService(options: RunOptions): void {
     process.exit(1);
   };
   let env: ServiceEnv;
+  let stores: Stores;
   try {
     env = readServiceEnv();
+    stores = storesFromEnv(schemasOf(options.resources));
   } catch (error) {
     return fail(error);
   }
   checkHost(env)
-    .then(() => (options.clustered && env.workers > 1 && cluster.isPrimary ? supervise(options.service, env, logger) : serve(options, env, logger)))
+    .then(() => (options.clustered && env.workers > 1 && cluster.isPrimary ? supervise(options.service, env, logger) : serve(options, env, stores, logger)))
     .catch(fail);
 }

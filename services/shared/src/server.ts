@@ -2,6 +2,9 @@ import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
 import type { Logger } from './logger';
+import type { Resource } from './resource';
+import { StoreUnavailable } from './store/collection';
+import type { Stores } from './store/stores';
 
 /** The response header that names the service that answered, through any load balancer. */
 export const SERVED_BY = 'x-served-by';
@@ -16,8 +19,10 @@ export function setResponseHeader(request: Hapi.Request, name: string, value: st
 export interface ServerOptions {
   /** Service name, reported by `/`, `/api` and `/health` and in every log line. */
   readonly service: string;
-  /** The resource plugins this server serves (users, threads, posts). */
-  readonly plugins: readonly Hapi.Plugin<void>[];
+  /** The resources this server serves (users, threads, posts). */
+  readonly resources: readonly Resource[];
+  /** Where their items are kept. */
+  readonly stores: Stores;
   readonly port?: number;
   readonly host?: string;
   /** Where request lines go; none when omitted (tests). */
@@ -35,17 +40,23 @@ const internals = {
     throw boom;
   },
 
-  /** Answers any method but GET/HEAD on a known path with a 405 that lists the allowed methods. */
+  /** Answers any other method on a known path with a 405 that lists the allowed ones. */
   methodNotAllowed(server: Hapi.Server): void {
-    const getPaths = new Set(server.table().filter((route) => route.method === 'get').map((route) => route.path));
-    for (const path of getPaths) {
+    const allowed = new Map<string, Set<string>>();
+    for (const route of server.table()) {
+      const methods = allowed.get(route.path) ?? new Set<string>();
+      methods.add(route.method.toUpperCase());
+      if (route.method === 'get') methods.add('HEAD');
+      allowed.set(route.path, methods);
+    }
+    for (const [path, methods] of allowed) {
       server.route({
         method: '*',
         path,
         options: {
           handler: () => {
             const error = Boom.methodNotAllowed();
-            error.output.headers.Allow = 'GET, HEAD';
+            error.output.headers.Allow = [...methods].join(', ');
             throw error;
           },
         },
@@ -111,11 +122,17 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     { method: 'GET', path: '/health', options: { handler: () => ({ status: 'ok', service: options.service }) } },
   ]);
 
-  for (const plugin of options.plugins) {
-    await server.register(plugin);
+  for (const resource of options.resources) {
+    await server.register({ plugin: resource.plugin, options: { stores: options.stores } });
   }
   internals.methodNotAllowed(server);
   server.ext('onPreResponse', (request, h) => {
+    // A store that did not answer is the client's to retry, not a 500.
+    if (request.response instanceof StoreUnavailable) {
+      options.logger?.error('store unavailable', { method: request.method.toUpperCase(), path: request.path, error: request.response.message });
+      const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;
+      return h.response(payload).code(503).header('Retry-After', '1').header(SERVED_BY, options.service);
+    }
     setResponseHeader(request, SERVED_BY, options.service);
     return h.continue;
   });

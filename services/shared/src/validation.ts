@@ -1,7 +1,7 @@
 import Joi from 'joi';
+import { MAX_ID } from './store/schema';
 
-/** Largest id any resource may have: ids are positive 32-bit integers, so a 20-digit id is a 400, not a lookup. */
-export const MAX_ID = 2_147_483_647;
+export { MAX_ID };
 
 /** What a bad id is told, whatever its shape (`abc`, `0`, `01`, `+1`, `1.0`, `1e3`, ` 1`, too large): one message. */
 export const ID_RULE = `must be a positive integer from 1 to ${MAX_ID}, written in decimal digits only`;

@@ -1,4 +1,4 @@
 import { runService } from '@forum/service-kit';
-import { plugin } from './plugin';
+import { resource } from './index';
 
-runService({ service: 'threads', plugins: [plugin] });
+runService({ service: 'threads', resources: [resource] });

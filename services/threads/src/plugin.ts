@@ -1,9 +1,24 @@
 import type { Plugin } from '@hapi/hapi';
-import { registerCollection } from '@forum/service-kit';
-import { threadStore } from './data';
+import { Joi, MAX_ID, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import resourceJson from './resource.json';
+
+export interface Thread {
+  readonly id: number;
+  readonly title: string;
+  /** Id of the user who opened it. */
+  readonly createdBy: number;
+}
+
+export const schema = parseResourceSchema(resourceJson, 'services/threads/src/resource.json');
+
+/** A new thread: a title and an existing user. */
+const newThread = Joi.object({
+  title: Joi.string().trim().min(1).max(200).required(),
+  createdBy: Joi.number().integer().strict().min(1).max(MAX_ID).required(),
+});
 
 /** `/api/threads*`: the threads resource, served by the threads microservice and by the monolith. */
-export const plugin: Plugin<void> = {
+export const plugin: Plugin<ResourceOptions> = {
   name: 'threads',
-  register: (server) => registerCollection(server, { path: '/api/threads', label: 'Thread', all: threadStore.all, byId: threadStore.byId }),
+  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/threads', label: 'Thread', schema, create: newThread }),
 };

@@ -1,2 +1,5 @@
-export { plugin } from './plugin';
-export { userStore, type User } from './data';
+import type { Resource } from '@forum/service-kit';
+import { plugin, schema } from './plugin';
+
+export { plugin, schema, type User } from './plugin';
+export const resource: Resource = { plugin, schema };

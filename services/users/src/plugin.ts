@@ -1,9 +1,18 @@
 import type { Plugin } from '@hapi/hapi';
-import { registerCollection } from '@forum/service-kit';
-import { userStore } from './data';
+import { parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import resourceJson from './resource.json';
 
-/** `/api/users*`: the users resource, served by the users microservice and by the monolith. */
-export const plugin: Plugin<void> = {
+export interface User {
+  readonly id: number;
+  readonly username: string;
+  readonly name: string;
+  readonly bio: string;
+}
+
+export const schema = parseResourceSchema(resourceJson, 'services/users/src/resource.json');
+
+/** `/api/users*`: the users resource (read-only), served by the users microservice and by the monolith. */
+export const plugin: Plugin<ResourceOptions> = {
   name: 'users',
-  register: (server) => registerCollection(server, { path: '/api/users', label: 'User', all: userStore.all, byId: userStore.byId }),
+  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/users', label: 'User', schema }),
 };

@@ -1,0 +1,92 @@
+/**
+ * The monolith as the facade for persistence (the workshop's lab 4): a
+ * microservice configured with `persistence: 'monolith'` processes its
+ * requests itself and asks the monolith to read and store its items here. This
+ * API listens on the monolith's internal port only (INTERNAL_PORT), which no
+ * load balancer forwards to: only the tasks the stack lets in reach it.
+ */
+import Boom from '@hapi/boom';
+import type Hapi from '@hapi/hapi';
+import Joi from 'joi';
+import { IdempotencyConflict, type Collection } from './collection';
+import type { Item, ResourceSchema } from './schema';
+import type { Stores } from './stores';
+
+/** Where the API lives, under the internal port: `/_internal/<resource>/...`. */
+export const INTERNAL_PREFIX = '/_internal';
+
+export interface CreateRequest {
+  readonly fields: Record<string, unknown>;
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+}
+
+/** The facade's routes for every resource it stores. */
+export function persistenceApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ stores: Stores }> {
+  return {
+    name: 'persistence-api',
+    register(server, { stores }) {
+      const collections = new Map<string, Collection<Item>>(schemas.map((schema) => [schema.name, stores.collection(schema)]));
+      const collectionOf = (name: string): Collection<Item> => {
+        const found = collections.get(name);
+        if (!found) throw Boom.notFound(`no resource ${name}`);
+        return found;
+      };
+      const number = Joi.number().integer().min(1).required();
+      server.route<{ Params: { resource: string } }>({
+        method: 'GET',
+        path: `${INTERNAL_PREFIX}/{resource}/items`,
+        handler: ({ params }) => collectionOf(params.resource).list(),
+      });
+      server.route<{ Params: { resource: string; id: number } }>({
+        method: 'GET',
+        path: `${INTERNAL_PREFIX}/{resource}/items/{id}`,
+        options: {
+          validate: {
+            params: Joi.object({ resource: Joi.string(), id: number }),
+          },
+        },
+        handler: async ({ params }) => (await collectionOf(params.resource).get(params.id)) ?? Boom.notFound(`${params.resource} ${params.id} not found`),
+      });
+      server.route<{
+        Params: { resource: string; index: string; value: number };
+      }>({
+        method: 'GET',
+        path: `${INTERNAL_PREFIX}/{resource}/indexes/{index}/{value}`,
+        options: {
+          validate: {
+            params: Joi.object({
+              resource: Joi.string(),
+              index: Joi.string(),
+              value: number,
+            }),
+          },
+        },
+        handler: ({ params }) => collectionOf(params.resource).query(params.index, params.value),
+      });
+      server.route<{ Params: { resource: string }; Payload: CreateRequest }>({
+        method: 'POST',
+        path: `${INTERNAL_PREFIX}/{resource}/items`,
+        options: {
+          validate: {
+            payload: Joi.object({
+              fields: Joi.object().unknown(true).required(),
+              idempotency: Joi.object({
+                key: Joi.string().required(),
+                fingerprint: Joi.string().required(),
+              }),
+            }),
+          },
+        },
+        handler: async ({ params, payload }, h) => {
+          try {
+            const created = await collectionOf(params.resource).create(payload.fields as Omit<Item, 'id'>, payload.idempotency);
+            return h.response(created).code(201);
+          } catch (error) {
+            if (error instanceof IdempotencyConflict) throw Boom.conflict(error.message);
+            throw error;
+          }
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * A resource's items through the monolith's persistence API (internal-api.ts):
+ * what a microservice in facade mode uses instead of a table. It holds no
+ * permission on any table; it only reaches the monolith's internal port.
+ */
+import { IdempotencyConflict, StoreUnavailable, type Collection, type Created } from './collection';
+import { INTERNAL_PREFIX, type CreateRequest } from './internal-api';
+import type { Item } from './schema';
+
+/** How long one call to the monolith may take. */
+const CALL_TIMEOUT_MS = 5_000;
+
+export function remoteCollection<T extends Item>(name: string, monolithUrl: string): Collection<T> {
+  const base = `${monolithUrl.replace(/\/$/, '')}${INTERNAL_PREFIX}/${encodeURIComponent(name)}`;
+  const call = async (path: string, init?: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(`${base}${path}`, {
+        ...init,
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new StoreUnavailable(name, error);
+    }
+  };
+  const json = async <R>(response: Response): Promise<R> => {
+    if (!response.ok) throw new StoreUnavailable(name, new Error(`the monolith answered ${response.status}: ${await response.text()}`));
+    return (await response.json()) as R;
+  };
+  return {
+    name,
+    get: async (id) => {
+      const response = await call(`/items/${id}`);
+      return response.status === 404 ? undefined : json<T>(response);
+    },
+    list: async () => json<T[]>(await call('/items')),
+    query: async (index, value) => json<T[]>(await call(`/indexes/${encodeURIComponent(index)}/${value}`)),
+    create: async (fields, idempotency) => {
+      const body: CreateRequest = {
+        fields: fields as Record<string, unknown>,
+        idempotency,
+      };
+      const response = await call('/items', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (response.status === 409 && idempotency) throw new IdempotencyConflict(idempotency.key);
+      return json<Created<T>>(response);
+    },
+  };
+}
