@@ -64,21 +64,43 @@ describe('the image content hash', () => {
 });
 
 describe('Dockerfile and .dockerignore parsing', () => {
-  it('takes the context sources of COPY, not those from a build stage', () => {
-    expect(dockerfileSources('FROM x AS a\nCOPY package.json package-lock.json ./\nCOPY --from=a /app/dist dist\nCOPY --chown=1000 services/users/ \\\n  services/users/\n')).toEqual([
-      'package.json',
-      'package-lock.json',
-      'services/users',
-    ]);
+  it('takes the context sources of COPY and ADD, not those from a build stage, an image or a URL', () => {
+    expect(
+      dockerfileSources(
+        [
+          'FROM x AS a',
+          'COPY package.json package-lock.json ./',
+          'COPY --from=a /app/dist dist',
+          'COPY --from=node:24 /usr/local/bin/node /usr/local/bin/',
+          'COPY --chown=1000 services/users/ \\',
+          '  services/users/',
+          'ADD https://example.com/x.tgz /tmp/',
+          'ADD vendor/lib.tgz /opt/',
+        ].join('\n'),
+      ),
+    ).toEqual(['package.json', 'package-lock.json', 'services/users', 'vendor/lib.tgz']);
+  });
+
+  it('reads the exec (JSON) form, with spaces in names, and expands ARG defaults', () => {
+    expect(dockerfileSources('FROM x\nCOPY ["a b/c.txt", "d.txt", "/app/"]\nARG SERVICE=users\nCOPY services/${SERVICE}/src /app/src\n')).toEqual(['a b/c.txt', 'd.txt', 'services/users/src']);
   });
 
   it('matches paths and their parents like Docker does', () => {
-    const ignored = dockerignoreMatcher('# comment\n**/node_modules\n**/*.test.ts\n.git\n*.md\n');
-    expect(ignored('services/users/node_modules/joi/index.js')).toBe(true);
-    expect(ignored('node_modules/x')).toBe(true);
-    expect(ignored('__x/a.test.ts')).toBe(true);
-    expect(ignored('README.md')).toBe(true);
-    expect(ignored('services/README.md')).toBe(false);
-    expect(ignored('services/users/src/plugin.ts')).toBe(false);
+    const { ignores } = dockerignoreMatcher('# comment\n**/node_modules\n**/*.test.ts\n.git\n*.md\n');
+    expect(ignores('services/users/node_modules/joi/index.js')).toBe(true);
+    expect(ignores('node_modules/x')).toBe(true);
+    expect(ignores('__x/a.test.ts')).toBe(true);
+    expect(ignores('README.md')).toBe(true);
+    expect(ignores('services/README.md')).toBe(false);
+    expect(ignores('services/users/src/plugin.ts')).toBe(false);
+  });
+
+  it('takes exceptions: the last matching rule wins', () => {
+    const { ignores, hasExceptions } = dockerignoreMatcher('docs\n!docs/keep.md\n*.log\n!important.log\n');
+    expect(hasExceptions).toBe(true);
+    expect(ignores('docs/other.md')).toBe(true);
+    expect(ignores('docs/keep.md')).toBe(false);
+    expect(ignores('debug.log')).toBe(true);
+    expect(ignores('important.log')).toBe(false);
   });
 });
