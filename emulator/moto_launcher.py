@@ -24,6 +24,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 import json
 import os
+import threading
 import time
 
 
@@ -374,6 +375,24 @@ class LocalControlPlane:
         return [payload]
 
 
+# Fix 7: one request at a time. moto's backends are plain dicts and lists
+# without locks, and the server is threaded; Terraform applies ten changes at
+# once, and the local runtime's tasks read and write at the same time. Two
+# AuthorizeSecurityGroupEgress calls on the load balancer's group, for two
+# services extracted in one apply, then failed with InvalidPermission.Duplicate
+# (a rule that did not exist before the apply). AWS applies each call
+# atomically; so does this. No request here waits on anything outside moto.
+class OneAtATime:
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            # The body is produced inside the lock too: a WSGI answer may be lazy.
+            return list(self.app(environ, start_response))
+
+
 if __name__ == "__main__":
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
@@ -381,4 +400,4 @@ if __name__ == "__main__":
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
     # As moto.server.main serves, with the local control plane in front.
-    run_simple(host, port, LocalControlPlane(DomainDispatcherApplication(create_backend_app)), threaded=True)
+    run_simple(host, port, OneAtATime(LocalControlPlane(DomainDispatcherApplication(create_backend_app))), threaded=True)

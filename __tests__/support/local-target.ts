@@ -27,6 +27,16 @@ export interface ResourceChange {
 export type Stage = string | ({ EXTRACTED_SERVICES: string } & Record<string, string>);
 const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'string' ? { EXTRACTED_SERVICES: stage } : stage);
 
+/**
+ * A failed command's output, its Terraform errors first: jest keeps only the
+ * head of a long message, and the cause is at the end of cdktf's output.
+ */
+export function failure(command: string, status: number | null, output: string): Error {
+  const lines = output.split('\n');
+  const errors = lines.flatMap((line, index) => (/\bError\b|│ Error|Error:/.test(line) ? [lines.slice(index, index + 6).join('\n')] : []));
+  return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}\n\n--- output, last part:\n${output.slice(-4000)}`);
+}
+
 export function step(message: string): void {
   process.stdout.write(`  [e2e] ${message}\n`);
 }
@@ -84,7 +94,7 @@ export class LocalTarget {
 
   private cdktf(args: string[], stage: Stage): void {
     const result = this.run(...this.cdktfArgs(args), stage);
-    if (result.status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+    if (result.status !== 0) throw failure(`cdktf ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`);
   }
 
   /** cdktf without blocking this process: the tests send requests while it applies. */
@@ -97,12 +107,12 @@ export class LocalTarget {
     const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
     const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(timer);
-    if (status !== 0) throw new Error(`cdktf ${args.join(' ')} failed (${status}):\n${output}`);
+    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output);
   }
 
   private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
     const result = this.run('terraform', [...args], stage, this.stackDir);
-    if (!okStatuses.includes(result.status)) throw new Error(`terraform ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+    if (!okStatuses.includes(result.status)) throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`);
     return result;
   }
 
