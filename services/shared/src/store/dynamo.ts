@@ -14,13 +14,14 @@ import type { Item, ResourceSchema } from './schema';
 /** How many fresh ids a create tries before it gives up (each try after a collision takes the next one). */
 const MAX_ID_ATTEMPTS = 20;
 
-/** One client per process: it keeps its connections; short timeouts, so a stalled store is a 503, not a hung request. */
+/** One client per process: it keeps its connections; timeouts that throw, so a stalled store is a 503, not a hung request. */
 let shared: DynamoDBDocumentClient | undefined;
 export function documentClient(): DynamoDBDocumentClient {
   shared ??= DynamoDBDocumentClient.from(
     new DynamoDBClient({
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+      // The SDK only warns when a request times out, unless told to throw.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
