@@ -92,6 +92,8 @@ export interface ProjectConfig {
   readonly flowLogs?: FlowLogOptions | false;
   /** Encrypt every log group of the stack with a customer-managed KMS key of its own (it costs money). @default true */
   readonly logEncryption?: boolean;
+  /** Deploying from GitHub Actions: the repository (and environment) the bootstrap stack's OIDC roles trust. GITHUB_REPOSITORY overrides the repository. @default - none: the bootstrap stack (`bootstrap/`) fails at synth without it */
+  readonly ci?: { readonly repository?: string; readonly environment?: string };
   /** The monolith: the listener's default action. */
   readonly monolith: ServiceConfig;
   /** The microservices: the one list of them. */

@@ -173,8 +173,9 @@ export function localTargetEnv(endpoint: string, cliConfigFile: string, stateFil
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
     DEPLOY_TARGET: 'local',
-    // The images the container tests build locally, by the same content hash the stack computes.
-    IMAGE_URI_TEMPLATE: 'forum-{service}:{hash}',
+    // Images by the content hash the stack computes: pushed to a registry (npm run images:push), or
+    // by default built locally by the runtime.
+    IMAGE_URI_TEMPLATE: process.env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
     LOCAL_STATE_FILE: stateFile,
     // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
     TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),

@@ -4,6 +4,8 @@
  * service's build, tagged with the content hash the stack computes), built
  * from its Dockerfile on the official Node.js image where it can be pulled,
  * else on the Node.js stand-in (said loudly); or pulled from its registry.
+ * An image named with a registry host is always pulled, as Fargate (which
+ * keeps no image cache) does: what runs is what the registry holds.
  */
 import type Docker from 'dockerode';
 import { spawnSync } from 'node:child_process';
@@ -29,8 +31,8 @@ export function projectImages(template = 'forum-{service}:{hash}', root = projec
   return images;
 }
 
-/** Follows a pull or build stream to its end; rejects on an error the stream reports. */
-async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+/** Follows a pull, build or push stream to its end; rejects on an error the stream reports. */
+export async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
       const failed = error ?? output.find((event) => event.error || event.errorDetail);
@@ -75,17 +77,33 @@ async function findBaseImage(docker: Docker, log: Log): Promise<string> {
   }
 }
 
-/** Makes `image` present in the engine: there already, built from this project's sources, or pulled. */
+/** Whether an image reference names a registry host (`127.0.0.1:5000/forum/users:tag`, `<account>.dkr.ecr...`), as Docker decides it. */
+export function isRegistryReference(image: string): boolean {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
+/** Builds one of this project's images from its Dockerfile, on the base the engine can have, under `tag`. */
+export async function buildProjectImage(docker: Docker, tag: string, build: { context: string; dockerfile: string; files: readonly string[] }, log: Log): Promise<void> {
+  const started = Date.now();
+  const base = await baseImage(docker, log);
+  log(`building ${tag} from ${build.dockerfile} on ${base}`);
+  const stream = await docker.buildImage({ context: build.context, src: [...new Set([build.dockerfile, ...build.files])] }, { t: tag, dockerfile: build.dockerfile, buildargs: { NODE_IMAGE: base }, rm: true });
+  await follow(docker, stream);
+  log(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Makes `image` present in the engine: pulled from its registry, there already, built from this project's sources, or pulled. */
 export async function ensureImage(docker: Docker, image: string, log: Log, options: { template?: string; pull?: boolean } = {}): Promise<void> {
+  if (isRegistryReference(image)) {
+    log(`pulling ${image}`);
+    await follow(docker, await docker.pull(image));
+    return;
+  }
   if (!options.pull && (await exists(docker, image))) return;
   const build = projectImages(options.template).get(image);
   if (build) {
-    const started = Date.now();
-    const base = await baseImage(docker, log);
-    log(`building ${image} from ${build.dockerfile} on ${base}`);
-    const stream = await docker.buildImage({ context: build.context, src: [...new Set([build.dockerfile, ...build.files])] }, { t: image, dockerfile: build.dockerfile, buildargs: { NODE_IMAGE: base }, rm: true });
-    await follow(docker, stream);
-    log(`built ${image} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await buildProjectImage(docker, image, build, log);
     return;
   }
   const sameService = [...projectImages(options.template).keys()].find((tag) => tag.split(':')[0] === image.split(':')[0] && !image.includes('/'));

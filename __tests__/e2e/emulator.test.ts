@@ -30,19 +30,51 @@ import {
 import { IAMClient, GetRolePolicyCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListDiscoveryServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from '../../scripts/release';
 import { DescribeTargetHealthCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runtimeStatus } from '../../runtime/client';
 import { API_CASES, MONOLITH, RESOURCES, sample } from '../support/api-contract';
 import { docker, dockerOrThrow, serviceImages } from '../support/docker';
-import { LocalTarget, step, type ResourceChange } from '../support/local-target';
-import { freePort } from '../support/processes';
+import { failure, LocalTarget, step, type ResourceChange } from '../support/local-target';
+import { freePort, REPO_ROOT } from '../support/processes';
+import { startRegistry, type Registry } from '../support/registry';
 import { ask, backgroundLoad, type LoadResult } from '../support/traffic';
 
 jest.setTimeout(15 * 60_000);
 
 const target = new LocalTarget();
+/** The registry the images are pushed to and the runtime pulls from. */
+let registry: Registry;
+/** A service's image in the registry, under the content hash the stack computes. */
+const registryImage = (service: string, tag?: string) => {
+  const local = serviceImages().find((image) => image.service === service)!.tag;
+  return `${registry.host}/forum/${service}:${tag ?? local.split(':')[1]}`;
+};
+
+/** An npm script of the pipeline against this target (its emulator, state and outputs), without blocking the event loop; its output. */
+async function npmScript(script: string, stage: Record<string, string>): Promise<string> {
+  const child = spawn('npm', ['run', '-s', script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...target.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', ...stage, CDKTF_OUTDIR: target.outdir, OUTPUTS_FILE: target.outputsFile, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  if (status !== 0) throw failure(`npm run ${script}`, status, output);
+  return output;
+}
+
+/** `npm run images:push` to the test registry, as CI runs it; its output. */
+function imagesPush(): string {
+  const result = spawnSync('npm', ['run', '-s', 'images:push'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, IMAGE_REGISTRY: `${registry.host}/forum` }, timeout: 10 * 60_000 });
+  if (result.status !== 0) throw new Error(`npm run images:push failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
 /** The local load balancer's production listener. */
 let albPort: number;
 /** LOCAL_TIME_SCALE of the runtime here: health checks every 0.5 s, a 5-minute canary in 15 s. */
@@ -81,6 +113,7 @@ async function timed<T>(name: string, work: () => T | Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   await target.start();
+  registry = await startRegistry();
   albPort = await freePort();
   const config = { endpoint: target.emulator!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   clients = {
@@ -104,6 +137,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await target.stop();
+  await registry?.stop();
   step(`timings: ${timings.map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`).join(', ')}`);
 });
 
@@ -236,6 +270,21 @@ async function targetHealth(service: string) {
 }
 
 describe('the refactor on the emulator, step by step', () => {
+  it('0. npm run images:push builds every image once and pushes it to a real registry; the deploys take them by reference', async () => {
+    const output = await timed('npm run images:push', () => imagesPush());
+    const services = [MONOLITH, ...RESOURCES];
+    for (const service of services) expect(output).toContain(`${registryImage(service)}: pushed in`);
+    expect(output).toContain(`${services.length} pushed, 0 already there`);
+    for (const service of services) {
+      const manifest = await fetch(`http://${registry.host}/v2/forum/${service}/manifests/${registryImage(service).split(':').pop()}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      expect({ service, status: manifest.status }).toEqual({ service, status: 200 });
+      // Gone from the engine: the runtime must pull what it runs from the registry.
+      dockerOrThrow(['rmi', registryImage(service)]);
+    }
+    target.env.IMAGE_URI_TEMPLATE = `${registry.host}/forum/{service}:{hash}`;
+    step(`docker-registry on ${registry.host}: ${services.length} images pushed by npm run images:push, each under its content-hash tag; the deploys use IMAGE_URI_TEMPLATE=${target.env.IMAGE_URI_TEMPLATE}`);
+  });
+
   it('1. deploys the monolith-only stage, as read back from the emulator', async () => {
     await timed('deploy monolith only', () => target.deploy('none'));
 
@@ -335,8 +384,11 @@ describe('the refactor on the emulator, step by step', () => {
     step(`describe-target-health lists the 2 running monolith tasks: 127.0.0.1:${monolith.tasks.map((task) => task.port).join(', 127.0.0.1:')}`);
     const containers = dockerOrThrow(['ps', '--filter', 'label=forum.local=1', '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
     expect(containers).toHaveLength(2);
-    for (const line of containers) expect(line).toMatch(/^forum-monolith:[0-9a-f]{16} Up .*\(healthy\)$/);
-    step(`2 containers of ${containers[0].split(' ')[0]}, healthy by the task definition's container health check`);
+    for (const line of containers) expect(line).toMatch(new RegExp(`^${registryImage(MONOLITH).replace(/[.]/g, '\\.')} Up .*\\(healthy\\)$`));
+    expect(readFileSync(target.runtimeLog, 'utf8')).toContain(`pulling ${registryImage(MONOLITH)}`);
+    const digests = dockerOrThrow(['image', 'inspect', '--format', '{{json .RepoDigests}}', registryImage(MONOLITH)]);
+    expect(JSON.parse(digests)).toEqual([expect.stringMatching(new RegExp(`^${registry.host}/forum/monolith@sha256:`))]);
+    step(`2 containers of ${containers[0].split(' ')[0]}, pulled from the registry (its digest), healthy by the task definition's container health check`);
     await expectRouting([]);
 
     const thread = await writeThroughAlb('/api/threads', { title: 'Written to the monolith', createdBy: 1 }, MONOLITH);
@@ -384,6 +436,10 @@ describe('the refactor on the emulator, step by step', () => {
     expect(summary(plan.changes)).toEqual([]);
     expect(plan.empty).toBe(true);
     step('terraform plan -detailed-exitcode: 0, no changes');
+    const again = await timed('npm run images:push, nothing changed', () => imagesPush());
+    expect(again).toContain(`0 pushed, ${RESOURCES.length + 1} already there`);
+    expect(again).not.toContain('building');
+    step('a second npm run images:push with nothing changed: every tag already in the registry, nothing built or pushed');
   });
 
   it('3. extracting users creates only its resources and rule, and touches nothing of the monolith', async () => {
@@ -394,6 +450,11 @@ describe('the refactor on the emulator, step by step', () => {
     }
     expect(plan.changes.map((change) => change.path)).toContain('routing/users');
     step(`plan: ${plan.changes.length} to create, all of users (its rule, target group, service, roles, ...); 0 to change or destroy`);
+    const summary = await timed('npm run plan:summary', () => npmScript('plan:summary', { EXTRACTED_SERVICES: 'users' }));
+    const users = plan.changes.filter((change) => change.path.startsWith('users/')).length;
+    expect(summary).toContain('| construct | create | update | replace | destroy |');
+    expect(summary).toContain(`| routing | 1 | 0 | 0 | 0 |\n| users | ${users} | 0 | 0 | 0 |`);
+    step(`npm run plan:summary (the pull request's job summary): routing 1 and users ${users} to create, nothing else`);
 
     await withoutFailures('extracting users', () => timed('deploy users extraction', () => target.deploy('users')));
     await expectRule('users', 10);
@@ -464,7 +525,13 @@ describe('the refactor on the emulator, step by step', () => {
   it('4c. posts back on its own table: again only posts changes, and every write reads back', async () => {
     const plan = await timed('plan posts on its own table', () => target.plan('all'));
     for (const change of plan.changes) expect(change.path).toMatch(/^posts\//);
-    await withoutFailures('posts back on its own table', () => timed('deploy posts on its own table', () => target.deploy('all')));
+    // As the pipeline deploys: npm run deploy:ci, with the images by reference; then the runtime converges.
+    await withoutFailures('posts back on its own table', () =>
+      timed('npm run deploy:ci, posts on its own table', async () => {
+        await npmScript('deploy:ci', { EXTRACTED_SERVICES: 'all' });
+        return target.sync();
+      }),
+    );
     const post = await writeThroughAlb('/api/posts', { thread: 3, text: 'Back on its own table.', user: 1 }, 'posts');
     expect(await tableHolds('posts', post.id)).toBe(true);
     await expectWrittenReadBack();
@@ -615,9 +682,10 @@ describe('the refactor on the emulator, step by step', () => {
 
   it('6b. a blue/green release of users: green tasks, the hook against the test listener, production shifted, blue drained, and no production request failed', async () => {
     // The image of the release: the users image under a new tag (a new task definition revision).
-    const current = serviceImages().find((image) => image.service === 'users')!.tag;
-    const image = 'forum-users:release-test';
-    dockerOrThrow(['tag', current, image]);
+    const image = registryImage('users', 'release-test');
+    dockerOrThrow(['tag', registryImage('users'), image]);
+    dockerOrThrow(['push', image], { timeoutMs: 120_000 });
+    dockerOrThrow(['rmi', image]);
     const lines: string[] = [];
     const { result: released } = await withoutFailures('the users release', () =>
       timed('blue/green release of users', () =>
