@@ -293,17 +293,18 @@ async function shutdownWithConformingClient() {
 /**
  * What the local load balancer adds to a request: the users service alone,
  * then behind the local ALB, under the same load, side by side in one run;
- * and the ALB process's own CPU per request.
+ * and the ALB process's own CPU per request. On /health, which reads no
+ * table: the emulator's speed would hide the load balancer's.
  */
 async function localAlbFigures() {
-  const target = await startServer(service('users'), { LOG_REQUESTS: '0' }, '/api/users');
-  const alb = await startServer(join(root, 'build', 'bench', 'alb-server.js'), { TARGET_PORT: String(target.port) }, '/api/users');
+  const target = await startServer(service('users'), { LOG_REQUESTS: '0' }, '/health');
+  const alb = await startServer(join(root, 'build', 'bench', 'alb-server.js'), { TARGET_PORT: String(target.port) }, '/health');
   try {
-    await load(target.port, '/api/users', 1);
-    await load(alb.port, '/api/users', 1);
-    const direct = await load(target.port, '/api/users');
-    const through = await load(alb.port, '/api/users');
-    const albCpu = await cpuPerRequest(alb, '/api/users');
+    await load(target.port, '/health', 1);
+    await load(alb.port, '/health', 1);
+    const direct = await load(target.port, '/health');
+    const through = await load(alb.port, '/health');
+    const albCpu = await cpuPerRequest(alb, '/health');
     process.stdout.write(`  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`);
     return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps) };
   } finally {
@@ -373,7 +374,7 @@ async function main(): Promise<void> {
   console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
   const shutdown = await shutdownFigures();
   const shutdownConforming = await shutdownWithConformingClient();
-  console.log('\nThe local load balancer (users service, logging off, alone and behind it)');
+  console.log('\nThe local load balancer (users service /health, logging off, alone and behind it)');
   const localAlb = await localAlbFigures();
   const rollout = rolloutFigures();
 
