@@ -21,6 +21,7 @@ from moto.codedeploy.responses import CodeDeployResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.s3 import models as s3_models
 
 import json
 import os
@@ -373,6 +374,109 @@ class LocalControlPlane:
         payload = json.dumps(body).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
+
+
+# Fix 8: S3 bucket policies with conditions. moto evaluates a bucket policy
+# without its conditions, so the stack's TLS-only statement (Deny s3:* when
+# aws:SecureTransport is false) denies every object request, and Terraform
+# cannot read back the build it uploaded. The emulator answers plain HTTP on
+# loopback where AWS answers TLS: such a statement never matches there, and
+# is left out of the evaluation; every other statement is evaluated as moto does.
+def _insecure_transport_only(statement):
+    condition = statement.get("Condition") or {}
+    value = (condition.get("Bool") or {}).get("aws:SecureTransport")
+    return statement.get("Effect") == "Deny" and list(condition) == ["Bool"] and value in ("false", ["false"])
+
+
+def bucket_permission(self, action, resource):
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    document["Statement"] = [statement for statement in statements if not _insecure_transport_only(statement)]
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+
+s3_models.FakeBucket.get_permission = bucket_permission
+
+
+# Fix 9: EC2 Auto Scaling and launch templates, read back as AWS returns them.
+# (a) CreateLaunchTemplate's TagSpecifications tag the template itself; moto
+#     also copies them into the template's data, so the provider reads back a
+#     `launch-template` tag specification it never set, and plans to remove it
+#     (a new version) after every apply.
+# (b) DescribeAutoScalingGroups leaves out CapacityReservationSpecification,
+#     which AWS always returns (preference "default"); the provider then plans
+#     to set it after every apply.
+from moto.autoscaling import models as autoscaling_models
+from moto.ec2.responses.launch_templates import LaunchTemplates
+
+_create_launch_template = LaunchTemplates.create_launch_template
+
+
+def create_launch_template(self):
+    result = _create_launch_template(self)
+    template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
+    for version in template.versions:
+        specs = version.data.get("TagSpecifications")
+        if specs:
+            version.data["TagSpecifications"] = [spec for spec in specs if spec.get("ResourceType") != "launch-template"]
+    return result
+
+
+LaunchTemplates.create_launch_template = create_launch_template
+
+_autoscaling_group_init = autoscaling_models.FakeAutoScalingGroup.__init__
+
+
+def autoscaling_group_init(self, *args, **kwargs):
+    _autoscaling_group_init(self, *args, **kwargs)
+    if not getattr(self, "capacity_reservation_specification", None):
+        self.capacity_reservation_specification = {"CapacityReservationPreference": "default"}
+
+
+autoscaling_models.FakeAutoScalingGroup.__init__ = autoscaling_group_init
+
+# (c) StartInstanceRefresh and DescribeInstanceRefreshes are missing, so the
+#     provider retries for minutes after a launch template change. A refresh
+#     here completes at once: the local runtime replaces each instance's
+#     process when its launch template's build changes.
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+
+
+def _refreshes(backend):
+    if not hasattr(backend, "_instance_refreshes"):
+        backend._instance_refreshes = {}
+    return backend._instance_refreshes
+
+
+def start_instance_refresh(self):
+    import uuid
+
+    name = self._get_param("AutoScalingGroupName")
+    if name not in self.autoscaling_backend.autoscaling_groups:
+        raise autoscaling_models.AutoscalingClientError("ValidationError", f"AutoScalingGroup name not found - {name}")
+    refresh_id = str(uuid.uuid4())
+    now = utcnow()
+    _refreshes(self.autoscaling_backend).setdefault(name, []).insert(
+        0, {"InstanceRefreshId": refresh_id, "AutoScalingGroupName": name, "Status": "Successful", "PercentageComplete": 100, "InstancesToUpdate": 0, "StartTime": now, "EndTime": now}
+    )
+    return ActionResult({"InstanceRefreshId": refresh_id})
+
+
+def describe_instance_refreshes(self):
+    found = _refreshes(self.autoscaling_backend).get(self._get_param("AutoScalingGroupName"), [])
+    wanted = self._get_param("InstanceRefreshIds", [])
+    return ActionResult({"InstanceRefreshes": [refresh for refresh in found if not wanted or refresh["InstanceRefreshId"] in wanted]})
+
+
+AutoScalingResponse.start_instance_refresh = start_instance_refresh
+AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 
 
 # Fix 7: one request at a time. moto's backends are plain dicts and lists
