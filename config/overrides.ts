@@ -26,6 +26,10 @@ export interface ConfigOverrides {
   readonly BLUE_GREEN_SERVICES?: string;
   /** FACADE_SERVICES: `posts` (or `none`): the microservices that keep their items through the monolith; the others use their own tables. */
   readonly FACADE_SERVICES?: string;
+  /** LEGACY_TRAFFIC: percent of the default action's requests to the monolith on EC2 (turns its block on with the defaults if the configuration has none). */
+  readonly LEGACY_TRAFFIC?: string;
+  /** RETIRE_MONOLITH: `true` or `false`, overrides `monolith.retired`. */
+  readonly RETIRE_MONOLITH?: string;
 }
 
 /** What the overrides of one run say, parsed. Undefined: the configuration file decides. */
@@ -34,6 +38,8 @@ export interface RunOverrides {
   readonly shares: ReadonlyMap<string, number>;
   readonly blueGreen?: ReadonlySet<string>;
   readonly facade?: ReadonlySet<string>;
+  readonly legacyTraffic?: number;
+  readonly retireMonolith?: boolean;
   readonly target: 'aws' | 'local';
   readonly imageUriTemplate?: string;
   readonly localStateFile?: string;
@@ -85,7 +91,13 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
     // The emulator has no registry to push to and no Docker provider runs here.
     throw new ConfigError('IMAGE_URI_TEMPLATE', 'DEPLOY_TARGET=local needs ready-made images: set IMAGE_URI_TEMPLATE');
   }
+  const legacy = present(overrides.LEGACY_TRAFFIC);
+  if (legacy !== undefined && !/^-?\d+(\.\d+)?$/.test(legacy)) throw new ConfigError('LEGACY_TRAFFIC', `"${legacy}" is not a number (percent to the monolith on EC2)`);
+  const retire = present(overrides.RETIRE_MONOLITH);
+  if (retire !== undefined && !['true', 'false', '1', '0'].includes(retire)) throw new ConfigError('RETIRE_MONOLITH', `"${retire}" must be true or false`);
   return {
+    legacyTraffic: legacy === undefined ? undefined : Number(legacy),
+    retireMonolith: retire === undefined ? undefined : retire === 'true' || retire === '1',
     extracted: nameList('EXTRACTED_SERVICES', overrides.EXTRACTED_SERVICES, microservices, { all: microservices, none: [] }),
     shares: shares(overrides.TRAFFIC_SHARES, microservices),
     blueGreen: nameList('BLUE_GREEN_SERVICES', overrides.BLUE_GREEN_SERVICES, services, { none: [] }),

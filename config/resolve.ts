@@ -7,6 +7,7 @@
  */
 import { resourcesOf } from '../lib/resources';
 import { checkedImage } from './files';
+import { keepsDefaultAction } from './routing';
 import { ConfigError } from './errors';
 import { parseOverrides, type ConfigOverrides } from './overrides';
 import type { MicroserviceConfig, ProjectConfig, ResolvedConfig, ResolvedMicroservice, ResolvedService, ServiceConfig } from './types';
@@ -100,6 +101,30 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
       return { ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route), route, persistence: facade.has(service.name) ? 'monolith' : 'own' };
     });
 
+  const monolithRetired = run.retireMonolith ?? config.monolith.retired ?? false;
+  const retiredField = run.retireMonolith === undefined ? 'monolith.retired' : 'RETIRE_MONOLITH';
+  if (monolithRetired) {
+    // The default action becomes a 404: whatever the monolith still serves would be lost.
+    const kept = config.microservices.find((service) => !extracted.has(service.name));
+    if (kept) throw new ConfigError(retiredField, `the monolith still serves "${kept.name}" (not extracted): extract it before retiring the monolith`);
+    const shared = microservices.find((service) => (service.route.percent ?? 100) < 100);
+    if (shared) throw new ConfigError(retiredField, `"${shared.name}" shares its paths with the monolith (${shared.route.percent} %): give it 100 % first`);
+    const facaded = microservices.find((service) => service.persistence === 'monolith');
+    if (facaded) throw new ConfigError(retiredField, `"${facaded.name}" keeps its items through the monolith: move it to its own table first`);
+  }
+  const legacyMonolith =
+    run.legacyTraffic !== undefined ? { ...config.legacyMonolith, trafficPercent: run.legacyTraffic } : config.legacyMonolith;
+  if (legacyMonolith && monolithRetired) {
+    throw new ConfigError(run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith', 'the monolith on EC2 shares the default action with the Fargate monolith, which is retired: remove it first');
+  }
+
+  if (keepsDefaultAction(config)) {
+    // The listener's default action stays its owner's: there is no Fargate monolith to share it with, or to keep items for others.
+    if (legacyMonolith) throw new ConfigError(run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith', 'a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"');
+    const facaded = microservices.find((service) => service.persistence === 'monolith');
+    if (facaded) throw new ConfigError('existingLoadBalancer.defaultAction', `"${facaded.name}" keeps its items through the Fargate monolith, which "keep" does not deploy: use "take-over"`);
+  }
+
   const testPorts = new Map<number, string>();
   for (const service of [monolith, ...microservices].filter((candidate) => candidate.deployment === 'blue-green')) {
     const clash = testPorts.get(service.blueGreen.testPort);
@@ -115,6 +140,8 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     imageUriTemplate: run.imageUriTemplate,
     localStateFile: run.localStateFile,
     monolith,
+    monolithRetired,
+    legacyMonolith,
     microservices,
     knownMicroservices,
     resources,

@@ -7,6 +7,8 @@
 import type { AccessLogOptions } from '../constructs/access-log-bucket';
 import type { BlueGreenOptions } from '../constructs/blue-green-deployment';
 import type { FlowLogOptions } from '../constructs/vpc-flow-log';
+import type { LegacyEc2MonolithOptions } from '../constructs/legacy-ec2-monolith';
+import type { ExistingLoadBalancer } from '../constructs/load-balancer';
 import type { WebAclOptions } from '../constructs/web-acl';
 import type { FargateAlbServiceOptions } from '../constructs/fargate-alb-service';
 import type { NetworkProps } from '../constructs/network';
@@ -45,6 +47,45 @@ export interface MicroserviceConfig extends ServiceConfig {
 }
 
 export type Persistence = 'own' | 'monolith';
+
+export interface MonolithConfig extends ServiceConfig {
+  /**
+   * The end of the strangler: no monolith service, and the listener's
+   * default action a JSON 404. Synth refuses while any microservice is not
+   * extracted at 100 % or keeps its items through the monolith.
+   * RETIRE_MONOLITH overrides it for one run. @default false
+   */
+  readonly retired?: boolean;
+}
+
+/** The monolith as it ran before containers, on EC2 behind the same load balancer, while the default action moves to Fargate. */
+export interface LegacyMonolithConfig extends LegacyEc2MonolithOptions {
+  /**
+   * Percent of the default action's requests forwarded to the EC2 instances;
+   * the rest go to the Fargate monolith. 100 before the cut-over, 0 after it
+   * (then remove this block). LEGACY_TRAFFIC overrides it for one run.
+   */
+  readonly trafficPercent: number;
+  /**
+   * The monolith on EC2 as it runs today, behind this target group: the stack
+   * creates no instances, and only moves the share. @default - the stack
+   * creates the Auto Scaling group and everything it needs (LegacyEc2Monolith)
+   */
+  readonly existingTargetGroupArn?: string;
+}
+
+/** A load balancer that exists already, which the stack joins instead of creating one. */
+export interface ExistingLoadBalancerConfig extends ExistingLoadBalancer {
+  /**
+   * What answers the requests no rule of the stack matches. `'keep'`: the
+   * listener's own default action, as its owner set it (the monolith,
+   * wherever it runs today); no Fargate monolith is deployed, and each
+   * extracted service takes all of its paths. `'take-over'`: the Fargate
+   * monolith, through a rule of the stack evaluated last (priority 50000,
+   * every path); the listener itself is still not changed. @default 'keep'
+   */
+  readonly defaultAction?: 'keep' | 'take-over';
+}
 
 export type NetworkConfig =
   | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>)
@@ -94,8 +135,22 @@ export interface ProjectConfig {
   readonly logEncryption?: boolean;
   /** Deploying from GitHub Actions: the repository (and environment) the bootstrap stack's OIDC roles trust. GITHUB_REPOSITORY overrides the repository. @default - none: the bootstrap stack (`bootstrap/`) fails at synth without it */
   readonly ci?: { readonly repository?: string; readonly environment?: string };
+  /**
+   * Join this load balancer's listener instead of creating a load balancer:
+   * the stack adds its rules, target groups and services, and changes nothing
+   * of the listener. Check the priorities its rules use first (README).
+   * @default - none: the stack creates its load balancer and listener
+   */
+  readonly existingLoadBalancer?: ExistingLoadBalancerConfig;
   /** The monolith: the listener's default action. */
-  readonly monolith: ServiceConfig;
+  readonly monolith: MonolithConfig;
+  /**
+   * The monolith on EC2 (the workshop's starting point), sharing the default
+   * action with the Fargate monolith. LEGACY_TRAFFIC=<percent> set for one
+   * run turns it on with its defaults when this is unset.
+   * @default - none: the monolith runs on Fargate only
+   */
+  readonly legacyMonolith?: LegacyMonolithConfig;
   /** The microservices: the one list of them. */
   readonly microservices: readonly MicroserviceConfig[];
 }
@@ -111,7 +166,7 @@ export interface ResolvedMicroservice extends ResolvedService {
   readonly persistence: Persistence;
 }
 
-export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'microservices'> {
+export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'microservices' | 'legacyMonolith'> {
   /** `<project>-<environment>`: the first part of every name. */
   readonly namePrefix: string;
   /** 'local': the provider talks to an emulator (skips credential and metadata checks). */
@@ -120,7 +175,12 @@ export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'micros
   readonly imageUriTemplate?: string;
   /** LOCAL_STATE_FILE of this run, for the local backend. */
   readonly localStateFile?: string;
+  /** The monolith's settings; deployed unless `monolithRetired`. */
   readonly monolith: ResolvedService;
+  /** Whether the monolith is retired in this run: no service, a JSON 404 default. */
+  readonly monolithRetired: boolean;
+  /** The monolith on EC2 in this run, if any. */
+  readonly legacyMonolith?: LegacyMonolithConfig;
   /** Extracted microservices only, in configuration order. */
   readonly microservices: readonly ResolvedMicroservice[];
   /** Every microservice configured, extracted or not, in configuration order. */

@@ -1,14 +1,9 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsElbServiceAccount } from '@cdktf/provider-aws/lib/data-aws-elb-service-account';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { requireInteger } from '../lib/validation';
+import { PrivateBucket } from './private-bucket';
 
 /** Where and how long the load balancer's access logs are kept. */
 export interface AccessLogOptions {
@@ -33,45 +28,25 @@ export interface AccessLogBucketProps extends AccessLogOptions {
  * Load Balancing log delivery write under this account's prefix, and an
  * expiry for old logs.
  */
-export class AccessLogBucket extends Construct {
-  readonly bucket: S3Bucket;
+export class AccessLogBucket extends PrivateBucket {
   readonly prefix: string;
-  /** The bucket policy: the load balancer must wait for it before it may write there. */
-  readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
-    super(scope, id);
+    const prefix = props.prefix ?? 'alb';
+    super(scope, id, {
+      bucketPrefix: `${props.namePrefix}-alb-logs-`,
+      forceDestroy: props.forceDestroy,
+      statements: (bucketArn, self) => {
+        const account = new DataAwsCallerIdentity(self, 'account');
+        const elb = new DataAwsElbServiceAccount(self, 'elb-account');
+        return [{ sid: 'LoadBalancerLogDelivery', effect: 'Allow', principals: [{ type: 'AWS', identifiers: [elb.arn] }], actions: ['s3:PutObject'], resources: [`${bucketArn}/${prefix}/AWSLogs/${account.accountId}/*`] }];
+      },
+    });
     const expireAfterDays = requireInteger(this, 'expireAfterDays', props.expireAfterDays ?? 90, 1, 3650);
-    this.prefix = props.prefix ?? 'alb';
-    const account = new DataAwsCallerIdentity(this, 'account');
-    const elb = new DataAwsElbServiceAccount(this, 'elb-account');
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${props.namePrefix}-alb-logs-`, forceDestroy: props.forceDestroy ?? false });
-    new S3BucketPublicAccessBlock(this, 'public-access', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketServerSideEncryptionConfiguration(this, 'encryption', { bucket: this.bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] });
+    this.prefix = prefix;
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: this.bucket.id,
       rule: [{ id: 'expire-access-logs', status: 'Enabled', filter: [{ prefix: `${this.prefix}/` }], expiration: [{ days: expireAfterDays }] }],
     });
-    const document = new DataAwsIamPolicyDocument(this, 'policy-document', {
-      statement: [
-        {
-          sid: 'TlsOnly',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:*'],
-          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
-        {
-          sid: 'LoadBalancerLogDelivery',
-          effect: 'Allow',
-          principals: [{ type: 'AWS', identifiers: [elb.arn] }],
-          actions: ['s3:PutObject'],
-          resources: [`${this.bucket.arn}/${this.prefix}/AWSLogs/${account.accountId}/*`],
-        },
-      ],
-    });
-    this.policy = new S3BucketPolicy(this, 'policy', { bucket: this.bucket.id, policy: document.json });
   }
 }

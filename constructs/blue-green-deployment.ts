@@ -48,7 +48,7 @@ export interface BlueGreenDeploymentProps extends BlueGreenOptions {
   /** The load balancer the test listener is added to (its security group admits `testListenerCidrs` there). */
   readonly loadBalancer: LoadBalancer;
   /** The production listener whose traffic CodeDeploy shifts. */
-  readonly productionListener: LbListener;
+  readonly productionListener: { readonly arn: string };
   /** The service's rule on the production listener. @default - none: the service is the listener's default action */
   readonly productionRule?: LbListenerRule;
   /** Port of the test listener (required here; BlueGreenOptions leaves it to the caller's convention). */
@@ -118,7 +118,7 @@ export class BlueGreenDeployment extends Construct {
     // With a certificate, the test listener is HTTPS like production (ELB.1).
     const https = props.loadBalancer.https;
     this.testListener = new LbListener(this, 'test-listener', {
-      loadBalancerArn: props.loadBalancer.alb.arn,
+      loadBalancerArn: props.loadBalancer.arn,
       port: testPort,
       protocol: https ? 'HTTPS' : 'HTTP',
       ...(https && { certificateArn: https.certificateArn, sslPolicy: https.sslPolicy }),
@@ -131,7 +131,7 @@ export class BlueGreenDeployment extends Construct {
     const groupArn = arn('codedeploy', `deploymentgroup:${name}/${name}`);
     this.hook = new PreTrafficHook(this, 'pre-traffic-hook', {
       name,
-      testBaseUrl: `${https ? 'https' : 'http'}://${props.loadBalancer.alb.dnsName}:${testPort}`,
+      testBaseUrl: `${https ? 'https' : 'http'}://${props.loadBalancer.dnsName}:${testPort}`,
       testPort,
       checkPath: props.checkPath,
       deploymentGroupArn: groupArn,

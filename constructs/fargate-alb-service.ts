@@ -254,6 +254,10 @@ export class FargateAlbService extends Construct implements RoutingTarget {
         vpcId: props.vpcId,
         deregistrationDelay: String(deregistrationDelay),
         healthCheck: { enabled: true, path: healthPath, matcher: props.healthCheck?.matcher ?? '200', interval, timeout, healthyThreshold, unhealthyThreshold },
+        // A plan that removes the service and changes what forwarded to it (the monolith retired: the listener's
+        // default action) must update the listener first: Terraform deletes a removed resource before it updates
+        // its dependents unless the resource is create-before-destroy, and ELB refuses to delete a group in use.
+        lifecycle: { createBeforeDestroy: true },
       });
     this.targetGroup = targetGroup('target-group', name);
     if (this.movedByCodeDeploy) this.greenTargetGroup = targetGroup('target-group-green', `${name}-green`);

@@ -2,19 +2,24 @@ import { Construct } from 'constructs';
 import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
-import { routeTable } from '../config/routing';
+import { join } from 'node:path';
+import { legacyServiceName, monolithDeployed, routeTable } from '../config/routing';
 import type { ResolvedConfig, ResolvedService } from '../config/types';
 import { awsProvider } from './aws-provider';
-import { dataAccess, dataEnvironment } from '../lib/data-access';
+import { dataAccess, dataEnvironment, type DataAccess } from '../lib/data-access';
+import { bundleService } from '../lib/legacy-artifact';
+import { projectRoot } from '../lib/project-root';
 import { BlueGreenDeployment } from './blue-green-deployment';
 import { DataTable } from './data-table';
 import { EcsCluster } from './ecs-cluster';
 import { FARGATE_SERVICE_DEFAULTS, FargateAlbService } from './fargate-alb-service';
-import { ListenerRouting } from './listener-routing';
+import { LegacyEc2Monolith } from './legacy-ec2-monolith';
+import { ListenerRouting, type RoutingTarget } from './listener-routing';
 import { LogEncryptionKey } from './log-encryption-key';
 import { LoadBalancer } from './load-balancer';
 import { Network } from './network';
 import { PrivateNamespace } from './private-namespace';
+import type { IamStatement } from './task-roles';
 
 /**
  * The whole deployment: network, load balancer, cluster, one
@@ -34,6 +39,8 @@ export class ForumStack extends TerraformStack {
   readonly namespace?: PrivateNamespace;
   /** Every deployed service by name: the monolith first, then the extracted microservices. */
   readonly services: ReadonlyMap<string, FargateAlbService>;
+  /** The monolith on EC2, while it shares the default action. */
+  readonly legacyMonolith?: LegacyEc2Monolith;
   readonly routing: ListenerRouting;
   readonly blueGreen: ReadonlyMap<string, BlueGreenDeployment>;
 
@@ -48,7 +55,7 @@ export class ForumStack extends TerraformStack {
       new LocalBackend(this, { path: config.localStateFile });
     }
 
-    const deployed: readonly ResolvedService[] = [config.monolith, ...config.microservices];
+    const deployed: readonly ResolvedService[] = [...(monolithDeployed(config) ? [config.monolith] : []), ...config.microservices];
     if (deployed.some((service) => 'build' in service.image) && !config.imageUriTemplate) {
       // Only a stack that builds images needs the Docker provider; ECR login comes from the AWS provider.
       const token = new DataAwsEcrAuthorizationToken(this, 'ecr-token');
@@ -74,6 +81,7 @@ export class ForumStack extends TerraformStack {
       deletionProtection: config.deletionProtection,
       accessLogs: config.accessLogs,
       webAcl: config.webAcl,
+      existing: config.existingLoadBalancer && { listenerArn: config.existingLoadBalancer.listenerArn, securityGroupId: config.existingLoadBalancer.securityGroupId },
     });
     if (!config.certificateArn) {
       Annotations.of(this).addWarning(
@@ -90,7 +98,7 @@ export class ForumStack extends TerraformStack {
         new DataTable(data, name, { namePrefix: config.namePrefix, schema: resource.schema, sample: resource.sample, deletionProtection: config.deletionProtection }),
       ]),
     );
-    if (config.monolith.internalPort !== undefined) this.namespace = new PrivateNamespace(this, 'namespace', { namePrefix: config.namePrefix, vpcId: this.network.vpcId });
+    if (config.monolith.internalPort !== undefined && monolithDeployed(config)) this.namespace = new PrivateNamespace(this, 'namespace', { namePrefix: config.namePrefix, vpcId: this.network.vpcId });
 
     const template = config.imageUriTemplate;
     // In a task Node sees the host's CPUs, not the task's share: one monolith cluster worker per vCPU of the task.
@@ -99,7 +107,7 @@ export class ForumStack extends TerraformStack {
     for (const service of deployed) {
       const isMonolith = service === config.monolith;
       const access = dataAccess(config, service);
-      const grants = [...access.tables].map(([resource, level]) => this.table(resource).grant(level, `${pascal(resource)}Table${pascal(level)}`));
+      const grants = this.grants(access);
       const monolith = services.get(config.monolith.name);
       const fargate = new FargateAlbService(this, service.name, {
         ...service,
@@ -124,7 +132,30 @@ export class ForumStack extends TerraformStack {
       services.set(service.name, fargate);
     }
     this.services = services;
-    this.routing = new ListenerRouting(this, 'routing', { namePrefix: config.namePrefix, loadBalancer: this.loadBalancer, table: routeTable(config), targets: this.services });
+
+    // The monolith on EC2 as it runs today (only its share moves), or as the stack creates it.
+    const existingLegacy = config.legacyMonolith?.existingTargetGroupArn;
+    const legacyTarget: RoutingTarget | undefined = existingLegacy ? { targetGroup: { arn: existingLegacy }, movedByCodeDeploy: false, attachedBy: () => undefined } : undefined;
+    if (config.legacyMonolith && !existingLegacy) {
+      const { trafficPercent: _share, existingTargetGroupArn: _existing, ...options } = config.legacyMonolith;
+      const access = dataAccess(config, config.monolith);
+      this.legacyMonolith = new LegacyEc2Monolith(this, 'monolith-ec2', {
+        ...options,
+        namePrefix: config.namePrefix,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        loadBalancerSecurityGroupId: this.loadBalancer.securityGroupId,
+        artifactPath: bundleService(projectRoot(), config.monolith.name, join(projectRoot(), 'build', 'legacy')),
+        // The same tables as the Fargate monolith; its cluster sized by the instance's CPUs (no WORKERS).
+        environment: { ...dataEnvironment(access, (resource) => this.table(resource).name, undefined), AWS_REGION: config.region, SERVED_BY: legacyServiceName(config) },
+        instancePolicyStatements: this.grants(access),
+        logRetentionDays: config.logRetentionDays,
+        logKmsKeyArn,
+      });
+    }
+    const legacy = legacyTarget ?? this.legacyMonolith;
+    const targets = new Map<string, RoutingTarget>([...this.services, ...(legacy ? [[legacyServiceName(config), legacy] as const] : [])]);
+    this.routing = new ListenerRouting(this, 'routing', { namePrefix: config.namePrefix, loadBalancer: this.loadBalancer, table: routeTable(config), targets });
 
     // The pre-traffic hooks reach the test listeners from the private subnets, through the NAT gateways.
     const testListenerCidrs = [...(config.testListenerCidrs ?? []), ...this.network.natPublicIps.map((ip) => `${ip}/32`)];
@@ -138,7 +169,7 @@ export class ForumStack extends TerraformStack {
             name: `${config.namePrefix}-${service.name}`,
             service: fargate,
             loadBalancer: this.loadBalancer,
-            productionListener: this.routing.listener,
+            productionListener: { arn: this.routing.listenerArn },
             productionRule: this.routing.rules.get(service.name),
             testListenerCidrs,
             vpcId: this.network.vpcId,
@@ -166,16 +197,26 @@ export class ForumStack extends TerraformStack {
     return found;
   }
 
+  /** The statements that give a service its tables, as dataAccess says. */
+  private grants(access: DataAccess): IamStatement[] {
+    return [...access.tables].map(([resource, level]) => this.table(resource).grant(level, `${pascal(resource)}Table${pascal(level)}`));
+  }
+
   /** What a caller needs, named `<service>_<what>` (terraform-aws-modules style); `npm run release` reads them. */
   private outputs(): void {
     const output = (name: string, value: string | number, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     };
     output('alb_url', this.loadBalancer.url, 'URL of the load balancer');
-    output('alb_dns_name', this.loadBalancer.alb.dnsName, 'DNS name of the load balancer');
-    output('listener_arn', this.routing.listener.arn, 'ARN of the production listener');
+    output('alb_dns_name', this.loadBalancer.dnsName, 'DNS name of the load balancer');
+    output('listener_arn', this.routing.listenerArn, 'ARN of the production listener');
     output('cluster_name', this.cluster.cluster.name, 'ECS cluster name');
     for (const [name, table] of this.tables) output(`${name.replace(/-/g, '_')}_table_name`, table.table.name, `DynamoDB table of ${name}`);
+    if (this.legacyMonolith) {
+      output('monolith_ec2_target_group_arn', this.legacyMonolith.targetGroup.arn, 'Target group of the monolith on EC2');
+      output('monolith_ec2_autoscaling_group_name', this.legacyMonolith.autoScalingGroup.name, 'Auto Scaling group of the monolith on EC2');
+      output('monolith_ec2_artifact', `s3://${this.legacyMonolith.artifactBucket.bucket}/${this.legacyMonolith.artifact.key}`, 'The build the instances run');
+    }
     const monolithUrl = this.services.get(this.config.monolith.name)?.internalUrl;
     if (monolithUrl) output('monolith_internal_url', monolithUrl, "The monolith's persistence API, inside the VPC");
     for (const [name, service] of this.services) {

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
+import { DataAwsLbListener } from '@cdktf/provider-aws/lib/data-aws-lb-listener';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -31,6 +33,22 @@ export interface LoadBalancerProps {
   readonly accessLogs?: AccessLogOptions | false;
   /** A WAFv2 web ACL in front (ELB.16), or `false` for none. @default - on: WebAcl's defaults */
   readonly webAcl?: WebAclOptions | false;
+  /**
+   * Join a load balancer that exists already, through one of its listeners:
+   * nothing of it is created or changed here (no security group rules on
+   * its ports, access logs or web ACL, which are its owner's); ListenerRouting
+   * adds rules to that listener. The fields above about creating one are ignored.
+   * @default - a new load balancer
+   */
+  readonly existing?: ExistingLoadBalancer;
+}
+
+/** A load balancer the stack does not own. */
+export interface ExistingLoadBalancer {
+  /** The listener the stack adds its rules to: the production listener. */
+  readonly listenerArn: string;
+  /** The load balancer's security group: the services admit it, and it gets an egress rule to each. */
+  readonly securityGroupId: string;
 }
 
 /** The HTTPS settings of a load balancer's production listener. */
@@ -42,15 +60,25 @@ export interface HttpsSettings {
 }
 
 /**
- * An internet-facing ALB with its own security group, admitting the
+ * An internet-facing ALB with its own security group (or one that exists
+ * already, joined through its listener), admitting the
  * configured CIDRs on the listener ports; by default with deletion
  * protection, access logs to a bucket of its own and a WAF web ACL, and
  * dropping invalid header fields. Its listeners and their routing belong to
  * ListenerRouting; services add their own security group rules.
  */
 export class LoadBalancer extends Construct {
-  readonly alb: Lb;
-  readonly securityGroup: SecurityGroup;
+  /** The load balancer, when the stack creates it. */
+  readonly alb?: Lb;
+  /** Its security group, when the stack creates it. */
+  readonly securityGroup?: SecurityGroup;
+  readonly arn: string;
+  readonly dnsName: string;
+  /** The ALB's `arn_suffix`, as CloudWatch metrics name it. */
+  readonly arnSuffix: string;
+  readonly securityGroupId: string;
+  /** The production listener, when the load balancer exists already. */
+  readonly existingListenerArn?: string;
   /** The production listener's TLS settings; undefined for plain HTTP. */
   readonly https?: HttpsSettings;
   /** `http(s)://<dns name>` */
@@ -61,11 +89,26 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
+    this.https = props.certificateArn === undefined ? undefined : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
+    if (props.existing) {
+      if (!/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\//.test(props.existing.listenerArn)) {
+        throw new ValidationError(this, 'existing.listenerArn', `"${props.existing.listenerArn}" is not the ARN of an application load balancer's listener`);
+      }
+      if (!/^sg-[0-9a-f]+$/.test(props.existing.securityGroupId)) throw new ValidationError(this, 'existing.securityGroupId', `"${props.existing.securityGroupId}" is not a security group id`);
+      const listener = new DataAwsLbListener(this, 'existing-listener', { arn: props.existing.listenerArn });
+      const alb = new DataAwsLb(this, 'existing-alb', { arn: listener.loadBalancerArn });
+      this.existingListenerArn = props.existing.listenerArn;
+      this.securityGroupId = props.existing.securityGroupId;
+      this.arn = alb.arn;
+      this.dnsName = alb.dnsName;
+      this.arnSuffix = alb.arnSuffix;
+      this.url = `${this.https ? 'https' : 'http'}://${alb.dnsName}`;
+      return;
+    }
     if (props.publicSubnetIds.length < 2) throw new ValidationError(this, 'publicSubnetIds', 'an ALB needs subnets in at least 2 availability zones');
     const name = requireName(this, 'namePrefix', `${props.namePrefix}-alb`, NAME_LIMITS.loadBalancer);
     const idleTimeout = props.idleTimeoutSeconds ?? 60;
     if (!Number.isInteger(idleTimeout) || idleTimeout < 1 || idleTimeout > 4000) throw new ValidationError(this, 'idleTimeoutSeconds', `${idleTimeout} must be from 1 to 4000 seconds`);
-    this.https = props.certificateArn === undefined ? undefined : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
       name: `${props.namePrefix}-alb`,
@@ -103,15 +146,10 @@ export class LoadBalancer extends Construct {
       dependsOn: this.accessLogBucket ? [this.accessLogBucket.policy] : undefined,
     });
     if (props.webAcl !== false) this.webAcl = new WebAcl(this, 'web-acl', { namePrefix: props.namePrefix, loadBalancerArn: this.alb.arn, ...props.webAcl });
+    this.arn = this.alb.arn;
+    this.dnsName = this.alb.dnsName;
+    this.arnSuffix = this.alb.arnSuffix;
+    this.securityGroupId = this.securityGroup.id;
     this.url = `${this.https ? 'https' : 'http'}://${this.alb.dnsName}`;
-  }
-
-  /** The ALB's `arn_suffix`, as CloudWatch metrics name it. */
-  get arnSuffix(): string {
-    return this.alb.arnSuffix;
-  }
-
-  get securityGroupId(): string {
-    return this.securityGroup.id;
   }
 }

@@ -32,6 +32,19 @@ export interface RouteTable {
    * @default - a JSON 404 fixed response (every path has been extracted)
    */
   readonly defaultService?: string;
+  /**
+   * Part of what the default action forwards goes to another service: the
+   * monolith on EC2 during its cut-over to Fargate (a weighted default).
+   * @default - all of it to `defaultService`
+   */
+  readonly defaultShare?: { readonly service: string; readonly percent: number };
+}
+
+/** The service that answers what no rule matches: the default service, or, for the weighted default's share of draws, the other one. */
+export function defaultFor(table: RouteTable, draw: () => number = () => Math.random() * 100): string | undefined {
+  const share = table.defaultShare;
+  if (!share || share.percent <= 0) return table.defaultService;
+  return share.percent >= 100 || draw() < share.percent ? share.service : table.defaultService;
 }
 
 /** The share a rule sends to its service, with its default applied. */
@@ -67,7 +80,7 @@ export function ruleFor(table: RouteTable, path: string): RouteRule | undefined 
  */
 export function routeFor(table: RouteTable, path: string, draw: () => number = () => Math.random() * 100): string | undefined {
   const rule = ruleFor(table, path);
-  if (!rule) return table.defaultService;
+  if (!rule) return defaultFor(table, draw);
   const percent = rulePercent(rule);
   if (percent >= 100) return rule.service;
   if (percent <= 0) return table.defaultService;

@@ -106,6 +106,9 @@ export function evaluateControls(json: SynthesizedStack, settings: ControlSettin
   const newVpc = all(json, 'aws_vpc').length > 0;
   const portsOf = (rule: Body) => ({ from: Number(rule.from_port ?? 0), to: Number(rule.to_port ?? 65535) });
   const allows = rolePolicyStatements(json).filter((statement) => (statement.effect ?? 'Allow') === 'Allow');
+  const groups = all(json, 'aws_autoscaling_group');
+  const templates = all(json, 'aws_launch_template');
+  const buckets = all(json, 'aws_s3_bucket');
 
   return [
     check('ECS.2', 'ECS services do not assign public IPs automatically', services.length > 0,
@@ -143,6 +146,17 @@ export function evaluateControls(json: SynthesizedStack, settings: ControlSettin
       openIngress.filter((rule) => ![80, 443].includes(portsOf(rule).from) || portsOf(rule).from !== portsOf(rule).to).map((rule) => `open to the internet on ${portsOf(rule).from}-${portsOf(rule).to}`)),
     check('EC2.19', 'Security groups do not open high-risk ports to the internet', ingress.length > 0,
       openIngress.filter((rule) => HIGH_RISK_PORTS.some((port) => port >= portsOf(rule).from && port <= portsOf(rule).to)).map((rule) => `open to the internet on ${portsOf(rule).from}-${portsOf(rule).to}`)),
+    check('AutoScaling.1', 'Auto Scaling groups behind a load balancer use ELB health checks', groups.length > 0,
+      groups.filter((group) => ((group.target_group_arns as unknown[] | undefined) ?? []).length > 0 && group.health_check_type !== 'ELB').map((group) => `${group.name} uses EC2 checks`)),
+    check('AutoScaling.2', 'Auto Scaling groups span multiple availability zones', groups.length > 0,
+      groups.filter((group) => ((group.vpc_zone_identifier as unknown[] | undefined) ?? []).length < 2).map((group) => `${group.name} has fewer than 2 subnets`)),
+    check('AutoScaling.9', 'Auto Scaling groups launch from launch templates', groups.length > 0, groups.filter((group) => !group.launch_template).map((group) => `${group.name} does not`)),
+    check('EC2.170', 'EC2 launch templates require IMDSv2', templates.length > 0,
+      templates.filter((template) => (template.metadata_options as Body | undefined)?.http_tokens !== 'required').map((template) => `${template.name} allows IMDSv1`)),
+    check('EC2.25', 'EC2 launch templates assign no public IPs', templates.length > 0,
+      templates.filter((template) => ((template.network_interfaces as Body[] | undefined) ?? []).some((network) => network.associate_public_ip_address === true || network.associate_public_ip_address === 'true')).map((template) => `${template.name} does`)),
+    check('S3.8', 'S3 buckets block public access', buckets.length > 0,
+      all(json, 'aws_s3_bucket_public_access_block').filter((block) => block.block_public_acls && block.block_public_policy && block.ignore_public_acls && block.restrict_public_buckets).length >= buckets.length ? [] : ['a bucket without a full public access block']),
     check('DynamoDB.2', 'DynamoDB tables have point-in-time recovery', tables.length > 0,
       tables.filter((table) => (table.point_in_time_recovery as Body | undefined)?.enabled !== true).map((table) => `${table.name} has none`)),
     check('DynamoDB.6', 'DynamoDB tables have deletion protection', tables.length > 0,

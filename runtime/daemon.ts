@@ -1,7 +1,7 @@
 /**
  * The local runtime as a background process (started by `npm run
  * deploy:local`, stopped by `npm run destroy:local`): the local load
- * balancer's listeners, the tasks, and the loops that keep them as deployed
+ * balancer's listeners, the tasks, the EC2 instances' monolith, and the loops that keep them as deployed
  * (replacing failed tasks, carrying out CodeDeploy deployments). It answers
  * on a loopback control port:
  *   POST /sync    converge on the emulator's deployed state now; the report
@@ -12,13 +12,18 @@
  * docker when an engine answers), LOCAL_TIME_SCALE, IMAGE_URI_TEMPLATE,
  * RUNTIME_STATE_FILE (where it writes its pid and control port).
  */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LocalCodeDeploy } from './local-codedeploy';
 import { LocalRuntime } from './local-runtime';
 import { DockerTaskRunner, ProcessTaskRunner, type TaskRunner } from './task-runner';
@@ -41,7 +46,12 @@ async function main(): Promise<void> {
   if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
   // What a task's SDK needs to reach the emulator instead of AWS (on AWS, the task role's credentials come from ECS).
   const taskEnvironment = { AWS_ENDPOINT_URL: settings.endpoint, AWS_REGION: settings.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, taskEnvironment, log });
+  // The monolith on EC2: its instances' builds come from the emulator's S3.
+  const instances = {
+    clients: { autoscaling: new AutoScalingClient(aws), ec2: new EC2Client(aws), s3: new S3Client({ ...aws, forcePathStyle: true }) },
+    workDir: mkdtempSync(join(tmpdir(), 'forum-instances-')),
+  };
+  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, taskEnvironment, instances, log });
   const codedeploy = new LocalCodeDeploy({ clients, runtime, endpoint: settings.endpoint, region: settings.region, timeScale: settings.timeScale, log });
 
   let synced = false;

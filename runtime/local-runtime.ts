@@ -26,6 +26,7 @@ import { TargetGroup, type Target } from '../lib/alb/target-group';
 import { freePort } from '../lib/free-port';
 import { readDeployedState, type DeployedListener, type DeployedService, type DeployedState, type DeployedStateClients, type DeployedTargetGroup } from './deployed-state';
 import type { Log } from './images';
+import { LocalInstances, type InstanceClients } from './local-instances';
 import type { TaskRunner } from './task-runner';
 
 export interface LocalRuntimeOptions {
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   readonly timeScale?: number;
   /** Variables every task gets besides its task definition's own. @default {} */
   readonly taskEnvironment?: Readonly<Record<string, string>>;
+  /** Serve the instances of Auto Scaling groups (the monolith on EC2) too. @default - not served */
+  readonly instances?: { readonly clients: InstanceClients; readonly workDir: string };
   readonly log: Log;
 }
 
@@ -102,9 +105,13 @@ export class LocalRuntime {
   private state?: DeployedState;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeScale: number;
+  private readonly instances?: LocalInstances;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
+    if (options.instances) {
+      this.instances = new LocalInstances({ ...options.instances, environment: options.taskEnvironment ?? {}, targetGroup: (arn) => this.groups.get(arn)?.group, log: options.log });
+    }
   }
 
   /** Converges on what is deployed in the emulator now, and reports what runs. */
@@ -125,6 +132,12 @@ export class LocalRuntime {
       const group = task.targetGroupArn ? this.groups.get(task.targetGroupArn)?.group : undefined;
       const health = group?.health().find((entry) => entry.target.port === task.port)?.state ?? 'no target group';
       byService.set(task.service, [...(byService.get(task.service) ?? []), { id: task.id, port: task.port, taskDefinition: family(task.taskDefinitionArn), health }]);
+    }
+    // Instances of an Auto Scaling group are reported as its tasks, with the group's name.
+    for (const { group: name, instances, targetGroupArns } of this.instances?.report() ?? []) {
+      const group = targetGroupArns[0] ? this.groups.get(targetGroupArns[0])?.group : undefined;
+      const health = (port: number) => group?.health().find((entry) => entry.target.port === port)?.state ?? 'no target group';
+      byService.set(name, instances.map((instance) => ({ id: instance.id, port: instance.port, taskDefinition: `ec2 (${instance.workers} workers)`, health: health(instance.port) })));
     }
     return {
       listeners: [...this.listeners.values()].map(({ listener, deployed }) => ({
@@ -157,6 +170,7 @@ export class LocalRuntime {
   stop(): Promise<void> {
     return this.exclusive(async () => {
       await Promise.all([...this.tasks.values()].map((task) => this.retire(task, { drain: false })));
+      await this.instances?.stopAll();
       await Promise.all([...this.listeners.values(), ...this.endpoints.values()].map(({ listener }) => listener.stop()));
       this.listeners.clear();
       for (const { group } of this.endpoints.values()) group.close();
@@ -184,6 +198,8 @@ export class LocalRuntime {
       state = await readDeployedState(this.options.clients);
       this.state = state;
     }
+    // The instances serve before the listeners send them anything, and leave before a group that still holds them goes.
+    await this.instances?.sync();
     await this.syncListeners(state);
     await this.retireUnwanted(state);
     for (const [arn, { group }] of this.groups) {
@@ -232,6 +248,7 @@ export class LocalRuntime {
       this.groups.set(deployed.arn, { group, deployed });
       // Targets of a group whose settings changed are registered again, and checked anew.
       for (const task of this.tasks.values()) if (task.targetGroupArn === deployed.arn && !task.retiring) group.register({ host: LOOPBACK, port: task.port });
+      this.instances?.registerIn(deployed.arn, group);
     }
   }
 

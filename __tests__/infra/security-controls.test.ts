@@ -9,7 +9,7 @@ import type { ProjectConfig } from '../../config/types';
 import { evaluateControls, type ControlResult } from '../../lib/security-controls';
 import { synth } from '../support/synth';
 
-const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'DynamoDB.2', 'DynamoDB.6', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
+const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'AutoScaling.1', 'AutoScaling.2', 'AutoScaling.9', 'EC2.170', 'EC2.25', 'S3.8', 'DynamoDB.2', 'DynamoDB.6', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
 const hardened: ProjectConfig = { ...projectConfig, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true };
 const unexplained = (results: ControlResult[]) => results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
 const settingsOf = (config: ProjectConfig) => ({ ...config, networkKind: config.network.kind });
@@ -19,12 +19,16 @@ describe.each<[string, Record<string, string>, ProjectConfig]>([
   ['every service extracted, threads at 10 %', { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' }, projectConfig],
   ['users blue/green', { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, projectConfig],
   ['users blue/green, with a certificate and deletion protection', { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, hardened],
+  ['the monolith on EC2 and Fargate, 50/50', { EXTRACTED_SERVICES: 'none', LEGACY_TRAFFIC: '50' }, projectConfig],
 ])('%s', (_, overrides, config) => {
   const results = evaluateControls(synth(overrides, config), settingsOf(config));
 
   it('evaluates every applicable control', () => {
     expect(results.map((result) => result.id)).toEqual(CONTROLS);
-    expect(results.filter((result) => result.status === 'not applicable' && !['Lambda.2', 'Lambda.3'].includes(result.id))).toEqual([]);
+    // The Lambda hook exists only with blue/green; Auto Scaling and launch templates only with the monolith on EC2.
+    const legacy = 'LEGACY_TRAFFIC' in overrides;
+    const optional = ['Lambda.2', 'Lambda.3', ...(legacy ? [] : ['AutoScaling.1', 'AutoScaling.2', 'AutoScaling.9', 'EC2.170', 'EC2.25'])];
+    expect(results.filter((result) => result.status === 'not applicable' && !optional.includes(result.id))).toEqual([]);
   });
 
   it('fails no control the configuration did not ask to', () => {

@@ -64,7 +64,15 @@ export function listenerFromRouteTable(table: RouteTable): ListenerModel {
       const targetGroups = fallback === undefined ? [{ id: rule.service, weight: 100 }] : [{ id: rule.service, weight: percent }, { id: fallback, weight: 100 - percent }];
       return { priority: rule.priority, pathPatterns: rule.pathPatterns, action: { type: 'forward', targetGroups, stickinessSeconds: rule.stickinessSeconds } };
     }),
-    defaultAction: fallback === undefined ? NOT_FOUND : { type: 'forward', targetGroups: [{ id: fallback, weight: 100 }] },
+    defaultAction:
+      fallback === undefined
+        ? NOT_FOUND
+        : {
+            type: 'forward',
+            targetGroups: table.defaultShare
+              ? [{ id: table.defaultShare.service, weight: table.defaultShare.percent }, { id: fallback, weight: 100 - table.defaultShare.percent }]
+              : [{ id: fallback, weight: 100 }],
+          },
   };
 }
 

@@ -15,6 +15,8 @@ export interface ServiceEnv {
   readonly logRequests: boolean;
   /** Port of the monolith's persistence API for facade-mode services (INTERNAL_PORT; none when unset). */
   readonly internalPort?: number;
+  /** The name the x-served-by header gives (SERVED_BY, default the service's): tells two deployments of one service apart, such as the monolith on EC2 and on Fargate. */
+  readonly servedBy?: string;
 }
 
 /** A configuration error that names the environment variable at fault. */
@@ -31,6 +33,7 @@ const schema = Joi.object({
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(25_000).default(10_000),
   WORKERS: Joi.number().integer().min(1).max(64).default(() => availableParallelism()),
   LOG_REQUESTS: Joi.boolean().truthy('1').falsy('0').default(true),
+  SERVED_BY: Joi.string().pattern(/^[a-z][a-z0-9-]{0,62}$/).messages({ 'string.pattern.base': '"SERVED_BY" must be a lower-case name' }),
   INTERNAL_PORT: Joi.number().integer().min(1).max(65535).invalid(Joi.ref('PORT')).messages({ 'any.invalid': '"INTERNAL_PORT" must differ from "PORT"' }),
 })
   // Every other variable of the environment (PATH, HOME...) is none of our business.
@@ -57,5 +60,6 @@ export function readServiceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnv
     workers: value.WORKERS,
     logRequests: value.LOG_REQUESTS,
     internalPort: value.INTERNAL_PORT,
+    servedBy: value.SERVED_BY,
   };
 }

@@ -37,7 +37,7 @@ const DRAIN_MS = 1_000;
 /** Serves in this process until SIGTERM/SIGINT, then drains requests in flight and exits 0. */
 async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logger: Logger): Promise<void> {
   const server = await createServer({
-    service: options.service,
+    service: env.servedBy ?? options.service,
     resources: options.resources,
     stores,
     port: env.port,
