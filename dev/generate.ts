@@ -3,8 +3,8 @@
  * configuration and the code, so that a service is listed in one place
  * (config/project.ts): the npm workspaces and TypeScript references, the
  * monolith's plugin list and dependencies, every Dockerfile, compose.yaml and
- * its nginx routing at the configured stage, and the README's diagram and
- * construct and configuration reference. A configured service without a
+ * its nginx routing at the configured stage, and the README's diagram,
+ * construct and configuration reference, security table and tour table. A configured service without a
  * folder gets a starting one. `--check` only compares and fails when a file
  * is out of date (the tests do the same).
  */
@@ -21,6 +21,7 @@ import { configurationReference, constructReference } from './generators/referen
 import { composeYaml, mermaidDiagram, nginxConf } from './generators/routing-files';
 import { securityTable } from './generators/security-table';
 import { scaffoldFiles, workspaceClosure, workspaceFiles } from './generators/workspaces';
+import { tourSection } from '../tour/report';
 
 /** The README sections that are generated, between these markers. */
 export const README_SECTIONS = {
@@ -28,6 +29,7 @@ export const README_SECTIONS = {
   constructs: ['<!-- construct-reference:start -->', '<!-- construct-reference:end -->'],
   configuration: ['<!-- configuration-reference:start -->', '<!-- configuration-reference:end -->'],
   security: ['<!-- security-controls:start -->', '<!-- security-controls:end -->'],
+  tour: ['<!-- tour:start -->', '<!-- tour:end -->'],
 } as const;
 
 /** The stage the configuration file describes (no EXTRACTED_SERVICES override: generated files must not depend on the shell). */
@@ -59,6 +61,7 @@ export function stageFiles(root: string): Record<string, string> {
   readme = between(readme, ...README_SECTIONS.constructs, constructReference(root));
   readme = between(readme, ...README_SECTIONS.configuration, configurationReference(root));
   readme = between(readme, ...README_SECTIONS.security, securityTable(projectConfig, root));
+  readme = between(readme, ...README_SECTIONS.tour, tourSection(join(root, 'tour', 'latest.json')));
   return { 'compose.yaml': composeYaml(config), 'dev/nginx.conf': nginxConf(config, table), 'README.md': readme };
 }
 
