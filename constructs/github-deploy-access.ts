@@ -108,6 +108,7 @@ export class GitHubDeployAccess extends Construct {
     const deploy: Grant[] = [
       { sid: 'Identity', actions: ['sts:GetCallerIdentity'], resources: ['*'] },
       { sid: 'Roles', actions: ['iam:*'], resources: [arn('iam', `role/${named}`, false)] },
+      { sid: 'InstanceProfiles', actions: ['iam:*'], resources: [arn('iam', `instance-profile/${named}`, false)] },
       { sid: 'PassRoles', actions: ['iam:PassRole'], resources: [arn('iam', `role/${named}`, false)] },
       { sid: 'ServiceLinkedRoles', actions: ['iam:CreateServiceLinkedRole'], resources: [arn('iam', 'role/aws-service-role/*', false)] },
       { sid: 'Tables', actions: ['dynamodb:*'], resources: [arn('dynamodb', `table/${named}`)] },
@@ -117,17 +118,20 @@ export class GitHubDeployAccess extends Construct {
       { sid: 'EcsTaskDefinitions', actions: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:Describe*', 'ecs:List*'], resources: ['*'] },
       { sid: 'LoadBalancers', actions: ['elasticloadbalancing:*'], resources: [arn('elasticloadbalancing', `loadbalancer/app/${named}`), arn('elasticloadbalancing', `targetgroup/${named}`), arn('elasticloadbalancing', `listener/app/${named}`), arn('elasticloadbalancing', `listener-rule/app/${named}`)] },
       { sid: 'LoadBalancersRead', actions: ['elasticloadbalancing:Describe*'], resources: ['*'] },
-      { sid: 'Logs', actions: ['logs:*'], resources: [arn('logs', `log-group:/ecs/${prefix}/*`), arn('logs', `log-group:/vpc/${prefix}/*`), arn('logs', `log-group:/aws/lambda/${named}`)] },
+      { sid: 'Logs', actions: ['logs:*'], resources: [arn('logs', `log-group:/ecs/${prefix}/*`), arn('logs', `log-group:/vpc/${prefix}/*`), arn('logs', `log-group:/ec2/${prefix}/*`), arn('logs', `log-group:/aws/lambda/${named}`)] },
       { sid: 'LogsRead', actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'], resources: ['*'] },
       { sid: 'Alarms', actions: ['cloudwatch:*'], resources: [arn('cloudwatch', `alarm:${named}`)] },
       { sid: 'Functions', actions: ['lambda:*'], resources: [arn('lambda', `function:${named}`)] },
       { sid: 'CodeDeploy', actions: ['codedeploy:*'], resources: [arn('codedeploy', `application:${named}`), arn('codedeploy', `deploymentgroup:${named}/*`), arn('codedeploy', 'deploymentconfig:*')] },
-      { sid: 'AccessLogBuckets', actions: ['s3:*'], resources: [`arn:${partition.partition}:s3:::${prefix}-alb-logs-*`] },
+      { sid: 'Buckets', actions: ['s3:*'], resources: [`arn:${partition.partition}:s3:::${prefix}-alb-logs-*`, `arn:${partition.partition}:s3:::${prefix}-artifacts-*`] },
+      { sid: 'AutoScalingGroups', actions: ['autoscaling:*'], resources: [arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${named}`)] },
+      // The monolith on EC2's AMI: AWS's public parameter, in no account.
+      { sid: 'AmiParameter', actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [`arn:${partition.partition}:ssm:${region.name}::parameter/aws/service/ami-amazon-linux-latest/*`] },
       { sid: 'WebAcl', actions: ['wafv2:*'], resources: [arn('wafv2', `regional/webacl/${named}/*`), arn('wafv2', 'regional/managedruleset/*/*')] },
       { sid: 'WebAclAssociation', actions: ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource'], resources: [arn('elasticloadbalancing', `loadbalancer/app/${named}`)] },
     ];
-    // No resource names to scope by (EC2 networking, keys, scaling targets, Cloud Map namespaces): this region only.
-    const regional: Grant[] = [{ sid: 'RegionalUnnamed', actions: ['ec2:*', 'kms:*', 'application-autoscaling:*', 'servicediscovery:*', 'route53:*'], resources: ['*'] }];
+    // No resource names to scope by (EC2 networking and launch templates, keys, scaling targets, Cloud Map namespaces): this region only.
+    const regional: Grant[] = [{ sid: 'RegionalUnnamed', actions: ['ec2:*', 'kms:*', 'application-autoscaling:*', 'autoscaling:Describe*', 'servicediscovery:*', 'route53:*'], resources: ['*'] }];
     const document = (name: string, grants: readonly Grant[], regionScoped: readonly Grant[] = []) =>
       new DataAwsIamPolicyDocument(this, `${name}-permissions`, {
         statement: [

@@ -65,7 +65,7 @@ describe('GitHubDeployAccess', () => {
       expect({ sid: statement.sid, scoped: regional || readOnlyOrUnscopable }).toEqual({ sid: statement.sid, scoped: true });
     }
     for (const statement of policy.filter((candidate) => !candidate.resources?.includes('*'))) {
-      for (const resource of statement.resources!) expect(resource).toMatch(/forum-dev|aws-service-role|deploymentconfig|managedruleset/);
+      for (const resource of statement.resources!) expect(resource).toMatch(/forum-dev|aws-service-role|deploymentconfig|managedruleset|parameter\/aws\/service\/ami-amazon-linux-latest\//);
     }
     expect(policy.find((statement) => statement.sid === 'Roles')!.resources).toEqual(['arn:aws:iam::<account>:role/forum-dev-*']);
   });
