@@ -119,7 +119,7 @@ async function withEmulator(action: (emulator: RunningEmulator) => number | Prom
 async function destroy(): Promise<number> {
   // The tasks and the load balancer first: nothing of the runtime outlives the stack.
   await stopRuntime(files.runtime);
-  console.log('Stopped the local runtime: no task container (label forum.local=1) and no local listener is left.');
+  console.log('Stopped the local runtime: no task container of it (label forum.local) and no local listener is left.');
   const emulator = await runningEmulator();
   if (!emulator) {
     console.log('No local emulator is running: nothing to destroy.');

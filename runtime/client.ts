@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root';
 import type { SyncReport } from './local-runtime';
+import { runtimeIdOf } from './settings';
 import { DockerTaskRunner } from './task-runner';
 
 export interface RuntimeProcess {
@@ -14,9 +15,11 @@ export interface RuntimeProcess {
   /** Its control port on 127.0.0.1. */
   readonly port: number;
   readonly mode: 'docker' | 'process';
+  /** Its id: the `forum.local` label of its containers. */
+  readonly id: string;
 }
 
-export type RuntimeReport = SyncReport & { readonly mode: 'docker' | 'process' };
+export type RuntimeReport = SyncReport & { readonly mode: 'docker' | 'process'; readonly id: string };
 
 async function call<T>(runtime: RuntimeProcess, method: string, path: string, timeoutMs: number): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${runtime.port}${path}`, { method, signal: AbortSignal.timeout(timeoutMs) });
@@ -80,7 +83,8 @@ export async function stopRuntime(stateFile: string): Promise<void> {
     if (alive(runtime.pid)) process.kill(runtime.pid, 'SIGKILL');
   }
   rmSync(stateFile, { force: true });
-  if (await DockerTaskRunner.available()) await new DockerTaskRunner().removeAll();
+  // What a runtime that died without stopping left: its containers, by its id.
+  if (await DockerTaskRunner.available()) await new DockerTaskRunner(undefined, undefined, runtimeIdOf(stateFile)).removeAll();
 }
 
 function alive(pid: number): boolean {

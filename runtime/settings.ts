@@ -1,4 +1,16 @@
 /** The local runtime's settings, from the environment, checked once; a bad value is an error naming the variable. */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/**
+ * A runtime's identity, from its state file: the value of its containers'
+ * `forum.local` label. Two runtimes (a deploy:local and a test, or two test
+ * suites) never touch each other's tasks; a runtime restarted on the same
+ * state file finds and removes what its predecessor left.
+ */
+export function runtimeIdOf(stateFile: string | undefined): string {
+  return createHash('sha256').update(stateFile ? resolve(stateFile) : 'default').digest('hex').slice(0, 10);
+}
 
 export interface RuntimeSettings {
   /** The emulator (AWS_ENDPOINT_URL). */
@@ -14,6 +26,8 @@ export interface RuntimeSettings {
   readonly imageTemplate: string;
   /** RUNTIME_STATE_FILE: where the runtime writes its pid and control port. */
   readonly stateFile?: string;
+  /** This runtime's identity (runtimeIdOf its state file). */
+  readonly runtimeId: string;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
@@ -33,5 +47,6 @@ export function runtimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
     timeScale,
     imageTemplate: env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
     stateFile: env.RUNTIME_STATE_FILE?.trim() || undefined,
+    runtimeId: runtimeIdOf(env.RUNTIME_STATE_FILE?.trim() || undefined),
   };
 }

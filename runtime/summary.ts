@@ -60,7 +60,7 @@ export function summary(report: RuntimeReport, albPort: number, config: ProjectC
   for (const listener of report.listeners.filter((candidate) => candidate !== production)) {
     lines.push(`Listener ${listener.loadBalancer}:${listener.awsPort} (a blue/green test listener, or the HTTP redirect): http://127.0.0.1:${listener.port}`);
   }
-  lines.push('', `Running tasks (${report.mode === 'docker' ? 'Docker containers with host networking, labeled forum.local=1' : 'Node.js processes: no Docker engine'}):`);
+  lines.push('', `Running tasks (${report.mode === 'docker' ? `Docker containers with host networking, labeled forum.local=${report.id}` : 'Node.js processes: no Docker engine'}):`);
   for (const service of report.services) {
     lines.push(`  ${service.name.padEnd(24)} ${service.tasks.map((task) => `${task.taskDefinition} on :${task.port} (${task.health})`).join(', ')}`);
   }
@@ -70,7 +70,7 @@ export function summary(report: RuntimeReport, albPort: number, config: ProjectC
   lines.push(
     '',
     `Next step: ${nextStep(report, albPort, config)}`,
-    `Look around: docker ps --filter label=forum.local=1; aws --endpoint-url ${endpoint} elbv2 describe-target-groups (eval "$(npm run -s env:local)" first)`,
+    `Look around: docker ps --filter label=forum.local=${report.id}; aws --endpoint-url ${endpoint} elbv2 describe-target-groups (eval "$(npm run -s env:local)" first)`,
     'Tear it down: npm run destroy:local',
   );
   return lines;

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root';
 import type { DeployedContainer, DeployedTaskDefinition } from './deployed-state';
 import { ensureImage, projectImages, type Log } from './images';
+import { runtimeIdOf } from './settings';
 
-/** Every container the runtime starts carries this label (`forum.local=1`), so that nothing of it is ever left behind. */
+/** Every container a runtime starts carries this label, its value the runtime's id (`forum.local=<id>`), so that nothing of it is ever left behind. */
 export const TASK_LABEL = 'forum.local';
 
 export interface TaskSpec {
@@ -57,6 +58,8 @@ export class DockerTaskRunner implements TaskRunner {
   constructor(
     private readonly docker: Docker = new Docker(),
     private readonly imageTemplate?: string,
+    /** The runtime's id: its containers' `forum.local` label. @default runtimeIdOf(undefined) */
+    private readonly runtimeId: string = runtimeIdOf(undefined),
   ) {}
 
   /** Whether an engine answers. */
@@ -80,7 +83,7 @@ export class DockerTaskRunner implements TaskRunner {
       Image: spec.container.image,
       Env: Object.entries(environmentOf(spec)).map(([key, value]) => `${key}=${value}`),
       User: spec.container.user,
-      Labels: { [TASK_LABEL]: '1', 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
+      Labels: { [TASK_LABEL]: this.runtimeId, 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
       Healthcheck: health && {
         Test: ['CMD', ...health.command],
         // Scaled for tests, but no more often than every second: each check starts a process in the container.
@@ -139,7 +142,7 @@ export class DockerTaskRunner implements TaskRunner {
   }
 
   async removeAll(): Promise<number> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${TASK_LABEL}=1`] } });
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${TASK_LABEL}=${this.runtimeId}`] } });
     await Promise.all(containers.map((info) => this.docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));
     return containers.length;
   }

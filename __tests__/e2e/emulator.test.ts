@@ -77,6 +77,8 @@ function imagesPush(): string {
 }
 /** The local load balancer's production listener. */
 let albPort: number;
+/** `docker ps` filter for this suite's runtime's containers: other suites' runtimes may run at the same time. */
+let ownLabel = 'label=forum.local=none-yet';
 /** LOCAL_TIME_SCALE of the runtime here: health checks every 0.5 s, a 5-minute canary in 15 s. */
 const TIME_SCALE = 0.05;
 let clients: {
@@ -370,7 +372,8 @@ describe('the refactor on the emulator, step by step', () => {
 
   it('1b. the local runtime runs what was deployed: the monolith tasks behind the listener, registered in the emulator', async () => {
     const report = await timed('local runtime: start, build images, tasks healthy', async () => {
-      await target.startRuntime(albPort, { LOCAL_TIME_SCALE: String(TIME_SCALE), LOCAL_RUNTIME: 'docker' });
+      const runtime = await target.startRuntime(albPort, { LOCAL_TIME_SCALE: String(TIME_SCALE), LOCAL_RUNTIME: 'docker' });
+      ownLabel = `label=forum.local=${runtime.id}`;
       return target.sync();
     });
     expect(report.mode).toBe('docker');
@@ -382,7 +385,7 @@ describe('the refactor on the emulator, step by step', () => {
       monolith.tasks.map((task) => ({ id: '127.0.0.1', port: task.port })).sort((a, b) => a.port - b.port),
     );
     step(`describe-target-health lists the 2 running monolith tasks: 127.0.0.1:${monolith.tasks.map((task) => task.port).join(', 127.0.0.1:')}`);
-    const containers = dockerOrThrow(['ps', '--filter', 'label=forum.local=1', '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
+    const containers = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
     expect(containers).toHaveLength(2);
     for (const line of containers) expect(line).toMatch(new RegExp(`^${registryImage(MONOLITH).replace(/[.]/g, '\\.')} Up .*\\(healthy\\)$`));
     expect(readFileSync(target.runtimeLog, 'utf8')).toContain(`pulling ${registryImage(MONOLITH)}`);
@@ -570,7 +573,7 @@ describe('the refactor on the emulator, step by step', () => {
   });
 
   it('5b. a task container killed with docker kill is replaced, and requests keep succeeding', async () => {
-    const [victim] = dockerOrThrow(['ps', '--filter', 'label=forum.service=forum-dev-users', '--format', '{{.Label "forum.task"}}']).split('\n');
+    const [victim] = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-users', '--format', '{{.Label "forum.task"}}']).split('\n');
     const killedAt = Date.now();
     dockerOrThrow(['kill', `forum-local-${victim}`]);
     let retried = 0;
@@ -599,7 +602,7 @@ describe('the refactor on the emulator, step by step', () => {
   });
 
   it('5b2. a posts task killed during a bounded write load: every 201 reads back; the rest were the load balancer\'s errors, not silent losses', async () => {
-    const [victim] = dockerOrThrow(['ps', '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Label "forum.task"}}']).split('\n');
+    const [victim] = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Label "forum.task"}}']).split('\n');
     const created: number[] = [];
     const errors: string[] = [];
     let sent = 0;
@@ -745,7 +748,7 @@ describe('the refactor on the emulator, step by step', () => {
     step(`plan: ${plan.changes.length} to destroy, all of posts (its resources and its rule); nothing else changes`);
 
     await withoutFailures('putting posts back', () => timed('deploy posts back to the monolith', () => target.deploy({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' })));
-    expect(dockerOrThrow(['ps', '-a', '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Names}}'])).toBe('');
+    expect(dockerOrThrow(['ps', '-a', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Names}}'])).toBe('');
     for (const path of ['/api/posts/in-thread/1', '/api/posts/by-user/2']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
     step('after the drain, /api/posts* is answered by the monolith again and no posts container is left');
   });
@@ -754,10 +757,10 @@ describe('the refactor on the emulator, step by step', () => {
     // Terraform does not know the revisions releases registered (see README): deregister them as the README says.
     for (const arn of releasedTaskDefinitions) await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
     await timed('destroy', () => target.destroy());
-    expect(docker(['ps', '-a', '--filter', 'label=forum.local=1', '--format', '{{.Names}}']).stdout.trim()).toBe('');
+    expect(docker(['ps', '-a', '--filter', ownLabel, '--format', '{{.Names}}']).stdout.trim()).toBe('');
     const closed = await ask(albPort, '/');
     expect(closed.error).toMatch(/ECONNREFUSED/);
-    step('no container labeled forum.local=1; the local ALB port refuses connections');
+    step(`no container of this runtime left (${ownLabel}); the local ALB port refuses connections`);
     const vpcs = (await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Vpcs!;
     expect(vpcs).toEqual([]);
     const subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Subnets!;
