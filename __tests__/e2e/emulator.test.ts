@@ -390,7 +390,8 @@ describe('the refactor on the emulator, step by step', () => {
     for (const line of containers) expect(line).toMatch(new RegExp(`^${registryImage(MONOLITH).replace(/[.]/g, '\\.')} Up .*\\(healthy\\)$`));
     expect(readFileSync(target.runtimeLog, 'utf8')).toContain(`pulling ${registryImage(MONOLITH)}`);
     const digests = dockerOrThrow(['image', 'inspect', '--format', '{{json .RepoDigests}}', registryImage(MONOLITH)]);
-    expect(JSON.parse(digests)).toEqual([expect.stringMatching(new RegExp(`^${registry.host}/forum/monolith@sha256:`))]);
+    // The same image, pushed to another run's registry before, keeps that digest too.
+    expect(JSON.parse(digests)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${registry.host}/forum/monolith@sha256:`))]));
     step(`2 containers of ${containers[0].split(' ')[0]}, pulled from the registry (its digest), healthy by the task definition's container health check`);
     await expectRouting([]);
 
