@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 /** Requests in each step's sample. */
 export const SAMPLE = 200;
 
+/** One step of the tour, as measured. */
 export interface StepResult {
   readonly step: string;
   readonly overrides: string;
@@ -24,6 +25,7 @@ export interface StepResult {
   readonly failures: Readonly<Record<string, number>>;
 }
 
+/** A whole run: its steps, then destroy. */
 export interface TourReport {
   readonly date: string;
   readonly steps: readonly StepResult[];
@@ -31,18 +33,20 @@ export interface TourReport {
   readonly totalSeconds: number;
 }
 
-/** A request's outcome: 200 is ok; anything else is a failure, named by its status or error. */
+/** What a plan does, by construct: `routing 1 update; users 19 create`. */
 export const describePlan = (plan: StepResult['plan']) =>
   Object.entries(plan)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([construct, counts]) => `${construct} ${Object.entries(counts).map(([action, count]) => `${count} ${action}`).join(', ')}`)
     .join('; ') || 'nothing';
+/** Who answered a sample, largest share first. */
 export const describeShares = (answeredBy: StepResult['answeredBy']) =>
   Object.entries(answeredBy)
     .sort(([, a], [, b]) => b - a)
     .map(([service, count]) => `${service} ${Math.round((count / SAMPLE) * 100)} %`)
     .join(', ');
 
+/** The steps as the README's table. */
 export function markdownTable(report: TourReport): string {
   const rows = report.steps.map(
     (step, index) => `| ${index + 1}. ${step.step} | \`${step.overrides}\` | ${describePlan(step.plan)} | ${step.deploySeconds} s | ${step.duringDeploy.sent} (${step.duringDeploy.failed} failed) | ${describeShares(step.answeredBy)} |`,

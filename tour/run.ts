@@ -47,6 +47,7 @@ export const TOUR_STEPS: readonly TourStep[] = [
 /** Paths that answer 200 at every step: one per resource, and a list. */
 const PATHS = ['/api/users/1', '/api/threads/1', '/api/posts/in-thread/1', '/api/users', '/api/threads'];
 
+/** A request's outcome: 200 is ok; anything else is a failure, named by its status or error. */
 type Outcome = { ok: boolean; servedBy?: string; failure?: string };
 
 async function ask(albPort: number, path: string): Promise<Outcome> {
