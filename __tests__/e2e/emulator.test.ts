@@ -38,6 +38,7 @@ import { runtimeStatus } from '../../runtime/client';
 import { API_CASES, MONOLITH, RESOURCES, sample } from '../support/api-contract';
 import { docker, dockerOrThrow, serviceImages } from '../support/docker';
 import { failure, LocalTarget, step, type ResourceChange } from '../support/local-target';
+import { takeTurn } from '../support/turns';
 import { freePort, REPO_ROOT } from '../support/processes';
 import { startRegistry, type Registry } from '../support/registry';
 import { ask, backgroundLoad, type LoadResult } from '../support/traffic';
@@ -113,7 +114,10 @@ async function timed<T>(name: string, work: () => T | Promise<T>): Promise<T> {
   }
 }
 
+let releaseTurn: (() => void) | undefined;
+
 beforeAll(async () => {
+  releaseTurn = await takeTurn('the refactor step by step', step);
   await target.start();
   registry = await startRegistry();
   albPort = await freePort();
@@ -135,13 +139,15 @@ beforeAll(async () => {
     dynamodb: new DynamoDBClient(config),
     discovery: new ServiceDiscoveryClient(config),
   };
-});
+  // Waiting for the turn counts too.
+}, 45 * 60_000);
 
 afterAll(async () => {
   await target.stop();
   await registry?.stop();
   step(`timings: ${timings.map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`).join(', ')}`);
-});
+  releaseTurn?.();
+}, 5 * 60_000);
 
 const targetGroupArn = async (service: string) =>
   (await clients.elb.send(new DescribeTargetGroupsCommand({ Names: [`forum-dev-${service}`] }))).TargetGroups![0].TargetGroupArn!;

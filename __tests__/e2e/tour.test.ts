@@ -10,14 +10,24 @@ import { join } from 'node:path';
 import type { StepResult, TourReport } from '../../tour/report';
 import { REPO_ROOT } from '../support/processes';
 import { step } from '../support/local-target';
+import { takeTurn } from '../support/turns';
 
-jest.setTimeout(30 * 60_000);
+jest.setTimeout(45 * 60_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'forum-tour-'));
 let report: TourReport;
 let byName: (name: string) => StepResult;
 
 beforeAll(async () => {
+  const release = await takeTurn('npm run tour', step);
+  try {
+    await runTour();
+  } finally {
+    release();
+  }
+}, 45 * 60_000);
+
+async function runTour(): Promise<void> {
   const output = join(dir, 'tour.json');
   const child = spawn('npm', ['run', '-s', 'tour'], { cwd: REPO_ROOT, env: { ...process.env, TOUR_OUTPUT: output, NO_COLOR: '1', FORCE_COLOR: '0' } });
   let log = '';
@@ -34,7 +44,7 @@ beforeAll(async () => {
     return found;
   };
   step(`npm run tour: ${report.steps.length} steps and destroy in ${report.totalSeconds} s`);
-});
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
