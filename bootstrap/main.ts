@@ -8,14 +8,14 @@
  *
  * It is a stack of its own so that the deploy role never manages itself.
  */
-import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { projectConfig } from '../config/project';
 import { ConfigError } from '../config/errors';
 import type { ProjectConfig } from '../config/types';
 import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
-import { ValidationError } from '../lib/validation';
+import { synthApp } from '../lib/synth-app';
 
 export interface BootstrapOptions {
   /** `owner/name`. */
@@ -52,18 +52,10 @@ export class BootstrapStack extends TerraformStack {
 }
 
 if (require.main === module) {
-  try {
+  synthApp((app) => {
     const repository = process.env.GITHUB_REPOSITORY?.trim() || projectConfig.ci?.repository;
     if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in config/project.ts or GITHUB_REPOSITORY');
     const target = process.env.DEPLOY_TARGET === 'local' ? 'local' : 'aws';
-    const app = new App();
     new BootstrapStack(app, `${projectConfig.project}-${projectConfig.environment}-ci`, projectConfig, { repository, target, localStateFile: process.env.LOCAL_STATE_FILE?.trim() || undefined });
-    app.synth();
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof ValidationError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  });
 }

@@ -19,7 +19,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { LOG_RETENTION_DAYS, NAME_LIMITS, requireInteger, requireName, ValidationError } from '../lib/validation';
 import type { RoutingTarget } from './listener-routing';
 import { PrivateBucket } from './private-bucket';
-import type { IamStatement } from './task-roles';
+import { policyStatement, type IamStatement } from './task-roles';
 
 /** What the legacy monolith's own configuration says. */
 export interface LegacyEc2MonolithOptions {
@@ -150,13 +150,7 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
       statement: [
         { sid: 'WriteLogs', effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [this.logGroup.arn, `${this.logGroup.arn}:*`] },
         { sid: 'ReadBuild', effect: 'Allow', actions: ['s3:GetObject'], resources: [`${this.artifactBucket.arn}/monolith/*`] },
-        ...statements.map((statement) => ({
-          sid: statement.sid,
-          effect: statement.effect ?? 'Allow',
-          actions: [...statement.actions],
-          resources: [...statement.resources],
-          condition: statement.conditions?.map((condition) => ({ ...condition, values: [...condition.values] })),
-        })),
+        ...statements.map(policyStatement),
       ],
     });
     new IamRolePolicy(this, 'policy', { name: 'logs-build-application', role: this.role.id, policy: policy.json });

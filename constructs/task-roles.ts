@@ -34,6 +34,17 @@ export interface TaskRolesProps {
   readonly taskPolicyStatements?: readonly IamStatement[];
 }
 
+/** An IamStatement as a policy document's statement. */
+export function policyStatement(statement: IamStatement): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: statement.sid,
+    effect: statement.effect ?? 'Allow',
+    actions: [...statement.actions],
+    resources: [...statement.resources],
+    condition: statement.conditions?.map((condition) => ({ ...condition, values: [...condition.values] })),
+  };
+}
+
 const SECRET_ARN = /^arn:aws[a-z-]*:(ssm|secretsmanager):[a-z0-9-]+:\d{12}:(parameter\/.+|secret:.+)$/;
 
 /**
@@ -111,13 +122,7 @@ export class TaskRoles extends Construct {
     });
     if (props.taskPolicyStatements && props.taskPolicyStatements.length > 0) {
       const taskPolicy = new DataAwsIamPolicyDocument(this, 'task-permissions', {
-        statement: props.taskPolicyStatements.map((statement) => ({
-          sid: statement.sid,
-          effect: statement.effect ?? 'Allow',
-          actions: [...statement.actions],
-          resources: [...statement.resources],
-          condition: statement.conditions?.map((condition) => ({ ...condition, values: [...condition.values] })),
-        })),
+        statement: props.taskPolicyStatements.map(policyStatement),
       });
       new IamRolePolicy(this, 'task-policy', { name: 'application', role: this.taskRole.id, policy: taskPolicy.json });
     }

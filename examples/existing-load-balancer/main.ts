@@ -13,14 +13,13 @@
  *
  * Check first which priorities the listener's rules already use (see README).
  */
-import { App } from 'cdktf';
 import { ConfigError } from '../../config/errors';
 import { projectConfig } from '../../config/project';
 import { resolveConfig } from '../../config/resolve';
 import type { ProjectConfig } from '../../config/types';
 import { ForumStack } from '../../constructs/forum-stack';
 import { projectRoot } from '../../lib/project-root';
-import { ValidationError } from '../../lib/validation';
+import { synthApp } from '../../lib/synth-app';
 
 const required = (name: string): string => {
   const value = process.env[name]?.trim();
@@ -29,7 +28,7 @@ const required = (name: string): string => {
 };
 const list = (name: string) => required(name).split(',').map((part) => part.trim()).filter(Boolean);
 
-try {
+synthApp((app) => {
   const defaultAction = process.env.DEFAULT_ACTION?.trim() || 'keep';
   if (defaultAction !== 'keep' && defaultAction !== 'take-over') throw new ConfigError('DEFAULT_ACTION', `"${defaultAction}" must be keep or take-over`);
   const joined: ProjectConfig = {
@@ -38,13 +37,5 @@ try {
     existingLoadBalancer: { listenerArn: required('LISTENER_ARN'), securityGroupId: required('LOAD_BALANCER_SECURITY_GROUP_ID'), defaultAction },
   };
   const config = resolveConfig(joined, process.env, projectRoot());
-  const app = new App();
   new ForumStack(app, config.namePrefix, config);
-  app.synth();
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof ValidationError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+});
