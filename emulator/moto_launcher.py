@@ -479,6 +479,35 @@ AutoScalingResponse.start_instance_refresh = start_instance_refresh
 AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 
 
+# Fix 10: revoking a security group rule by an id the group does not have.
+# AWS answers InvalidSecurityGroupRuleId.NotFound, which the provider's delete
+# takes as "already gone"; moto answers InvalidPermission.NotFound, which fails
+# the destroy. A destroy on CI failed so: the rule was gone when its delete
+# ran (on a CPU-starved machine; most likely a call repeated after a lost
+# answer). The emulator now answers as AWS does, and says so on its log.
+from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
+from moto.ec2.models.security_groups import SecurityGroupBackend
+
+
+def _revoke_by_known_ids(revoke, direction):
+    def revoke_rules(self, group_name_or_id, *args, **kwargs):
+        rule_ids = kwargs.get("security_rule_ids")
+        group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+        if rule_ids and group is not None:
+            known = {rule.id for rule in getattr(group, f"{direction}_rules")}
+            for rule_id in rule_ids:
+                if rule_id not in known:
+                    print(f"moto_launcher: Revoke{direction.capitalize()} of {rule_id}, not in {group.id}: InvalidSecurityGroupRuleId.NotFound", file=sys.stderr, flush=True)
+                    raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
+        return revoke(self, group_name_or_id, *args, **kwargs)
+
+    return revoke_rules
+
+
+SecurityGroupBackend.revoke_security_group_egress = _revoke_by_known_ids(SecurityGroupBackend.revoke_security_group_egress, "egress")
+SecurityGroupBackend.revoke_security_group_ingress = _revoke_by_known_ids(SecurityGroupBackend.revoke_security_group_ingress, "ingress")
+
+
 # Fix 7: one request at a time. moto's backends are plain dicts and lists
 # without locks, and the server is threaded; Terraform applies ten changes at
 # once, and the local runtime's tasks read and write at the same time. Two
