@@ -37,15 +37,20 @@ def store_request_fields(response, target, params):
             setattr(target, camelcase_to_underscores(param), value)
 
 
+def _kept(backend, name):
+    """A dict that a fix keeps on a moto backend: it goes with the backend when moto resets it."""
+    if not hasattr(backend, name):
+        setattr(backend, name, {})
+    return getattr(backend, name)
+
+
 # Fix 1: Application Auto Scaling tagging (ListTagsForResource, TagResource,
 # UntagResource) is not implemented: moto answers 500 and the AWS provider,
 # which reads a scalable target's tags after every create and refresh, retries
 # with back-off for over 15 minutes. Keep tags per resource ARN, as AWS does,
 # including those given to RegisterScalableTarget.
 def _tags(backend):
-    if not hasattr(backend, "_fixed_tags"):
-        backend._fixed_tags = {}
-    return backend._fixed_tags
+    return _kept(backend, "_fixed_tags")
 
 
 def list_tags_for_resource(self):
@@ -450,9 +455,7 @@ from moto.core.utils import utcnow
 
 
 def _refreshes(backend):
-    if not hasattr(backend, "_instance_refreshes"):
-        backend._instance_refreshes = {}
-    return backend._instance_refreshes
+    return _kept(backend, "_instance_refreshes")
 
 
 def start_instance_refresh(self):
