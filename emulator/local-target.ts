@@ -6,7 +6,7 @@
  * emulator, state and work folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root';
@@ -37,10 +37,11 @@ const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'st
  * A failed command's output, its Terraform errors first: jest keeps only the
  * head of a long message, and the cause is at the end of cdktf's output.
  */
-export function failure(command: string, status: number | null, output: string): Error {
+export function failure(command: string, status: number | null, output: string, emulatorNotes: string[] = []): Error {
   const lines = output.split('\n');
   const errors = lines.flatMap((line, index) => (/\bError\b|│ Error|Error:/.test(line) ? [lines.slice(index, index + 6).join('\n')] : []));
-  return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}\n\n--- output, last part:\n${output.slice(-4000)}`);
+  const notes = emulatorNotes.length ? `\n\n--- the emulator's notes (moto_launcher.py), last ${emulatorNotes.length}:\n${emulatorNotes.join('\n')}` : '';
+  return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}${notes}\n\n--- output, last part:\n${output.slice(-4000)}`);
 }
 
 export interface LocalTargetOptions {
@@ -57,6 +58,7 @@ export class LocalTarget {
   readonly outdir = join(this.dir, 'cdktf.out');
   readonly stack: string;
   readonly stackDir: string;
+  readonly emulatorLog = join(this.dir, 'moto.log');
   env: Record<string, string> = {};
   emulator?: Emulator;
 
@@ -67,7 +69,7 @@ export class LocalTarget {
 
   async start(): Promise<void> {
     const mirror = findProviderMirror();
-    this.emulator = await startEmulator({ port: undefined, logFile: join(this.dir, 'moto.log') });
+    this.emulator = await startEmulator({ port: undefined, logFile: this.emulatorLog });
     const cliConfig = writeCliConfig(join(this.dir, 'terraform.rc'), mirror);
     this.env = localTargetEnv(this.emulator.endpoint, cliConfig, join(this.dir, 'terraform.tfstate'));
     this.options.log?.(`emulator on ${this.emulator.endpoint}, provider mirror ${mirror}, work dir ${this.dir}`);
@@ -76,6 +78,8 @@ export class LocalTarget {
   async stop(): Promise<void> {
     if (this.runtime) await stopRuntime(this.runtimeState);
     await this.emulator?.stop();
+    const notes = this.emulatorNotes(50);
+    this.options.log?.(notes.length ? `the emulator's notes, last ${notes.length}:\n${notes.join('\n')}` : 'the emulator logged no repeated call and no delete of something already gone');
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -98,7 +102,7 @@ export class LocalTarget {
 
   private cdktf(args: string[], stage: Stage): void {
     const result = this.run(...this.cdktfArgs(args), stage);
-    if (result.status !== 0) throw failure(`cdktf ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0) throw failure(`cdktf ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
   }
 
   /** cdktf without blocking this process: the tests send requests while it applies. */
@@ -111,13 +115,22 @@ export class LocalTarget {
     const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
     const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(timer);
-    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output);
+    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
   }
 
   private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
     const result = this.run('terraform', [...args], stage, this.stackDir);
-    if (!okStatuses.includes(result.status)) throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`);
+    if (!okStatuses.includes(result.status)) throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
     return result;
+  }
+
+  /**
+   * The last lines the emulator's fixes wrote to its log (answers changed to
+   * AWS's, calls an SDK repeated), for failure messages: the log goes with stop().
+   */
+  emulatorNotes(last = 15): string[] {
+    if (!existsSync(this.emulatorLog)) return [];
+    return readFileSync(this.emulatorLog, 'utf8').split('\n').filter((line) => line.startsWith('moto_launcher:')).slice(-last);
   }
 
   /**

@@ -14,6 +14,7 @@ from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.codedeploy import exceptions as codedeploy_exceptions
 from moto.codedeploy import models as codedeploy_models
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.exceptions import JsonRESTError
 from moto.elbv2 import exceptions as elbv2_exceptions
 from moto.elbv2 import models as elbv2_models
 from moto.core.utils import camelcase_to_underscores
@@ -23,6 +24,8 @@ from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.s3 import models as s3_models
 
+import collections
+import io
 import json
 import os
 import threading
@@ -89,9 +92,31 @@ _deregister_scalable_target = aas_models.ApplicationAutoscalingBackend.deregiste
 
 def deregister_scalable_target(self, namespace, r_id, dimension):
     target = self.targets.get(dimension, {}).get(r_id)
+    if target is None:
+        _object_not_found("DeregisterScalableTarget", f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
     _deregister_scalable_target(self, namespace, r_id, dimension)
-    if target is not None:
-        _tags(self).pop(target.arn, None)
+    _tags(self).pop(target.arn, None)
+
+
+# Fix 11: deleting what is already gone. For a scalable target or a scaling
+# policy that does not exist, AWS answers ObjectNotFoundException, which the
+# provider's delete takes as "already gone"; moto answers ValidationException,
+# which fails the destroy. A destroy on CI failed so on DeleteScalingPolicy, as
+# fix 10's did on a security group rule: the emulator answers as AWS does, and
+# says so on its log (with fix 12's record of repeated calls next to it).
+_delete_scaling_policy = aas_models.ApplicationAutoscalingBackend.delete_scaling_policy
+
+
+def _object_not_found(action, message):
+    print(f"moto_launcher: {action}: {message}: ObjectNotFoundException", file=sys.stderr, flush=True)
+    raise JsonRESTError("ObjectNotFoundException", message)
+
+
+def delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension):
+    key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension, policy_name)
+    if key not in self.policies:
+        _object_not_found("DeleteScalingPolicy", f"No scaling policy found for service namespace: {service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, policy name: {policy_name}")
+    _delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
 
 
 ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
@@ -99,6 +124,7 @@ ApplicationAutoScalingResponse.tag_resource = tag_resource
 ApplicationAutoScalingResponse.untag_resource = untag_resource
 ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
 aas_models.ApplicationAutoscalingBackend.deregister_scalable_target = deregister_scalable_target
+aas_models.ApplicationAutoscalingBackend.delete_scaling_policy = delete_scaling_policy
 
 
 # Fix 2: ECS.
@@ -529,6 +555,80 @@ class OneAtATime:
             return list(self.app(environ, start_response))
 
 
+# Fix 12 (a record, not a change of answer): calls the AWS SDKs repeat. An SDK
+# sends an operation again, with the same amz-sdk-invocation-id and the next
+# attempt number, when it did not get the answer to the first; if the first
+# was applied, the repeat finds its work done (fixes 10 and 11). Each repeat is
+# logged with what became of the earlier attempt here: answered with which
+# status, how long after it arrived (fix 7's lock wait included), and whether
+# the answer was written out in full; or never seen.
+class RepeatedCalls:
+    KEPT = 2000
+
+    def __init__(self, app):
+        self.app = app
+        self.attempts = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        attempt = _attempt(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+        if invocation is None:
+            return self.app(environ, start_response)
+        record = {"received": time.monotonic(), "status": None, "answered": None, "written": False}
+        with self.lock:
+            earlier = self.attempts.get(invocation)
+            self.attempts[invocation] = record
+            self.attempts.move_to_end(invocation)
+            while len(self.attempts) > self.KEPT:
+                self.attempts.popitem(last=False)
+        if attempt > 1:
+            print(f"moto_launcher: repeated call: {_action(environ)} attempt {attempt} of {invocation}; the earlier attempt {_outcome(earlier)}", file=sys.stderr, flush=True)
+
+        def recording_start_response(status, headers, *rest):
+            record["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, *rest)
+
+        body = self.app(environ, recording_start_response)
+        record["answered"] = time.monotonic()
+        return self._written(body, record)
+
+    @staticmethod
+    def _written(body, record):
+        # The server asks for the next chunk only once it has written the last one.
+        yield from body
+        record["written"] = True
+
+
+def _attempt(header):
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "attempt" and value.isdigit():
+            return int(value)
+    return 1
+
+
+def _action(environ):
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    from urllib.parse import parse_qs
+
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"])[0]
+
+
+def _outcome(record):
+    if record is None:
+        return "never reached the emulator (or was forgotten)"
+    if record["answered"] is None:
+        return f"is still being answered ({time.monotonic() - record['received']:.1f} s)"
+    written = "written in full" if record["written"] else "NOT written in full (the connection failed)"
+    return f"was answered {record['status']} after {record['answered'] - record['received']:.1f} s, {written}"
+
+
 if __name__ == "__main__":
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
@@ -536,4 +636,4 @@ if __name__ == "__main__":
     host, port = sys.argv[1], int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
     # As moto.server.main serves, with the local control plane in front.
-    run_simple(host, port, OneAtATime(LocalControlPlane(DomainDispatcherApplication(create_backend_app))), threaded=True)
+    run_simple(host, port, RepeatedCalls(OneAtATime(LocalControlPlane(DomainDispatcherApplication(create_backend_app)))), threaded=True)
