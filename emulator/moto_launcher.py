@@ -40,6 +40,12 @@ def store_request_fields(response, target, params):
             setattr(target, camelcase_to_underscores(param), value)
 
 
+def _note(message):
+    """One line on the emulator's log (one write: other threads log requests to the same stream)."""
+    sys.stderr.write(f"moto_launcher: {message}\n")
+    sys.stderr.flush()
+
+
 def _kept(backend, name):
     """A dict that a fix keeps on a moto backend: it goes with the backend when moto resets it."""
     if not hasattr(backend, name):
@@ -108,7 +114,7 @@ _delete_scaling_policy = aas_models.ApplicationAutoscalingBackend.delete_scaling
 
 
 def _object_not_found(action, message):
-    print(f"moto_launcher: {action}: {message}: ObjectNotFoundException", file=sys.stderr, flush=True)
+    _note(f"{action}: {message}: ObjectNotFoundException")
     raise JsonRESTError("ObjectNotFoundException", message)
 
 
@@ -526,7 +532,7 @@ def _revoke_by_known_ids(revoke, direction):
             known = {rule.id for rule in getattr(group, f"{direction}_rules")}
             for rule_id in rule_ids:
                 if rule_id not in known:
-                    print(f"moto_launcher: Revoke{direction.capitalize()} of {rule_id}, not in {group.id}: InvalidSecurityGroupRuleId.NotFound", file=sys.stderr, flush=True)
+                    _note(f"Revoke{direction.capitalize()} of {rule_id}, not in {group.id}: InvalidSecurityGroupRuleId.NotFound")
                     raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
         return revoke(self, group_name_or_id, *args, **kwargs)
 
@@ -591,7 +597,7 @@ class RepeatedCalls:
         repeat = attempt > 1 and earlier is not None and earlier.replayable()
         if attempt > 1:
             then = "answered again from the record" if repeat else "done again"
-            print(f"moto_launcher: repeated call: {_action(environ)} attempt {attempt} of {invocation}; the earlier attempt {_outcome(earlier)}: {then}", file=sys.stderr, flush=True)
+            _note(f"repeated call: {_action(environ)} attempt {attempt} of {invocation}; the earlier attempt {_outcome(earlier)}: {then}")
         if repeat:
             start_response(earlier.status, earlier.headers)
             return [earlier.body]
