@@ -46,6 +46,12 @@ def _note(message):
     sys.stderr.flush()
 
 
+def _already_gone(action, error):
+    """A delete of something already gone: noted on the log, answered with AWS's error (fixes 10 and 11)."""
+    _note(f"{action}: {error.message}: {error.code}")
+    raise error
+
+
 def _kept(backend, name):
     """A dict that a fix keeps on a moto backend: it goes with the backend when moto resets it."""
     if not hasattr(backend, name):
@@ -99,7 +105,7 @@ _deregister_scalable_target = aas_models.ApplicationAutoscalingBackend.deregiste
 def deregister_scalable_target(self, namespace, r_id, dimension):
     target = self.targets.get(dimension, {}).get(r_id)
     if target is None:
-        _object_not_found("DeregisterScalableTarget", f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
+        _already_gone("DeregisterScalableTarget", JsonRESTError("ObjectNotFoundException", f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}"))
     _deregister_scalable_target(self, namespace, r_id, dimension)
     _tags(self).pop(target.arn, None)
 
@@ -113,15 +119,10 @@ def deregister_scalable_target(self, namespace, r_id, dimension):
 _delete_scaling_policy = aas_models.ApplicationAutoscalingBackend.delete_scaling_policy
 
 
-def _object_not_found(action, message):
-    _note(f"{action}: {message}: ObjectNotFoundException")
-    raise JsonRESTError("ObjectNotFoundException", message)
-
-
 def delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension):
     key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension, policy_name)
     if key not in self.policies:
-        _object_not_found("DeleteScalingPolicy", f"No scaling policy found for service namespace: {service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, policy name: {policy_name}")
+        _already_gone("DeleteScalingPolicy", JsonRESTError("ObjectNotFoundException", f"No scaling policy found for service namespace: {service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, policy name: {policy_name}"))
     _delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
 
 
@@ -517,9 +518,8 @@ AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
 # Fix 10: revoking a security group rule by an id the group does not have.
 # AWS answers InvalidSecurityGroupRuleId.NotFound, which the provider's delete
 # takes as "already gone"; moto answers InvalidPermission.NotFound, which fails
-# the destroy. A destroy on CI failed so: the rule was gone when its delete
-# ran (on a CPU-starved machine; most likely a call repeated after a lost
-# answer). The emulator now answers as AWS does, and says so on its log.
+# the destroy. A destroy on CI failed so: the provider had repeated the call
+# after losing the first answer (fix 12). The emulator answers as AWS does.
 from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
 from moto.ec2.models.security_groups import SecurityGroupBackend
 
@@ -532,8 +532,7 @@ def _revoke_by_known_ids(revoke, direction):
             known = {rule.id for rule in getattr(group, f"{direction}_rules")}
             for rule_id in rule_ids:
                 if rule_id not in known:
-                    _note(f"Revoke{direction.capitalize()} of {rule_id}, not in {group.id}: InvalidSecurityGroupRuleId.NotFound")
-                    raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
+                    _already_gone(f"RevokeSecurityGroup{direction.capitalize()} in {group.id}", InvalidSecurityGroupRuleIdNotFoundError(rule_id))
         return revoke(self, group_name_or_id, *args, **kwargs)
 
     return revoke_rules
