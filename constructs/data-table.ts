@@ -3,8 +3,8 @@ import { Fn } from 'cdktf';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { indexDefinitions, keyAttributes, PARTITION_KEY, sampleRecords, TTL_ATTRIBUTE } from '@forum/service-kit/dist/store/layout';
-import type { ResourceSchema } from '@forum/service-kit/dist/store/schema';
+import { indexDefinitions, keyAttributes, PARTITION_KEY, sampleRecords, TTL_ATTRIBUTE } from '@forum/service-kit/store/layout';
+import type { ResourceSchema } from '@forum/service-kit/store/schema';
 import type { IamStatement } from './task-roles';
 import { requireName, NAME_LIMITS } from '../lib/validation';
 

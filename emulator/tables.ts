@@ -7,8 +7,8 @@
  */
 import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, PutItemCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { indexDefinitions, keyAttributes, PARTITION_KEY, sampleRecords, TTL_ATTRIBUTE } from '@forum/service-kit/dist/store/layout';
-import { tableVariable } from '@forum/service-kit/dist/store/schema';
+import { indexDefinitions, keyAttributes, PARTITION_KEY, sampleRecords, TTL_ATTRIBUTE } from '@forum/service-kit/store/layout';
+import { tableVariable } from '@forum/service-kit/store/schema';
 import { projectConfig } from '../config/project';
 import { resourcesOf } from '../lib/resources';
 import { projectRoot } from '../lib/project-root';

@@ -9,7 +9,7 @@
  *   on each table its creates refer to;
  * - a microservice in facade mode, or one without data: no table at all.
  */
-import { tableVariable } from '@forum/service-kit/dist/store/schema';
+import { tableVariable } from '@forum/service-kit/store/schema';
 import type { TableAccess } from '../constructs/data-table';
 import type { Persistence, ResolvedConfig } from '../config/types';
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_ID, parseResourceSchema, type ResourceSchema } from '@forum/service-kit/dist/store/schema';
+import { MAX_ID, parseResourceSchema, type ResourceSchema } from '@forum/service-kit/store/schema';
 
 export interface ResourceData {
   readonly schema: ResourceSchema;
