@@ -2,9 +2,10 @@
  * The bootstrap stack: what lets GitHub Actions deploy the forum without
  * long-lived keys (GitHubDeployAccess: the OIDC provider, a deploy role for
  * the protected environment, a read-only plan role for pull requests).
- * An administrator deploys it once, with their own credentials:
+ * An administrator deploys it once per stage (STAGE, as for the stack), with
+ * their own credentials:
  *
- *   cd bootstrap && GITHUB_REPOSITORY=owner/name npx cdktf deploy
+ *   cd bootstrap && STAGE=prod GITHUB_REPOSITORY=owner/name npx cdktf deploy
  *
  * It is a stack of its own so that the deploy role never manages itself.
  */
@@ -12,39 +13,43 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf'
 import type { Construct } from 'constructs';
 import { projectConfig } from '../config/project';
 import { ConfigError } from '../config/errors';
-import type { ProjectConfig } from '../config/types';
+import { resolveConfig } from '../config/resolve';
+import type { ResolvedConfig } from '../config/types';
 import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
+import { projectRoot } from '../lib/project-root';
 import { synthApp } from '../lib/synth-app';
 
 export interface BootstrapOptions {
   /** `owner/name`. */
   readonly repository: string;
-  /** 'local' for the emulator. @default 'aws' */
-  readonly target?: 'aws' | 'local';
-  /** The local backend's state file. @default terraform.<stack>.tfstate */
-  readonly localStateFile?: string;
 }
+
+/** The stage's settings the bootstrap stack uses: its names, region, accounts, state and target. */
+export type BootstrapConfig = Pick<ResolvedConfig, 'project' | 'stage' | 'namePrefix' | 'region' | 'allowedAccountIds' | 'state' | 'target' | 'localStateFile'>;
+
+/** The stack name of a stage's bootstrap stack: `<project>-<stage>-ci`. */
+export const bootstrapStackName = (config: Pick<ResolvedConfig, 'namePrefix'>): string => `${config.namePrefix}-ci`;
 
 export class BootstrapStack extends TerraformStack {
   readonly access: GitHubDeployAccess;
 
-  constructor(scope: Construct, id: string, config: ProjectConfig, options: BootstrapOptions) {
+  constructor(scope: Construct, id: string, config: BootstrapConfig, options: BootstrapOptions) {
     super(scope, id);
-    const namePrefix = `${config.project}-${config.environment}`;
-    awsProvider(this, { region: config.region, target: options.target, tags: { Project: config.project, Environment: config.environment, ManagedBy: 'cdktf' } });
+    awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
     const state = config.state;
-    if (state?.backend === 's3') {
+    if (state.backend === 's3') {
       new S3Backend(this, { bucket: state.bucket, key: `bootstrap/${state.key}`, region: state.region, encrypt: true });
       this.addOverride('terraform.backend.s3.use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: options.localStateFile });
+      new LocalBackend(this, { path: config.localStateFile });
     }
     this.access = new GitHubDeployAccess(this, 'github', {
-      namePrefix,
+      namePrefix: config.namePrefix,
       repository: options.repository,
-      environment: config.ci?.environment,
-      stateBucket: state?.backend === 's3' ? state.bucket : undefined,
+      // The stage's GitHub environment, with its protection rules, is the one whose jobs may deploy it.
+      environment: config.stage,
+      stateBucket: state.backend === 's3' ? state.bucket : undefined,
     });
     new TerraformOutput(this, 'deploy_role_arn', { value: this.access.deployRole.arn, description: 'The role the deploy job assumes (AWS_DEPLOY_ROLE_ARN)' }).overrideLogicalId('deploy_role_arn');
     new TerraformOutput(this, 'plan_role_arn', { value: this.access.planRole.arn, description: 'The role pull requests plan with (AWS_PLAN_ROLE_ARN)' }).overrideLogicalId('plan_role_arn');
@@ -55,7 +60,7 @@ if (require.main === module) {
   synthApp((app) => {
     const repository = process.env.GITHUB_REPOSITORY?.trim() || projectConfig.ci?.repository;
     if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in config/project.ts or GITHUB_REPOSITORY');
-    const target = process.env.DEPLOY_TARGET === 'local' ? 'local' : 'aws';
-    new BootstrapStack(app, `${projectConfig.project}-${projectConfig.environment}-ci`, projectConfig, { repository, target, localStateFile: process.env.LOCAL_STATE_FILE?.trim() || undefined });
+    const config = resolveConfig(projectConfig, process.env, projectRoot());
+    new BootstrapStack(app, bootstrapStackName(config), config, { repository });
   });
 }

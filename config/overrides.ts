@@ -8,6 +8,8 @@ import { ConfigError } from './errors';
 
 /** The variables, as the environment gives them. */
 export interface ConfigOverrides {
+  /** STAGE: which of the configured stages (dev, prod...) this run synthesizes, plans or deploys. @default the first in `stages` */
+  readonly STAGE?: string;
   /** EXTRACTED_SERVICES: `users,threads`, `none` or `all`. */
   readonly EXTRACTED_SERVICES?: string;
   /** DEPLOY_TARGET: `aws` (default) or `local`. */
@@ -34,6 +36,7 @@ export interface ConfigOverrides {
 
 /** What the overrides of one run say, parsed. Undefined: the configuration file decides. */
 export interface RunOverrides {
+  readonly stage?: string;
   readonly extracted?: ReadonlySet<string>;
   readonly shares: ReadonlyMap<string, number>;
   readonly blueGreen?: ReadonlySet<string>;
@@ -96,6 +99,7 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
   const retire = present(overrides.RETIRE_MONOLITH);
   if (retire !== undefined && !['true', 'false', '1', '0'].includes(retire)) throw new ConfigError('RETIRE_MONOLITH', `"${retire}" must be true or false`);
   return {
+    stage: present(overrides.STAGE),
     legacyTraffic: legacy === undefined ? undefined : Number(legacy),
     retireMonolith: retire === undefined ? undefined : retire === 'true' || retire === '1',
     extracted: nameList('EXTRACTED_SERVICES', overrides.EXTRACTED_SERVICES, microservices, { all: microservices, none: [] }),

@@ -16,15 +16,21 @@ const forumService = (name: string): Pick<ServiceConfig, 'name' | 'image' | 'con
 
 export const projectConfig: ProjectConfig = {
   project: 'forum',
-  environment: 'dev',
   region: 'us-east-1',
   network: { kind: 'new', cidr: '10.0.0.0/16', azCount: 2, natGateways: 'single' },
   logRetentionDays: 30,
   keepImages: 10,
-  state: { backend: 'local' },
-  // A dev environment: destroy must leave nothing, so no deletion protection and the log bucket goes with its logs.
-  deletionProtection: false,
-  accessLogs: { expireAfterDays: 30, forceDestroy: true },
+  stages: {
+    // A developer's stage, the default: state on disk, and destroy leaves nothing (no deletion protection, the log bucket goes with its logs).
+    dev: { state: { backend: 'local' }, deletionProtection: false, accessLogs: { expireAfterDays: 30, forceDestroy: true } },
+    // What users reach, deployed by the pipeline's `prod` GitHub environment: state in S3 (encrypted, locked), only in its own account.
+    // Put your production account and state bucket here before the first deploy.
+    prod: {
+      allowedAccountIds: ['123456789012'],
+      state: { backend: 's3', bucket: 'forum-terraform-state-123456789012', key: 'forum-prod/terraform.tfstate', region: 'us-east-1' },
+      logRetentionDays: 365,
+    },
+  },
   monolith: {
     ...forumService('monolith'),
     // The persistence API of the facade (lab 4): reached through Cloud Map by the services with `persistence: 'monolith'`.

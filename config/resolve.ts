@@ -61,13 +61,34 @@ function resolveService(field: string, service: ServiceConfig, rootDir: string, 
   };
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** The stage of this run (STAGE, else the first configured), its settings applied over the project's. */
+function applyStage(project: ProjectConfig, chosen: string | undefined): { stage: string; config: ProjectConfig & Pick<ResolvedConfig, 'allowedAccountIds' | 'state'> } {
+  const names = Object.keys(project.stages);
+  if (names.length === 0) throw new ConfigError('stages', 'configure at least one stage (dev, prod...)');
+  for (const name of names) requireName(`stages.${name}`, name);
+  const stage = chosen ?? names[0];
+  const settings = project.stages[stage];
+  if (!settings) throw new ConfigError('STAGE', `unknown stage "${stage}" (configured: ${names.join(', ')})`);
+  const accounts = settings.allowedAccountIds;
+  if (accounts !== undefined) {
+    const field = `stages.${stage}.allowedAccountIds`;
+    if (accounts.length === 0) throw new ConfigError(field, 'name at least one account, or leave it out to allow any');
+    const bad = accounts.find((account) => !ACCOUNT_ID.test(account));
+    if (bad !== undefined) throw new ConfigError(field, `"${bad}" is not a 12-digit AWS account id`);
+  }
+  const { allowedAccountIds, state, ...overrides } = settings;
+  return { stage, config: { ...project, ...overrides, allowedAccountIds, state: state ?? { backend: 'local' } } };
+}
+
 /** Applies this run's overrides to the configuration and checks what spans services. */
-export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides = {}, rootDir = process.cwd()): ResolvedConfig {
-  requireName('project', config.project);
-  requireName('environment', config.environment);
-  checkAcrossServices(config);
-  const knownMicroservices = config.microservices.map((service) => service.name);
-  const run = parseOverrides(overrides, knownMicroservices, [config.monolith.name, ...knownMicroservices]);
+export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides = {}, rootDir = process.cwd()): ResolvedConfig {
+  requireName('project', project.project);
+  checkAcrossServices(project);
+  const knownMicroservices = project.microservices.map((service) => service.name);
+  const run = parseOverrides(overrides, knownMicroservices, [project.monolith.name, ...knownMicroservices]);
+  const { stage, config } = applyStage(project, run.stage);
 
   const extracted = run.extracted ?? new Set(config.microservices.filter((service) => service.extracted).map((service) => service.name));
   for (const name of run.shares.keys()) {
@@ -133,9 +154,11 @@ export function resolveConfig(config: ProjectConfig, overrides: ConfigOverrides 
     testPorts.set(service.blueGreen.testPort, service.name);
   }
 
+  const { stages: _stages, ...settings } = config;
   return {
-    ...config,
-    namePrefix: `${config.project}-${config.environment}`,
+    ...settings,
+    stage,
+    namePrefix: `${config.project}-${stage}`,
     target: run.target,
     imageUriTemplate: run.imageUriTemplate,
     localStateFile: run.localStateFile,

@@ -95,11 +95,41 @@ export type StateConfig =
   | { readonly backend: 'local' }
   | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
 
+/** What a stage may set differently from the project's settings. */
+export type StageSettings = Partial<
+  Pick<
+    ProjectConfig,
+    'region' | 'network' | 'certificateArn' | 'ingressCidrs' | 'logRetentionDays' | 'keepImages' | 'testListenerCidrs' | 'deletionProtection' | 'accessLogs' | 'webAcl' | 'flowLogs' | 'logEncryption'
+  >
+>;
+
+/** One stage (dev, prod...): a stack of its own, `<project>-<stage>`, with its own state, in its own account if need be. */
+export interface StageConfig extends StageSettings {
+  /**
+   * The AWS accounts this stage may be applied to: the AWS provider refuses
+   * to plan or apply with credentials of any other (`allowed_account_ids`),
+   * so a stage cannot land in the wrong account. @default - any account
+   */
+  readonly allowedAccountIds?: readonly string[];
+  /**
+   * Where Terraform keeps this stage's state. A pipeline's runner is thrown
+   * away after each run: `npm run deploy:ci` refuses the local backend when
+   * CI is set. @default { backend: 'local' }: `terraform.<project>-<stage>.tfstate`
+   * in the project root
+   */
+  readonly state?: StateConfig;
+}
+
 export interface ProjectConfig {
   /** Short project name, first part of every resource name. */
   readonly project: string;
-  /** Environment name (dev, prod...), second part of every resource name and a default tag. */
-  readonly environment: string;
+  /**
+   * The stages, each its own stack with its own state: the stage's name is the
+   * second part of every resource name, the `Environment` tag, and the GitHub
+   * environment that deploys it. At least one; STAGE chooses one per run,
+   * and a run without it deploys the first.
+   */
+  readonly stages: Readonly<Record<string, StageConfig>>;
   /** AWS region of the stack. */
   readonly region: string;
   /** A new VPC (`{kind: 'new', cidr?, azCount?, natGateways?}`), or an existing one (`{kind: 'existing', vpcId, publicSubnetIds, privateSubnetIds}`): see NetworkProps. */
@@ -112,8 +142,6 @@ export interface ProjectConfig {
   readonly logRetentionDays?: number;
   /** Images each ECR repository keeps, unless the service sets its own. @default 10 */
   readonly keepImages?: number;
-  /** Where Terraform keeps state. @default { backend: 'local' } */
-  readonly state?: StateConfig;
   /**
    * CIDRs admitted to the test listeners of blue/green services, besides the
    * NAT gateways' addresses (the pre-traffic hook's way out). @default []
@@ -133,8 +161,8 @@ export interface ProjectConfig {
   readonly flowLogs?: FlowLogOptions | false;
   /** Encrypt every log group of the stack with a customer-managed KMS key of its own (it costs money). @default true */
   readonly logEncryption?: boolean;
-  /** Deploying from GitHub Actions: the repository (and environment) the bootstrap stack's OIDC roles trust. GITHUB_REPOSITORY overrides the repository. @default - none: the bootstrap stack (`bootstrap/`) fails at synth without it */
-  readonly ci?: { readonly repository?: string; readonly environment?: string };
+  /** Deploying from GitHub Actions: the repository whose jobs in the stage's GitHub environment the bootstrap stack's OIDC roles trust. GITHUB_REPOSITORY overrides it. @default - none: the bootstrap stack (`bootstrap/`) fails at synth without it */
+  readonly ci?: { readonly repository?: string };
   /**
    * Join this load balancer's listener instead of creating a load balancer:
    * the stack adds its rules, target groups and services, and changes nothing
@@ -166,9 +194,15 @@ export interface ResolvedMicroservice extends ResolvedService {
   readonly persistence: Persistence;
 }
 
-export interface ResolvedConfig extends Omit<ProjectConfig, 'monolith' | 'microservices' | 'legacyMonolith'> {
-  /** `<project>-<environment>`: the first part of every name. */
+export interface ResolvedConfig extends Omit<ProjectConfig, 'stages' | 'monolith' | 'microservices' | 'legacyMonolith'> {
+  /** The stage of this run (STAGE, else the first configured), its settings applied over the project's. */
+  readonly stage: string;
+  /** `<project>-<stage>`: the stack's name and the first part of every name. */
   readonly namePrefix: string;
+  /** The accounts the stage may be applied to, if it says. */
+  readonly allowedAccountIds?: readonly string[];
+  /** Where Terraform keeps the stage's state. */
+  readonly state: StateConfig;
   /** 'local': the provider talks to an emulator (skips credential and metadata checks). */
   readonly target: 'aws' | 'local';
   /** IMAGE_URI_TEMPLATE of this run: every built image is taken as ready-made from there instead. */

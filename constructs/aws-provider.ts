@@ -6,6 +6,8 @@ export interface AwsProviderOptions {
   readonly region: string;
   /** 'local': an emulator at AWS_ENDPOINT_URL, which has no real credentials or instance metadata. @default 'aws' */
   readonly target?: 'aws' | 'local';
+  /** The only accounts the provider will plan or apply in (allowed_account_ids): any other fails with the provider's own error. @default - any account */
+  readonly allowedAccountIds?: readonly string[];
   /** Tags on every resource that supports them. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -19,6 +21,7 @@ export function awsProvider(scope: Construct, options: AwsProviderOptions): AwsP
   return new AwsProvider(scope, 'aws', {
     region: options.region,
     defaultTags: options.tags ? [{ tags: { ...options.tags } }] : undefined,
+    allowedAccountIds: options.allowedAccountIds && [...options.allowedAccountIds],
     ...(options.target === 'local' && { skipCredentialsValidation: true, skipMetadataApiCheck: 'true' }),
   });
 }

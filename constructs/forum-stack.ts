@@ -46,8 +46,8 @@ export class ForumStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, readonly config: ResolvedConfig) {
     super(scope, id);
-    awsProvider(this, { region: config.region, target: config.target, tags: { Project: config.project, Environment: config.environment, ManagedBy: 'cdktf' } });
-    if (config.state?.backend === 's3') {
+    awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
+    if (config.state.backend === 's3') {
       new S3Backend(this, { bucket: config.state.bucket, key: config.state.key, region: config.state.region, encrypt: true });
       // S3-native state locking (Terraform 1.10+), no DynamoDB table; cdktf 0.21's S3Backend has no prop for it yet.
       this.addOverride('terraform.backend.s3.use_lockfile', true);

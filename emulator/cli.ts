@@ -15,6 +15,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectConfig } from '../config/project';
+import { resolveConfig } from '../config/resolve';
 import { projectRoot } from '../lib/project-root';
 import { runningRuntime, startRuntime, stopRuntime, syncRuntime } from '../runtime/client';
 import { runtimeSettings } from '../runtime/settings';
@@ -102,7 +103,8 @@ async function deploy(): Promise<number> {
   }
   console.log('The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...');
   const report = await syncRuntime(runtime);
-  for (const line of summary(report, albPort, projectConfig, emulator.endpoint)) console.log(line);
+  const { namePrefix } = resolveConfig(projectConfig, process.env, root);
+  for (const line of summary(report, albPort, { ...projectConfig, namePrefix }, emulator.endpoint)) console.log(line);
   console.log(`\ncdktf deploy ${((applied - started) / 1000).toFixed(0)} s, then the runtime ${((Date.now() - applied) / 1000).toFixed(0)} s.`);
   return report.failures.length > 0 ? 1 : 0;
 }

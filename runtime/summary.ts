@@ -4,6 +4,9 @@
  * just deployed (read from the deployed listener, not from the command line).
  */
 import type { ProjectConfig } from '../config/types';
+
+/** The services a stage may deploy, and its names' prefix (`<project>-<stage>`). */
+export type DeployedStage = Pick<ProjectConfig, 'monolith' | 'microservices'> & { readonly namePrefix: string };
 import type { RuntimeReport } from './client';
 
 /** The production listener of the report: the one the runtime serves on LOCAL_ALB_PORT. */
@@ -12,8 +15,8 @@ export function productionListener(report: RuntimeReport, albPort: number): Runt
 }
 
 /** Each microservice's share of its paths on the production listener (undefined: not routed), by service name. */
-export function deployedShares(report: RuntimeReport, albPort: number, config: ProjectConfig): Map<string, number> {
-  const prefix = `${config.project}-${config.environment}-`;
+export function deployedShares(report: RuntimeReport, albPort: number, config: DeployedStage): Map<string, number> {
+  const prefix = `${config.namePrefix}-`;
   const shares = new Map<string, number>();
   for (const route of productionListener(report, albPort)?.routes ?? []) {
     if (route.priority === undefined) continue;
@@ -29,7 +32,7 @@ export function deployedShares(report: RuntimeReport, albPort: number, config: P
 }
 
 /** The next refactor step from the deployed state, as a command. */
-export function nextStep(report: RuntimeReport, albPort: number, config: ProjectConfig): string {
+export function nextStep(report: RuntimeReport, albPort: number, config: DeployedStage): string {
   const shares = deployedShares(report, albPort, config);
   const routed = config.microservices.map((service) => service.name).filter((name) => shares.has(name));
   const list = (names: readonly string[]) => (names.length === config.microservices.length ? 'all' : names.length === 0 ? 'none' : names.join(','));
@@ -48,7 +51,7 @@ export function nextStep(report: RuntimeReport, albPort: number, config: Project
   return `every path is extracted; try a canary (EXTRACTED_SERVICES=all TRAFFIC_SHARES=${first?.name}=10 npm run deploy:local) or a blue/green release (EXTRACTED_SERVICES=all BLUE_GREEN_SERVICES=${first?.name} npm run deploy:local, then npm run release:local -- ${first?.name} <image>)`;
 }
 
-export function summary(report: RuntimeReport, albPort: number, config: ProjectConfig, endpoint: string): string[] {
+export function summary(report: RuntimeReport, albPort: number, config: DeployedStage, endpoint: string): string[] {
   const production = productionListener(report, albPort);
   const lines: string[] = [];
   if (production) {

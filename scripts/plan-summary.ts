@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectConfig } from '../config/project';
+import { resolveConfig } from '../config/resolve';
 import { projectRoot } from '../lib/project-root';
 
 interface PlannedChange {
@@ -56,7 +57,7 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 export function planSummary(root = projectRoot()): PlanSummary {
-  const stack = `${projectConfig.project}-${projectConfig.environment}`;
+  const stack = resolveConfig(projectConfig, process.env, root).namePrefix;
   const outdir = process.env.CDKTF_OUTDIR?.trim() || join(root, 'cdktf.out');
   run(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', outdir], root);
   const stackDir = join(outdir, 'stacks', stack);

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
+import { projectConfig } from '../../config/project';
 import { REPO_ROOT } from '../support/processes';
 
 const dir = join(REPO_ROOT, '.github', 'workflows');
@@ -29,6 +30,7 @@ interface Step {
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Record<string, string>;
+  readonly env?: Record<string, string>;
 }
 interface Job {
   readonly steps: Step[];
@@ -36,6 +38,8 @@ interface Job {
   readonly environment?: string;
   readonly concurrency?: { group: string; 'cancel-in-progress': boolean };
   readonly if?: string;
+  readonly env?: Record<string, string>;
+  readonly strategy?: { matrix?: { stage?: string[] }; 'max-parallel'?: number; 'fail-fast'?: boolean };
 }
 interface Workflow {
   readonly on: Record<string, unknown>;
@@ -81,14 +85,27 @@ describe.each(files)('.github/workflows/%s', (file) => {
     }
   });
 
-  it('deploys from main only, behind a protected environment, one deploy at a time', () => {
+  it('deploys from main only, each stage from the GitHub environment of its name, one stage and one deploy at a time', () => {
     const deploying = Object.values(workflow.jobs).filter((job) => job.steps.some((step) => step.run === 'npm run deploy:ci'));
     expect(deploying).toHaveLength(1);
     const [deploy] = deploying;
-    expect(deploy.environment).toBe('production');
-    expect(deploy.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
+    expect(deploy.environment).toBe('${{ matrix.stage }}');
+    expect(deploy.env?.STAGE).toBe('${{ matrix.stage }}');
+    expect(deploy.concurrency).toEqual({ group: 'deploy-${{ matrix.stage }}', 'cancel-in-progress': false });
+    expect(deploy.strategy).toMatchObject({ 'max-parallel': 1, 'fail-fast': true });
     expect(deploy.if).toContain("github.ref == 'refs/heads/main'");
     const order = deploy.steps.map((step) => step.run).filter(Boolean);
     expect(order.indexOf('npm run images:push')).toBeLessThan(order.indexOf('npm run deploy:ci'));
+  });
+
+  it('deploys only configured stages whose state outlives the runner, and plans pull requests against one of them', () => {
+    const stages = Object.values(workflow.jobs).flatMap((job) => job.strategy?.matrix?.stage ?? []);
+    const planned = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((step) => step.run === 'npm run plan:summary').map((step) => step.env?.STAGE));
+    expect(stages.length).toBeGreaterThan(0);
+    expect(planned).toHaveLength(1);
+    for (const stage of [...stages, ...planned]) {
+      const config = projectConfig.stages[stage ?? ''];
+      expect({ stage, backend: config?.state?.backend }).toEqual({ stage, backend: 's3' });
+    }
   });
 });

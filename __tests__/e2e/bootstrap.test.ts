@@ -31,7 +31,7 @@ it('deploys the OIDC provider and roles that trust one repository, read back fro
   const trust = async (role: string) => JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: role }))).Role!.AssumeRolePolicyDocument!)) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] };
   expect((await trust('forum-dev-github-deploy')).Statement[0].Condition.StringEquals).toEqual({
     'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-    'token.actions.githubusercontent.com:sub': 'repo:example-org/forum:environment:production',
+    'token.actions.githubusercontent.com:sub': 'repo:example-org/forum:environment:dev',
   });
   expect((await trust('forum-dev-github-plan')).Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toBe('repo:example-org/forum:pull_request');
   const deploy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'forum-dev-github-deploy', PolicyName: 'deploy' }))).PolicyDocument!)) as { Statement: { Sid: string }[] };
@@ -39,7 +39,7 @@ it('deploys the OIDC provider and roles that trust one repository, read back fro
   const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'forum-dev-github-plan' }))).AttachedPolicies ?? [];
   expect(attached.map((policy) => policy.PolicyName)).toEqual(['ReadOnlyAccess']);
   expect(target.outputs()).toMatchObject({ deploy_role_arn: expect.stringMatching(/:role\/forum-dev-github-deploy$/), plan_role_arn: expect.stringMatching(/:role\/forum-dev-github-plan$/) });
-  step('bootstrap: the GitHub OIDC provider; forum-dev-github-deploy trusts repo:example-org/forum:environment:production only, forum-dev-github-plan its pull requests (ReadOnlyAccess); both ARNs are outputs');
+  step('bootstrap: the GitHub OIDC provider; forum-dev-github-deploy trusts repo:example-org/forum:environment:dev only (the stage\'s GitHub environment), forum-dev-github-plan its pull requests (ReadOnlyAccess); both ARNs are outputs');
 
   await target.destroy();
   expect((await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? []).toEqual([]);

@@ -32,6 +32,41 @@ describe('EXTRACTED_SERVICES', () => {
   });
 });
 
+describe('STAGE: each stage is its own stack, with its own state and accounts', () => {
+  it('deploys the first configured stage unless STAGE names another', () => {
+    expect(Object.keys(projectConfig.stages)).toEqual(['dev', 'prod']);
+    const dev = resolveConfig(projectConfig, {}, REPO_ROOT);
+    expect({ stage: dev.stage, namePrefix: dev.namePrefix, state: dev.state, deletionProtection: dev.deletionProtection }).toEqual({ stage: 'dev', namePrefix: 'forum-dev', state: { backend: 'local' }, deletionProtection: false });
+    const prod = resolveConfig(projectConfig, { STAGE: 'prod' }, REPO_ROOT);
+    expect({ stage: prod.stage, namePrefix: prod.namePrefix, backend: prod.state.backend, accounts: prod.allowedAccountIds, deletionProtection: prod.deletionProtection, logRetentionDays: prod.logRetentionDays }).toEqual({
+      stage: 'prod',
+      namePrefix: 'forum-prod',
+      backend: 's3',
+      accounts: ['123456789012'],
+      deletionProtection: undefined,
+      logRetentionDays: 365,
+    });
+  });
+
+  it('names the stack and every resource after the stage, and gives the provider its accounts', () => {
+    const json = synth({ STAGE: 'prod' });
+    expect(json.provider.aws).toEqual([expect.objectContaining({ allowed_account_ids: ['123456789012'], default_tags: [{ tags: { Project: 'forum', Environment: 'prod', ManagedBy: 'cdktf' } }] })]);
+    expect(json.terraform.backend).toEqual({ s3: { bucket: 'forum-terraform-state-123456789012', key: 'forum-prod/terraform.tfstate', region: 'us-east-1', encrypt: true, use_lockfile: true } });
+    expect(Object.values(json.resource.aws_lb).map((lb) => lb.name)).toEqual(['forum-prod-alb']);
+    expect((synth().provider.aws[0] as Record<string, unknown>).allowed_account_ids).toBeUndefined();
+  });
+
+  it.each<[string, ProjectConfig, Record<string, string>, string]>([
+    ['an unknown STAGE', projectConfig, { STAGE: 'qa' }, 'STAGE: unknown stage "qa" (configured: dev, prod)'],
+    ['no stage at all', { ...projectConfig, stages: {} }, {}, 'stages: configure at least one stage'],
+    ['a stage name AWS names cannot take', { ...projectConfig, stages: { Dev_1: {} } }, {}, 'stages.Dev_1: "Dev_1" must be lower-case letters'],
+    ['an account id that is not one', { ...projectConfig, stages: { dev: { allowedAccountIds: ['12345'] } } }, {}, 'stages.dev.allowedAccountIds: "12345" is not a 12-digit AWS account id'],
+    ['an empty account list', { ...projectConfig, stages: { dev: { allowedAccountIds: [] } } }, {}, 'stages.dev.allowedAccountIds: name at least one account'],
+  ])('rejects %s, naming the field', (_, config, env, message) => {
+    expect(resolve(config, env)).toThrow(`Invalid configuration: ${message}`);
+  });
+});
+
 describe('configuration errors name the service and the field', () => {
   it.each<[string, ProjectConfig, string]>([
     ['duplicate names', withServices([users, { ...threads, name: 'users' }]), 'microservices.users.name: duplicate service name "users"'],

@@ -8,7 +8,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootstrapStack } from '../../bootstrap/main';
 import { projectConfig } from '../../config/project';
+import { resolveConfig } from '../../config/resolve';
 import type { ProjectConfig } from '../../config/types';
+import { REPO_ROOT } from '../support/processes';
 
 type Body = Record<string, unknown> & { '//'?: { metadata: { path: string } } };
 interface Json {
@@ -16,9 +18,9 @@ interface Json {
   data: Record<string, Record<string, Body>>;
 }
 
-function synth(config: ProjectConfig = projectConfig, repository = 'example-org/forum'): Json {
+function synth(config: ProjectConfig = projectConfig, repository = 'example-org/forum', env: Record<string, string> = {}): Json {
   const app = Testing.app();
-  const stack = new BootstrapStack(app, 'forum-dev-ci', config, { repository });
+  const stack = new BootstrapStack(app, 'forum-dev-ci', resolveConfig(config, env, REPO_ROOT), { repository });
   const outdir = Testing.fullSynth(stack);
   try {
     return JSON.parse(readFileSync(join(outdir, 'stacks', 'forum-dev-ci', 'cdk.tf.json'), 'utf8')) as Json;
@@ -40,12 +42,12 @@ describe('GitHubDeployAccess', () => {
     expect(Object.values(json.resource.aws_iam_openid_connect_provider)[0]).toMatchObject({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] });
   });
 
-  it('the deploy role: only this repository\'s jobs in the production environment, by exact subject', () => {
+  it('the deploy role: only this repository\'s jobs in the stage\'s GitHub environment, by exact subject', () => {
     const [trust] = statements(json, 'deploy-trust');
     expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
     expect(trust.condition).toEqual([
       { test: 'StringEquals', variable: 'token.actions.githubusercontent.com:aud', values: ['sts.amazonaws.com'] },
-      { test: 'StringEquals', variable: 'token.actions.githubusercontent.com:sub', values: ['repo:example-org/forum:environment:production'] },
+      { test: 'StringEquals', variable: 'token.actions.githubusercontent.com:sub', values: ['repo:example-org/forum:environment:dev'] },
     ]);
     expect(JSON.stringify(trust)).not.toMatch(/StringLike|\*/);
   });
@@ -70,8 +72,15 @@ describe('GitHubDeployAccess', () => {
     expect(policy.find((statement) => statement.sid === 'Roles')!.resources).toEqual(['arn:aws:iam::<account>:role/forum-dev-*']);
   });
 
+  it('per stage: STAGE=prod gives roles of forum-prod, assumable only from the prod GitHub environment', () => {
+    const prod = synth(projectConfig, 'example-org/forum', { STAGE: 'prod' });
+    const [trust] = readable(Object.values(prod.data.aws_iam_policy_document).find((body) => body['//']!.metadata.path === 'forum-dev-ci/github/deploy-trust')!.statement as Statement[]);
+    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: 'token.actions.githubusercontent.com:sub', values: ['repo:example-org/forum:environment:prod'] });
+    expect(Object.values(prod.resource.aws_iam_role).map((role) => role.name).sort()).toEqual(['forum-prod-github-deploy', 'forum-prod-github-plan']);
+  });
+
   it('with S3 state: both read it, the plan role may only take the lock, the deploy role writes it', () => {
-    const s3: ProjectConfig = { ...projectConfig, state: { backend: 's3', bucket: 'acme-tfstate', key: 'forum/dev.tfstate', region: 'us-east-1' } };
+    const s3: ProjectConfig = { ...projectConfig, stages: { dev: { state: { backend: 's3', bucket: 'acme-tfstate', key: 'forum/dev.tfstate', region: 'us-east-1' } } } };
     const withState = synth(s3);
     const plan = statements(withState, 'plan-permissions');
     expect(plan.map((statement) => [statement.sid, statement.actions, statement.resources])).toEqual([
