@@ -9,7 +9,7 @@
  *
  * It is a stack of its own so that the deploy role never manages itself.
  */
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { projectConfig } from '../config/project';
 import { ConfigError } from '../config/errors';
@@ -18,6 +18,7 @@ import type { ResolvedConfig } from '../config/types';
 import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
 import { projectRoot } from '../lib/project-root';
+import { stateBackend } from '../lib/state-backend';
 import { synthApp } from '../lib/synth-app';
 
 export interface BootstrapOptions {
@@ -26,7 +27,7 @@ export interface BootstrapOptions {
 }
 
 /** The stage's settings the bootstrap stack uses: its names, region, accounts, state and target. */
-export type BootstrapConfig = Pick<ResolvedConfig, 'project' | 'stage' | 'namePrefix' | 'region' | 'allowedAccountIds' | 'state' | 'target' | 'localStateFile'>;
+export type BootstrapConfig = Pick<ResolvedConfig, 'project' | 'stage' | 'namePrefix' | 'region' | 'allowedAccountIds' | 'state' | 'target' | 'localStateDir'>;
 
 /** The stack name of a stage's bootstrap stack: `<project>-<stage>-ci`. */
 export const bootstrapStackName = (config: Pick<ResolvedConfig, 'namePrefix'>): string => `${config.namePrefix}-ci`;
@@ -38,12 +39,7 @@ export class BootstrapStack extends TerraformStack {
     super(scope, id);
     awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
     const state = config.state;
-    if (state.backend === 's3') {
-      new S3Backend(this, { bucket: state.bucket, key: `bootstrap/${state.key}`, region: state.region, encrypt: true });
-      this.addOverride('terraform.backend.s3.use_lockfile', true);
-    } else {
-      new LocalBackend(this, { path: config.localStateFile });
-    }
+    stateBackend(this, state, { localStateDir: config.localStateDir, keyPrefix: 'bootstrap/' });
     this.access = new GitHubDeployAccess(this, 'github', {
       namePrefix: config.namePrefix,
       repository: options.repository,

@@ -20,8 +20,8 @@ export interface ConfigOverrides {
    * `{service}` and `{hash}` (the content hash of the service's build inputs) are filled in.
    */
   readonly IMAGE_URI_TEMPLATE?: string;
-  /** LOCAL_STATE_FILE: where the local backend keeps state. @default terraform.<stack>.tfstate in the project root */
-  readonly LOCAL_STATE_FILE?: string;
+  /** LOCAL_STATE_DIR: the folder where the local backend keeps each stack's state, as `terraform.<stack>.tfstate`. @default the folder cdktf runs in */
+  readonly LOCAL_STATE_DIR?: string;
   /** TRAFFIC_SHARES: `users=10,threads=50` overrides the extracted services' route percent. */
   readonly TRAFFIC_SHARES?: string;
   /** BLUE_GREEN_SERVICES: `users,threads` (or `none`) overrides which services deploy blue/green. */
@@ -45,7 +45,7 @@ export interface RunOverrides {
   readonly retireMonolith?: boolean;
   readonly target: 'aws' | 'local';
   readonly imageUriTemplate?: string;
-  readonly localStateFile?: string;
+  readonly localStateDir?: string;
 }
 
 const present = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
@@ -108,6 +108,6 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
     facade: nameList('FACADE_SERVICES', overrides.FACADE_SERVICES, microservices, { none: [] }),
     target,
     imageUriTemplate,
-    localStateFile: present(overrides.LOCAL_STATE_FILE),
+    localStateDir: present(overrides.LOCAL_STATE_DIR),
   };
 }

@@ -161,7 +161,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
     namePrefix: `${config.project}-${stage}`,
     target: run.target,
     imageUriTemplate: run.imageUriTemplate,
-    localStateFile: run.localStateFile,
+    localStateDir: run.localStateDir,
     monolith,
     monolithRetired,
     legacyMonolith,

@@ -14,6 +14,7 @@ import type { FargateAlbServiceOptions } from '../constructs/fargate-alb-service
 import type { NetworkProps } from '../constructs/network';
 import type { ResourceData } from '../lib/resources';
 import type { RouteRule } from '../lib/route-table';
+import type { StateBackend } from '../lib/state-backend';
 
 export interface ServiceConfig extends FargateAlbServiceOptions {
   /** Lower-case name: the folder `services/<name>`, the container, the last part of every resource name. */
@@ -91,9 +92,8 @@ export type NetworkConfig =
   | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>)
   | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
 
-export type StateConfig =
-  | { readonly backend: 'local' }
-  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
+/** The local backend, or S3 (encrypted, locked): see lib/state-backend.ts. */
+export type StateConfig = StateBackend;
 
 /** What a stage may set differently from the project's settings. */
 export type StageSettings = Partial<
@@ -207,8 +207,8 @@ export interface ResolvedConfig extends Omit<ProjectConfig, 'stages' | 'monolith
   readonly target: 'aws' | 'local';
   /** IMAGE_URI_TEMPLATE of this run: every built image is taken as ready-made from there instead. */
   readonly imageUriTemplate?: string;
-  /** LOCAL_STATE_FILE of this run, for the local backend. */
-  readonly localStateFile?: string;
+  /** LOCAL_STATE_DIR of this run: the folder of the local backend's `terraform.<stack>.tfstate`. */
+  readonly localStateDir?: string;
   /** The monolith's settings; deployed unless `monolithRetired`. */
   readonly monolith: ResolvedService;
   /** Whether the monolith is retired in this run: no service, a JSON 404 default. */

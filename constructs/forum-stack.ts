@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { awsProvider } from './aws-provider';
 import { dataAccess, dataEnvironment, type DataAccess } from '../lib/data-access';
 import { bundleService } from '../lib/legacy-artifact';
 import { projectRoot } from '../lib/project-root';
+import { stateBackend } from '../lib/state-backend';
 import { BlueGreenDeployment } from './blue-green-deployment';
 import { DataTable } from './data-table';
 import { EcsCluster } from './ecs-cluster';
@@ -47,13 +48,7 @@ export class ForumStack extends TerraformStack {
   constructor(scope: Construct, id: string, readonly config: ResolvedConfig) {
     super(scope, id);
     awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
-    if (config.state.backend === 's3') {
-      new S3Backend(this, { bucket: config.state.bucket, key: config.state.key, region: config.state.region, encrypt: true });
-      // S3-native state locking (Terraform 1.10+), no DynamoDB table; cdktf 0.21's S3Backend has no prop for it yet.
-      this.addOverride('terraform.backend.s3.use_lockfile', true);
-    } else {
-      new LocalBackend(this, { path: config.localStateFile });
-    }
+    stateBackend(this, config.state, { localStateDir: config.localStateDir });
 
     const deployed: readonly ResolvedService[] = [...(monolithDeployed(config) ? [config.monolith] : []), ...config.microservices];
     if (deployed.some((service) => 'build' in service.image) && !config.imageUriTemplate) {

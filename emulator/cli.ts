@@ -11,7 +11,7 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectConfig } from '../config/project';
@@ -28,7 +28,6 @@ const localDir = join(root, '.local');
 const files = {
   emulator: join(localDir, 'emulator.json'),
   cliConfig: join(localDir, 'terraform.rc'),
-  state: join(localDir, 'terraform.tfstate'),
   outputs: join(localDir, 'outputs.json'),
   log: join(localDir, 'moto.log'),
   runtime: join(localDir, 'runtime.json'),
@@ -58,7 +57,7 @@ function cdktf(args: string[], env: Record<string, string>): number {
 
 function targetEnv(emulator: RunningEmulator): Record<string, string> {
   const cliConfig = writeCliConfig(files.cliConfig, findProviderMirror());
-  return localTargetEnv(emulator.endpoint, cliConfig, files.state);
+  return localTargetEnv(emulator.endpoint, cliConfig, localDir);
 }
 
 /** Whether the port can be listened on at 127.0.0.1 now. */
@@ -86,7 +85,7 @@ async function deploy(): Promise<number> {
     console.log(`Reusing the emulator at ${emulator.endpoint} (pid ${emulator.pid})`);
   } else {
     // A new emulator starts empty: state from an earlier one would describe nothing.
-    for (const stale of [files.state, `${files.state}.backup`]) rmSync(stale, { force: true });
+    for (const stale of readdirSync(localDir).filter((name) => /^terraform\..+\.tfstate(\.backup)?$/.test(name))) rmSync(join(localDir, stale), { force: true });
     const fresh = await startEmulator({ detached: true, logFile: files.log });
     emulator = { pid: fresh.pid, port: fresh.port, endpoint: fresh.endpoint };
     writeFileSync(files.emulator, `${JSON.stringify(emulator, null, 2)}\n`);

@@ -162,7 +162,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
 }
 
 /** The environment under which cdktf/terraform deploy the stack to the emulator. */
-export function localTargetEnv(endpoint: string, cliConfigFile: string, stateFile: string): Record<string, string> {
+export function localTargetEnv(endpoint: string, cliConfigFile: string, stateDir: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
     AWS_ACCESS_KEY_ID: 'test',
@@ -176,7 +176,7 @@ export function localTargetEnv(endpoint: string, cliConfigFile: string, stateFil
     // Images by the content hash the stack computes: pushed to a registry (npm run images:push), or
     // by default built locally by the runtime.
     IMAGE_URI_TEMPLATE: process.env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
-    LOCAL_STATE_FILE: stateFile,
+    LOCAL_STATE_DIR: stateDir,
     // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
     TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
   };

@@ -71,7 +71,7 @@ export class LocalTarget {
     const mirror = findProviderMirror();
     this.emulator = await startEmulator({ port: undefined, logFile: this.emulatorLog });
     const cliConfig = writeCliConfig(join(this.dir, 'terraform.rc'), mirror);
-    this.env = localTargetEnv(this.emulator.endpoint, cliConfig, join(this.dir, 'terraform.tfstate'));
+    this.env = localTargetEnv(this.emulator.endpoint, cliConfig, this.dir);
     this.options.log?.(`emulator on ${this.emulator.endpoint}, provider mirror ${mirror}, work dir ${this.dir}`);
   }
 

@@ -24,7 +24,7 @@ describe.each(['none', 'users', 'all'])('the emulator configuration with EXTRACT
   it('passes terraform validate', () => {
     const env = {
       ...process.env,
-      ...localTargetEnv('http://127.0.0.1:9', writeCliConfig(join(dir, 'terraform.rc'), findProviderMirror()), join(dir, `${extracted}.tfstate`)),
+      ...localTargetEnv('http://127.0.0.1:9', writeCliConfig(join(dir, 'terraform.rc'), findProviderMirror()), join(dir, extracted)),
       EXTRACTED_SERVICES: extracted,
       CDKTF_OUTDIR: join(dir, extracted),
     };
@@ -47,7 +47,7 @@ describe('a stage with allowedAccountIds', () => {
     const endpoint = process.env.FORUM_TEST_AWS_ENDPOINT;
     if (!endpoint) throw new Error('FORUM_TEST_AWS_ENDPOINT is not set: the jest global setup starts the emulator');
     const name = allowedAccountIds.join('-');
-    const env = { ...process.env, ...localTargetEnv(endpoint, writeCliConfig(join(dir, 'terraform.rc'), findProviderMirror()), join(dir, `${name}.tfstate`)) };
+    const env = { ...process.env, ...localTargetEnv(endpoint, writeCliConfig(join(dir, 'terraform.rc'), findProviderMirror()), join(dir, `state-${name}`)) };
     const stages = { dev: { ...projectConfig.stages.dev, allowedAccountIds } };
     const app = Testing.app();
     const stack = new ForumStack(app, 'forum-dev', resolveConfig({ ...projectConfig, stages }, env, REPO_ROOT));

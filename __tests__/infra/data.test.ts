@@ -45,7 +45,7 @@ describe('a table per resource', () => {
       // The dev configuration turns it off, so that destroy leaves nothing.
       deletion_protection_enabled: false,
     });
-    const protectedByDefault = synth({ EXTRACTED_SERVICES: 'all' }, { ...projectConfig, deletionProtection: undefined });
+    const protectedByDefault = synth({ EXTRACTED_SERVICES: 'all' }, { ...projectConfig, stages: { dev: { ...projectConfig.stages.dev, deletionProtection: undefined } } });
     expect(resource(protectedByDefault, 'aws_dynamodb_table', `data/${name}/table`).deletion_protection_enabled).toBe(true);
   });
 

@@ -5,14 +5,22 @@
  * the same evaluation.
  */
 import { projectConfig } from '../../config/project';
-import type { ProjectConfig } from '../../config/types';
+import { resolveConfig } from '../../config/resolve';
+import type { ProjectConfig, StageConfig } from '../../config/types';
 import { evaluateControls, type ControlResult } from '../../lib/security-controls';
+import { REPO_ROOT } from '../support/processes';
 import { synth } from '../support/synth';
 
 const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'AutoScaling.1', 'AutoScaling.2', 'AutoScaling.9', 'EC2.170', 'EC2.25', 'S3.8', 'DynamoDB.2', 'DynamoDB.6', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
-const hardened: ProjectConfig = { ...projectConfig, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true };
+/** The project with these settings in its dev stage (a stage's settings win over the project's). */
+const devWith = (settings: StageConfig): ProjectConfig => ({ ...projectConfig, stages: { ...projectConfig.stages, dev: { ...projectConfig.stages.dev, ...settings } } });
+const hardened = devWith({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true });
 const unexplained = (results: ControlResult[]) => results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
-const settingsOf = (config: ProjectConfig) => ({ ...config, networkKind: config.network.kind });
+/** The settings the controls explain failures by: the stage's, as the stack was built with them. */
+const settingsOf = (config: ProjectConfig, overrides: Record<string, string> = {}) => {
+  const resolved = resolveConfig(config, overrides, REPO_ROOT);
+  return { ...resolved, networkKind: resolved.network.kind };
+};
 
 describe.each<[string, Record<string, string>, ProjectConfig]>([
   ['the monolith alone', { EXTRACTED_SERVICES: 'none' }, projectConfig],
@@ -21,7 +29,7 @@ describe.each<[string, Record<string, string>, ProjectConfig]>([
   ['users blue/green, with a certificate and deletion protection', { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, hardened],
   ['the monolith on EC2 and Fargate, 50/50', { EXTRACTED_SERVICES: 'none', LEGACY_TRAFFIC: '50' }, projectConfig],
 ])('%s', (_, overrides, config) => {
-  const results = evaluateControls(synth(overrides, config), settingsOf(config));
+  const results = evaluateControls(synth(overrides, config), settingsOf(config, overrides));
 
   it('evaluates every applicable control', () => {
     expect(results.map((result) => result.id)).toEqual(CONTROLS);
@@ -52,7 +60,7 @@ describe('what the dev configuration turns off, on purpose', () => {
   });
 
   it('turning off access logs, the web ACL, flow logs and log encryption fails those controls, naming each setting', () => {
-    const bare: ProjectConfig = { ...projectConfig, accessLogs: false, webAcl: false, flowLogs: false, logEncryption: false };
+    const bare = devWith({ accessLogs: false, webAcl: false, flowLogs: false, logEncryption: false });
     const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all' }, bare), settingsOf(bare));
     expect(Object.fromEntries(results.filter((result) => result.status === 'fail').map((result) => [result.id, result.configured]))).toEqual({
       'ELB.1': 'certificateArn is not set',

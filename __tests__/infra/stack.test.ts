@@ -325,9 +325,10 @@ describe('stack settings', () => {
     expect(resource(json, 'aws_ecs_cluster', 'cluster/cluster')).toMatchObject({ name: 'forum-dev-cluster', setting: [{ name: 'containerInsights', value: 'enabled' }] });
   });
 
-  it('keeps state locally by default and in S3 with a lock file when configured', () => {
+  it('keeps state locally by default, one file per stack in LOCAL_STATE_DIR, and in S3 with a lock file when configured', () => {
     expect(json.terraform.backend).toEqual({ local: { path: expect.stringMatching(/terraform\.forum-dev\.tfstate$/) } });
-    const s3 = synth({}, { ...require('../../config/project').projectConfig, state: { backend: 's3', bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1' } });
+    expect(synth({ LOCAL_STATE_DIR: '/tmp/states' }).terraform.backend).toEqual({ local: { path: '/tmp/states/terraform.forum-dev.tfstate' } });
+    const s3 = synth({}, { ...projectConfig, stages: { dev: { state: { backend: 's3', bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1' } } } });
     expect(s3.terraform.backend).toEqual({ s3: { bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } });
   });
 });

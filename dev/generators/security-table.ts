@@ -1,8 +1,8 @@
 /**
  * The README's security table: the Security Hub controls of
  * lib/security-controls.ts, evaluated on the synthesized stack of the
- * configuration file and of the same configuration with what production adds
- * (a certificate, deletion protection). The evaluation is the one owner; the
+ * configuration file's dev stage and of its prod stage with what production
+ * adds (a certificate). The evaluation is the one owner; the
  * README follows it.
  */
 import { App } from 'cdktf';
@@ -10,18 +10,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../config/resolve';
-import type { ProjectConfig } from '../../config/types';
+import type { ProjectConfig, ResolvedConfig, StageConfig } from '../../config/types';
 import { ForumStack } from '../../constructs/forum-stack';
 import { evaluateControls, type ControlResult, type SynthesizedStack } from '../../lib/security-controls';
 
 /** Every service extracted and users on blue/green: the stage that creates every kind of resource the controls look at. */
 const WIDEST_STAGE = { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' };
-/** What a production configuration sets that the dev one leaves off. */
-const PRODUCTION = { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example', deletionProtection: true };
+/** What production adds to the prod stage of the configuration file: its certificate. */
+const PRODUCTION: StageConfig = { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example' };
 
 /** `cdktf synth` in-process, into a scratch folder. */
-function synthesize(base: ProjectConfig, root: string): SynthesizedStack {
-  const config = resolveConfig(base, WIDEST_STAGE, root);
+function synthesize(config: ResolvedConfig): SynthesizedStack {
   const outdir = mkdtempSync(join(tmpdir(), 'forum-controls-'));
   try {
     const app = new App({ outdir });
@@ -33,8 +32,10 @@ function synthesize(base: ProjectConfig, root: string): SynthesizedStack {
   }
 }
 
-export function controlResults(base: ProjectConfig, root: string): ControlResult[] {
-  return evaluateControls(synthesize(base, root), { ...base, networkKind: base.network.kind });
+/** The controls over a stage of `base` (STAGE), with the widest refactor step. */
+export function controlResults(base: ProjectConfig, root: string, stage?: string): ControlResult[] {
+  const config = resolveConfig(base, { ...WIDEST_STAGE, STAGE: stage }, root);
+  return evaluateControls(synthesize(config), { ...config, networkKind: config.network.kind });
 }
 
 function status(result: ControlResult): string {
@@ -44,11 +45,13 @@ function status(result: ControlResult): string {
 }
 
 export function securityTable(base: ProjectConfig, root: string): string {
-  const dev = controlResults(base, root);
-  const production = new Map(controlResults({ ...base, ...PRODUCTION }, root).map((result) => [result.id, result]));
+  const [first] = Object.keys(base.stages);
+  const dev = controlResults(base, root, first);
+  const prodStage = { ...base.stages.prod, ...PRODUCTION };
+  const production = new Map(controlResults({ ...base, stages: { ...base.stages, prod: prodStage } }, root, 'prod').map((result) => [result.id, result]));
   const rows = dev.map((result) => `| ${result.id} | ${result.title} | ${status(result)} | ${status(production.get(result.id)!)} |`);
   return [
-    '| Control | What it checks | `config/project.ts` as it is | with `certificateArn` and `deletionProtection: true` |',
+    '| Control | What it checks | the `dev` stage of `config/project.ts` | the `prod` stage, with a `certificateArn` |',
     '|---|---|---|---|',
     ...rows,
   ].join('\n');

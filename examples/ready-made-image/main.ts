@@ -9,7 +9,7 @@
  *
  *   cd examples/ready-made-image && npx cdktf deploy
  */
-import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { awsProvider } from '../../constructs/aws-provider';
 import { EcsCluster } from '../../constructs/ecs-cluster';
@@ -17,13 +17,14 @@ import { FargateAlbService } from '../../constructs/fargate-alb-service';
 import { ListenerRouting } from '../../constructs/listener-routing';
 import { LoadBalancer } from '../../constructs/load-balancer';
 import { Network } from '../../constructs/network';
+import { stateBackend } from '../../lib/state-backend';
 
 export interface WhoamiStackProps {
   readonly region: string;
   /** 'local' for the emulator (AWS_ENDPOINT_URL). @default 'aws' */
   readonly target?: 'aws' | 'local';
-  /** @default terraform.<stack>.tfstate */
-  readonly statePath?: string;
+  /** The folder of the local backend's `terraform.<stack>.tfstate`. @default - the folder cdktf runs in */
+  readonly localStateDir?: string;
 }
 
 export class WhoamiStack extends TerraformStack {
@@ -31,7 +32,7 @@ export class WhoamiStack extends TerraformStack {
     super(scope, id);
     const namePrefix = id;
     awsProvider(this, { region: props.region, target: props.target, tags: { Project: 'whoami-example', ManagedBy: 'cdktf' } });
-    new LocalBackend(this, { path: props.statePath });
+    stateBackend(this, { backend: 'local' }, { localStateDir: props.localStateDir });
 
     const network = new Network(this, 'network', { namePrefix });
     const loadBalancer = new LoadBalancer(this, 'load-balancer', { namePrefix, vpcId: network.vpcId, publicSubnetIds: network.publicSubnetIds });
@@ -70,7 +71,7 @@ if (require.main === module) {
   new WhoamiStack(app, 'whoami-dev', {
     region: process.env.AWS_REGION ?? 'us-east-1',
     target: process.env.DEPLOY_TARGET === 'local' ? 'local' : 'aws',
-    statePath: process.env.LOCAL_STATE_FILE,
+    localStateDir: process.env.LOCAL_STATE_DIR,
   });
   app.synth();
 }
