@@ -166,7 +166,7 @@ export interface ProjectConfig {
   /**
    * Join this load balancer's listener instead of creating a load balancer:
    * the stack adds its rules, target groups and services, and changes nothing
-   * of the listener. Check the priorities its rules use first (README).
+   * of the listener. Check the priorities its rules use first (docs/migration.md).
    * @default - none: the stack creates its load balancer and listener
    */
   readonly existingLoadBalancer?: ExistingLoadBalancerConfig;

@@ -38,7 +38,7 @@ interface Grant {
  * (read only) for its pull requests' `cdktf diff`. The deploy role may change
  * what is named `<namePrefix>-*` wherever the AWS action allows naming the
  * resource, and is scoped by region otherwise (EC2 networking, KMS key
- * creation, auto scaling, Cloud Map: see the README's "Deploying from CI").
+ * creation, auto scaling, Cloud Map: see docs/ci.md).
  * It is meant for a small bootstrap stack of its own, deployed once by an
  * administrator, so that the deploy role never manages itself.
  */

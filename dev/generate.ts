@@ -3,8 +3,8 @@
  * configuration and the code, so that a service is listed in one place
  * (config/project.ts): the npm workspaces and TypeScript references, the
  * monolith's plugin list and dependencies, every Dockerfile, compose.yaml and
- * its nginx routing at the configured stage, and the README's diagram,
- * construct and configuration reference, security table and tour table. A configured service without a
+ * its nginx routing at the configured stage, and the documentation's diagram,
+ * construct and configuration reference, security table and tour table (docs/). A configured service without a
  * folder gets a starting one. `--check` only compares and fails when a file
  * is out of date (the tests do the same).
  */
@@ -23,13 +23,13 @@ import { securityTable } from './generators/security-table';
 import { scaffoldFiles, workspaceClosure, workspaceFiles } from './generators/workspaces';
 import { tourSection } from '../tour/report';
 
-/** The README sections that are generated, between these markers. */
-export const README_SECTIONS = {
-  diagram: ['<!-- routing-diagram:start -->', '<!-- routing-diagram:end -->'],
-  constructs: ['<!-- construct-reference:start -->', '<!-- construct-reference:end -->'],
-  configuration: ['<!-- configuration-reference:start -->', '<!-- configuration-reference:end -->'],
-  security: ['<!-- security-controls:start -->', '<!-- security-controls:end -->'],
-  tour: ['<!-- tour:start -->', '<!-- tour:end -->'],
+/** The documentation's generated sections: the page, and the markers they stand between. */
+export const DOC_SECTIONS = {
+  diagram: { file: 'docs/infrastructure.md', markers: ['<!-- routing-diagram:start -->', '<!-- routing-diagram:end -->'] },
+  constructs: { file: 'docs/infrastructure.md', markers: ['<!-- construct-reference:start -->', '<!-- construct-reference:end -->'] },
+  configuration: { file: 'docs/configuration.md', markers: ['<!-- configuration-reference:start -->', '<!-- configuration-reference:end -->'] },
+  security: { file: 'docs/security.md', markers: ['<!-- security-controls:start -->', '<!-- security-controls:end -->'] },
+  tour: { file: 'docs/migration.md', markers: ['<!-- tour:start -->', '<!-- tour:end -->'] },
 } as const;
 
 /** The stage the configuration file describes (no EXTRACTED_SERVICES override: generated files must not depend on the shell). */
@@ -52,17 +52,23 @@ export function serviceFiles(root: string, config: ProjectConfig = projectConfig
   };
 }
 
-/** What follows the configured stage and the code: compose and its routing proxy, the README's diagram, reference and security table. */
+/** What follows the configured stage and the code: compose and its routing proxy, and the documentation's diagram, references, security and tour tables. */
 export function stageFiles(root: string): Record<string, string> {
   const config = configuredStage(root);
   const table = routeTable(config);
-  let readme = readFileSync(join(root, 'README.md'), 'utf8');
-  readme = between(readme, ...README_SECTIONS.diagram, mermaidDiagram(config, table));
-  readme = between(readme, ...README_SECTIONS.constructs, constructReference(root));
-  readme = between(readme, ...README_SECTIONS.configuration, configurationReference(root));
-  readme = between(readme, ...README_SECTIONS.security, securityTable(projectConfig, root));
-  readme = between(readme, ...README_SECTIONS.tour, tourSection(join(root, 'tour', 'latest.json')));
-  return { 'compose.yaml': composeYaml(config), 'dev/nginx.conf': nginxConf(config, table), 'README.md': readme };
+  const content: Record<keyof typeof DOC_SECTIONS, () => string> = {
+    diagram: () => mermaidDiagram(config, table),
+    constructs: () => constructReference(root),
+    configuration: () => configurationReference(root),
+    security: () => securityTable(projectConfig, root),
+    tour: () => tourSection(join(root, 'tour', 'latest.json')),
+  };
+  const pages: Record<string, string> = {};
+  for (const section of Object.keys(DOC_SECTIONS) as (keyof typeof DOC_SECTIONS)[]) {
+    const { file, markers } = DOC_SECTIONS[section];
+    pages[file] = between(pages[file] ?? readFileSync(join(root, file), 'utf8'), markers[0], markers[1], content[section]());
+  }
+  return { 'compose.yaml': composeYaml(config), 'dev/nginx.conf': nginxConf(config, table), ...pages };
 }
 
 /** Each generated file and what it should hold now. */

@@ -1,7 +1,7 @@
 /**
  * The tour's report: what each step planned, how long it deployed, what the
  * requests meanwhile and after got. `npm run tour` writes it as JSON
- * (tour/latest.json); `npm run generate` renders that file as the README's
+ * (tour/latest.json); `npm run generate` renders that file as the documentation's
  * table, so the table is always the last measured run.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ export const describeShares = (answeredBy: StepResult['answeredBy']) =>
     .map(([service, count]) => `${service} ${Math.round((count / SAMPLE) * 100)} %`)
     .join(', ');
 
-/** The steps as the README's table. */
+/** The steps as the documentation's table (docs/migration.md). */
 export function markdownTable(report: TourReport): string {
   const rows = report.steps.map(
     (step, index) => `| ${index + 1}. ${step.step} | \`${step.overrides}\` | ${describePlan(step.plan)} | ${step.deploySeconds} s | ${step.duringDeploy.sent} (${step.duringDeploy.failed} failed) | ${describeShares(step.answeredBy)} |`,
@@ -60,7 +60,7 @@ export function markdownTable(report: TourReport): string {
 }
 
 
-/** The README's section: the last measured run (tour/latest.json), as a table. */
+/** The documentation's section (docs/migration.md): the last measured run (tour/latest.json), as a table. */
 export function tourSection(file: string): string {
   if (!existsSync(file)) return 'No run recorded yet: `npm run tour` writes `tour/latest.json`.';
   const report = JSON.parse(readFileSync(file, 'utf8')) as TourReport;

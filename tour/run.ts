@@ -8,7 +8,7 @@
  * deployed while a client keeps requesting the API through the local load
  * balancer, then sampled with 200 requests counted by who answered
  * (`x-served-by`). It prints a table of the steps and writes it as JSON
- * (TOUR_OUTPUT, default tour/latest.json): the README's table, and what the
+ * (TOUR_OUTPUT, default tour/latest.json): the table of docs/migration.md, and what the
  * end-to-end test checks.
  */
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';

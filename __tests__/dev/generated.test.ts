@@ -1,4 +1,4 @@
-/** The generated compose proxy, nginx configuration and README diagram are current and route like the configuration. */
+/** The generated compose proxy, nginx configuration and documentation's routing diagram are current and route like the configuration. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routeTable } from '../../config/routing';

@@ -84,11 +84,11 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     expect(JSON.parse(readFileSync(join(scratch, 'services', 'monolith', 'package.json'), 'utf8')).dependencies).toHaveProperty(`@forum/${NEW}`);
     expect(readFileSync(join(scratch, 'services', 'monolith', 'src', 'plugins.ts'), 'utf8')).toContain(`import { resource as ${NEW} } from '@forum/${NEW}';`);
     expect(readFileSync(join(scratch, 'services', 'monolith', 'Dockerfile'), 'utf8')).toContain(`COPY services/${NEW}/ services/${NEW}/`);
-    expect(readFileSync(join(scratch, 'README.md'), 'utf8')).toContain(`priority 40: /api/${NEW}, /api/${NEW}/*`);
+    expect(readFileSync(join(scratch, 'docs', 'infrastructure.md'), 'utf8')).toContain(`priority 40: /api/${NEW}, /api/${NEW}/*`);
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts']);
     expect(readFileSync(join(scratch, 'package-lock.json'), 'utf8')).toContain(`"node_modules/@forum/${NEW}"`);
     run('npm', ['run', '-s', 'generate', '--', '--check']);
-    say('generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, README; npm install linked it; generate --check passes');
+    say('generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, the routing diagram in docs/; npm install linked it; generate --check passes');
   });
 
   it('builds, and synthesizes its own service and rule', () => {
