@@ -11,15 +11,15 @@
  */
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { projectConfig } from '../config/project';
-import { ConfigError } from '../config/errors';
-import { resolveConfig } from '../config/resolve';
-import type { ResolvedConfig } from '../config/types';
+import { projectConfig } from '../forum/config/project';
+import { ConfigError } from '../forum/config/errors';
+import { resolveConfig } from '../forum/config/resolve';
+import type { ResolvedConfig } from '../forum/config/types';
 import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
 import { projectRoot } from '../lib/project-root';
 import { stateBackend } from '../lib/state-backend';
-import { synthApp } from '../lib/synth-app';
+import { synthApp } from '../forum/synth-app';
 
 export interface BootstrapOptions {
   /** `owner/name`. */
@@ -55,7 +55,7 @@ export class BootstrapStack extends TerraformStack {
 if (require.main === module) {
   synthApp((app) => {
     const repository = process.env.GITHUB_REPOSITORY?.trim() || projectConfig.ci?.repository;
-    if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in config/project.ts or GITHUB_REPOSITORY');
+    if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in forum/config/project.ts or GITHUB_REPOSITORY');
     const config = resolveConfig(projectConfig, process.env, projectRoot());
     new BootstrapStack(app, bootstrapStackName(config), config, { repository });
   });

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root';
 import { NAME_LIMITS, requireName, ValidationError } from '../lib/validation';
 
-/** The compiled hook (hooks/pre-traffic/handler.ts, built by `tsc -b` before every synth). */
-export const HOOK_CODE_DIR = join(projectRoot(), 'build', 'hooks', 'pre-traffic');
+/** The compiled hook (constructs/pre-traffic-hook/handler.ts, built by `tsc -b` before every synth). */
+export const HOOK_CODE_DIR = join(projectRoot(), 'build', 'constructs', 'pre-traffic-hook');
 
 export interface PreTrafficHookProps {
   /** The function is `<name>-pre-traffic`. */

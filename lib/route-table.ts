@@ -1,6 +1,6 @@
 /**
  * A listener's routing by service: the rules in priority order and the
- * default. `config/routing.ts` builds it from the configuration; the
+ * default. `forum/config/routing.ts` builds it from the configuration; the
  * ListenerRouting construct turns it into the listener's default action and
  * rules, and the local load balancer (`npm run dev`) routes with it, so the
  * two cannot disagree. No AWS or cdktf imports here: it is plain data.

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildInputs } from '../../lib/build-inputs';
-import { docker, dockerOrThrow, engineAnswers, NO_ENGINE_MESSAGE, OPT_OUT, standInBaseImage } from '../support/docker';
+import { docker, dockerOrThrow, engineAnswers, NO_ENGINE_MESSAGE, OPT_OUT, standInBaseImage } from '../../tools/docker';
 
 jest.setTimeout(5 * 60_000);
 

@@ -1,10 +1,10 @@
 /** What keeps the Dockerfiles portable between the official alpine/slim images and the stand-in (no engine needed). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serviceImages } from '../support/docker';
+import { serviceImages } from '../../tools/docker';
 import { REPO_ROOT } from '../support/processes';
 
-const standInScript = readFileSync(join(REPO_ROOT, 'scripts', 'node-standin-image.sh'), 'utf8');
+const standInScript = readFileSync(join(REPO_ROOT, 'tools', 'node-standin-image.sh'), 'utf8');
 
 describe.each(serviceImages().map((image) => [image.service, image] as const))('%s Dockerfile', (_, image) => {
   const text = readFileSync(join(image.context, image.dockerfile), 'utf8');

@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { API_CASES, type Resource } from '../support/api-contract';
-import { docker, dockerOrThrow, engineAnswers, NO_ENGINE_MESSAGE, OPT_OUT, serviceImages, standInBaseImage, type ServiceImage } from '../support/docker';
+import { docker, dockerOrThrow, engineAnswers, NO_ENGINE_MESSAGE, OPT_OUT, serviceImages, standInBaseImage, type ServiceImage } from '../../tools/docker';
 import { testTables } from '../support/data';
 import { freePort, httpGet, slowRequest } from '../support/processes';
 

@@ -32,11 +32,11 @@ import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToL
 import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListDiscoveryServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { release } from '../../scripts/release';
+import { release } from '../../tools/release';
 import { DescribeTargetHealthCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runtimeStatus } from '../../runtime/client';
+import { runtimeStatus } from '../../local/runtime/client';
 import { API_CASES, MONOLITH, RESOURCES, sample } from '../support/api-contract';
-import { docker, dockerOrThrow, serviceImages } from '../support/docker';
+import { docker, dockerOrThrow, serviceImages } from '../../tools/docker';
 import { failure, LocalTarget, step, type ResourceChange } from '../support/local-target';
 import { takeTurn } from '../support/turns';
 import { freePort, REPO_ROOT } from '../support/processes';

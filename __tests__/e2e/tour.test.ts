@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StepResult, TourReport } from '../../tour/report';
+import type { StepResult, TourReport } from '../../tools/tour/report';
 import { REPO_ROOT } from '../support/processes';
 import { step } from '../support/local-target';
 import { takeTurn } from '../support/turns';

@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProviderMirror, localTargetEnv, writeCliConfig } from '../../emulator/local-aws';
-import { projectConfig } from '../../config/project';
-import { resolveConfig } from '../../config/resolve';
-import { ForumStack } from '../../constructs/forum-stack';
+import { findProviderMirror, localTargetEnv, writeCliConfig } from '../../local/aws/local-aws';
+import { projectConfig } from '../../forum/config/project';
+import { resolveConfig } from '../../forum/config/resolve';
+import { ForumStack } from '../../forum/stack';
 import { REPO_ROOT } from '../support/processes';
 
 jest.setTimeout(120_000);

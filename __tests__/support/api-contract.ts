@@ -6,7 +6,7 @@
 import type { Resource as ServedResource } from '@forum/service-kit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectConfig } from '../../config/project';
+import { projectConfig } from '../../forum/config/project';
 import { resources as monolithResources } from '../../services/monolith/src/plugins';
 
 /** A microservice: one resource of the API. The list is the configuration's. */

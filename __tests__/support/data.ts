@@ -6,7 +6,7 @@
 import type { Resource } from '@forum/service-kit';
 import { storesFromEnv, type Stores } from '@forum/service-kit';
 import { randomBytes } from 'node:crypto';
-import { ensureTables } from '../../emulator/tables';
+import { ensureTables } from '../../local/aws/tables';
 
 export function testEndpoint(): string {
   const endpoint = process.env.FORUM_TEST_AWS_ENDPOINT;

@@ -4,7 +4,7 @@
  * free loopback port; each suite makes its own tables in it (support/data.ts).
  * The end-to-end suites start emulators of their own, which Terraform fills.
  */
-import { startEmulator } from '../../emulator/local-aws';
+import { startEmulator } from '../../local/aws/local-aws';
 
 export default async function globalSetup(): Promise<void> {
   const emulator = await startEmulator();

@@ -1,7 +1,7 @@
-/** The stack on the emulator (emulator/local-target.ts), reporting through the end-to-end suites' progress lines. */
-import { LocalTarget as Target, type LocalTargetOptions } from '../../emulator/local-target';
+/** The stack on the emulator (tools/stack-driver.ts), reporting through the end-to-end suites' progress lines. */
+import { LocalTarget as Target, type LocalTargetOptions } from '../../tools/stack-driver';
 
-export { failure, type ResourceChange, type Stage } from '../../emulator/local-target';
+export { failure, type ResourceChange, type Stage } from '../../tools/stack-driver';
 
 export function step(message: string): void {
   process.stdout.write(`  [e2e] ${message}\n`);

@@ -2,11 +2,11 @@
 import { Testing } from 'cdktf';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectConfig } from '../../config/project';
-import type { ConfigOverrides } from '../../config/overrides';
-import { resolveConfig } from '../../config/resolve';
-import type { ProjectConfig, ResolvedConfig } from '../../config/types';
-import { ForumStack } from '../../constructs/forum-stack';
+import { projectConfig } from '../../forum/config/project';
+import type { ConfigOverrides } from '../../forum/config/overrides';
+import { resolveConfig } from '../../forum/config/resolve';
+import type { ProjectConfig, ResolvedConfig } from '../../forum/config/types';
+import { ForumStack } from '../../forum/stack';
 import { REPO_ROOT } from './processes';
 
 export type TfResource = Record<string, unknown> & { '//'?: { metadata: { path: string } } };

@@ -13,13 +13,13 @@
  *
  * Check first which priorities the listener's rules already use (see README).
  */
-import { ConfigError } from '../../config/errors';
-import { projectConfig } from '../../config/project';
-import { resolveConfig } from '../../config/resolve';
-import type { ProjectConfig } from '../../config/types';
-import { ForumStack } from '../../constructs/forum-stack';
+import { ConfigError } from '../../forum/config/errors';
+import { projectConfig } from '../../forum/config/project';
+import { resolveConfig } from '../../forum/config/resolve';
+import type { ProjectConfig } from '../../forum/config/types';
+import { ForumStack } from '../../forum/stack';
 import { projectRoot } from '../../lib/project-root';
-import { synthApp } from '../../lib/synth-app';
+import { synthApp } from '../../forum/synth-app';
 
 const required = (name: string): string => {
   const value = process.env[name]?.trim();

@@ -8,7 +8,8 @@ export { registerCollection, IDEMPOTENCY_HEADER, MAX_CREATE_BYTES, REPLAYED_HEAD
 export type { Resource, ResourceOptions } from './resource';
 export { fingerprint, IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './store/collection';
 export { dynamoCollection } from './store/dynamo';
-export { INTERNAL_PREFIX, persistenceApi } from './store/internal-api';
+export { INTERNAL_PREFIX } from './store/facade-protocol';
+export { persistenceApi } from './store/internal-api';
 export { remoteCollection } from './store/remote';
 export { parseResourceSchema, tableVariable, type Item, type ResourceSchema } from './store/schema';
 export { resourcesUsed, storesFromEnv, type Stores } from './store/stores';

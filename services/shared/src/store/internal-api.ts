@@ -10,15 +10,8 @@ import type Hapi from '@hapi/hapi';
 import Joi from 'joi';
 import { IdempotencyConflict, type Collection } from './collection';
 import type { Item, ResourceSchema } from './schema';
+import { INTERNAL_PREFIX, type CreateRequest } from './facade-protocol';
 import type { Stores } from './stores';
-
-/** Where the API lives, under the internal port: `/_internal/<resource>/...`. */
-export const INTERNAL_PREFIX = '/_internal';
-
-export interface CreateRequest {
-  readonly fields: Record<string, unknown>;
-  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
-}
 
 /** The facade's routes for every resource it stores. */
 export function persistenceApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ stores: Stores }> {

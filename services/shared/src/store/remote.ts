@@ -4,7 +4,7 @@
  * permission on any table; it only reaches the monolith's internal port.
  */
 import { IdempotencyConflict, StoreUnavailable, type Collection, type Created } from './collection';
-import { INTERNAL_PREFIX, type CreateRequest } from './internal-api';
+import { INTERNAL_PREFIX, type CreateRequest } from './facade-protocol';
 import type { Item } from './schema';
 
 /** How long one call to the monolith may take. */

@@ -1,0 +1,188 @@
+/**
+ * The local AWS target: the moto emulator (with this project's fixes) on a
+ * loopback port, and the Terraform CLI configuration that installs
+ * hashicorp/aws from a filesystem mirror, since no registry is reachable.
+ * Used by `npm run deploy:local` and by the end-to-end test.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../lib/free-port';
+import { projectRoot } from '../../lib/project-root';
+
+/** The provider version that @cdktf/provider-aws 20.1.0 generates for. */
+export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' } as const;
+const PROVIDER_DIR = join(AWS_PROVIDER.source, AWS_PROVIDER.version);
+
+export const LAUNCHER = join(projectRoot(), 'local', 'aws', 'moto_launcher.py');
+
+function holdsProvider(root: string): boolean {
+  return existsSync(join(root, PROVIDER_DIR));
+}
+
+function search(dir: string, depth: number): string | undefined {
+  if (holdsProvider(dir)) return dir;
+  if (depth === 0) return undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    const found = search(join(dir, entry), depth - 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The root of a filesystem mirror holding hashicorp/aws 5.100.0 (the folder
+ * that contains `registry.terraform.io`): TF_PROVIDER_MIRROR when set, else
+ * Terraform's usual plugin folders and a shallow search of /opt and /usr/local.
+ */
+export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string {
+  const given = env.TF_PROVIDER_MIRROR?.trim();
+  if (given) {
+    if (!holdsProvider(given)) throw new Error(`TF_PROVIDER_MIRROR=${given} holds no ${PROVIDER_DIR}`);
+    return resolve(given);
+  }
+  const candidates = [
+    join(homedir(), '.terraform.d', 'plugins'),
+    join(homedir(), '.local', 'share', 'terraform', 'plugins'),
+    '/usr/local/share/terraform/plugins',
+    '/usr/share/terraform/plugins',
+  ];
+  const found = candidates.find(holdsProvider) ?? search('/opt', 2) ?? search('/usr/local', 3);
+  if (!found) {
+    throw new Error(
+      `No Terraform provider mirror with ${PROVIDER_DIR} was found. Set TF_PROVIDER_MIRROR to the folder that contains ` +
+        `registry.terraform.io (create one with \`terraform providers mirror <dir>\` on a machine with registry access).`,
+    );
+  }
+  return found;
+}
+
+/** Writes a Terraform CLI configuration that takes hashicorp/aws from the mirror and nothing from the network. */
+export function writeCliConfig(path: string, mirror: string): string {
+  writeFileSync(
+    path,
+    [
+      'provider_installation {',
+      '  filesystem_mirror {',
+      `    path    = ${JSON.stringify(mirror)}`,
+      '    include = ["registry.terraform.io/hashicorp/aws"]',
+      '  }',
+      '  direct {',
+      '    exclude = ["registry.terraform.io/hashicorp/aws"]',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+export async function emulatorAnswers(endpoint: string): Promise<boolean> {
+  try {
+    // A cheap real API call (moto's data.json grows with the stack and takes seconds).
+    const response = await fetch(`${endpoint}/?Action=GetCallerIdentity&Version=2011-06-15`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export interface Emulator {
+  readonly port: number;
+  readonly endpoint: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** @default LOCAL_AWS_PORT, else a free port */
+  readonly port?: number;
+  /** Where moto's output goes. @default - discarded */
+  readonly logFile?: string;
+  /** Keep running after this process exits (deploy:local). @default false */
+  readonly detached?: boolean;
+}
+
+/** Starts the patched moto on 127.0.0.1 and waits (at most 30 s) until it answers. */
+export async function startEmulator(options: StartOptions = {}): Promise<Emulator> {
+  const python = process.env.MOTO_PYTHON ?? 'python3';
+  const probe = spawnSync(python, ['-c', 'import moto.server'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new Error(`The moto AWS emulator is not importable by ${python} (${probe.stderr.trim().split('\n').pop()}). Install it with: pip install "moto[server]==5.2.1", or set MOTO_PYTHON.`);
+  }
+  const envPort = process.env.LOCAL_AWS_PORT?.trim();
+  if (envPort && !/^\d+$/.test(envPort)) throw new Error(`LOCAL_AWS_PORT=${envPort} is not a port number`);
+  const port = options.port ?? (envPort ? Number(envPort) : await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  if (await emulatorAnswers(endpoint)) throw new Error(`Something already answers on ${endpoint}; choose another LOCAL_AWS_PORT`);
+
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child: ChildProcess = spawn(python, [LAUNCHER, '127.0.0.1', String(port)], {
+    env: {
+      ...process.env,
+      // AWS managed policies (AmazonECSTaskExecutionRolePolicy...) exist only when loaded.
+      MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
+      MOTO_ACM_VALIDATION_WAIT: '0',
+    },
+    stdio: ['ignore', out, out],
+    detached: options.detached ?? false,
+  });
+  if (typeof out === 'number') closeSync(out);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 30_000;
+  while (!(await emulatorAnswers(endpoint))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The emulator did not start on ${endpoint}${options.logFile ? ` (see ${options.logFile})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (options.detached) child.unref();
+  return {
+    port,
+    endpoint,
+    pid: child.pid!,
+    stop: async () => {
+      if (exited) return;
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The environment under which cdktf/terraform deploy the stack to the emulator. */
+export function localTargetEnv(endpoint: string, cliConfigFile: string, stateDir: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    TF_CLI_CONFIG_FILE: cliConfigFile,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    DEPLOY_TARGET: 'local',
+    // Images by the content hash the stack computes: pushed to a registry (npm run images:push), or
+    // by default built locally by the runtime.
+    IMAGE_URI_TEMPLATE: process.env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
+    LOCAL_STATE_DIR: stateDir,
+    // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
+    TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
+  };
+}
+
+export function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}

@@ -1,0 +1,246 @@
+/**
+ * How the local runtime runs an ECS task: as a Docker container (dockerode,
+ * the maintained client of Docker's Engine API) with host networking on its
+ * own loopback port, or, when no engine answers, as a Node.js process of the
+ * built service with the same environment, port and health check, without
+ * the container's isolation.
+ */
+import Docker from 'dockerode';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../lib/project-root';
+import type { DeployedContainer, DeployedTaskDefinition } from './deployed-state';
+import { ensureImage, projectImages, type Log } from './images';
+import { runtimeIdOf } from './settings';
+
+/** Every container a runtime starts carries this label, its value the runtime's id (`forum.local=<id>`), so that nothing of it is ever left behind. */
+export const TASK_LABEL = 'forum.local';
+
+export interface TaskSpec {
+  /** Unique id of the task, e.g. `users-3f9c2a`. */
+  readonly taskId: string;
+  /** The ECS service it belongs to. */
+  readonly service: string;
+  readonly taskDefinition: DeployedTaskDefinition;
+  /** The container the load balancer sends requests to. */
+  readonly container: DeployedContainer;
+  /** The loopback port it listens on (its PORT). */
+  readonly port: number;
+  /** Variables added to the container's own environment (PORT, HOST). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Multiplies the container health check's timings (LOCAL_TIME_SCALE). */
+  readonly timeScale: number;
+}
+
+export type TaskStatus = 'running' | 'healthy' | 'unhealthy' | 'exited';
+
+export interface TaskRunner {
+  readonly mode: 'docker' | 'process';
+  /** Makes the task definition's image runnable here (built or pulled). */
+  prepare(image: string, log: Log): Promise<void>;
+  start(spec: TaskSpec): Promise<void>;
+  /** What the task is doing now; `healthy`/`unhealthy` only when its container has a health check. */
+  status(taskId: string): Promise<{ status: TaskStatus; detail?: string }>;
+  /** SIGTERM, then SIGKILL after `timeoutSeconds`; the task is gone afterwards. */
+  stop(taskId: string, timeoutSeconds: number): Promise<void>;
+  /** The last lines the task wrote. */
+  logs(taskId: string): Promise<string>;
+  /** Removes every task this runtime ever started (by label); returns how many. */
+  removeAll(): Promise<number>;
+}
+
+const environmentOf = (spec: TaskSpec) => ({ ...spec.container.environment, ...spec.environment });
+const nanos = (seconds: number, scale: number) => Math.max(1, Math.round(seconds * scale * 1e9));
+
+export class DockerTaskRunner implements TaskRunner {
+  readonly mode = 'docker' as const;
+
+  constructor(
+    private readonly docker: Docker = new Docker(),
+    private readonly imageTemplate?: string,
+    /** The runtime's id: its containers' `forum.local` label. @default runtimeIdOf(undefined) */
+    private readonly runtimeId: string = runtimeIdOf(undefined),
+  ) {}
+
+  /** Whether an engine answers. */
+  static async available(docker: Docker = new Docker()): Promise<boolean> {
+    try {
+      await docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  prepare(image: string, log: Log): Promise<void> {
+    return ensureImage(this.docker, image, log, { template: this.imageTemplate });
+  }
+
+  async start(spec: TaskSpec): Promise<void> {
+    const health = spec.container.healthCheck;
+    const container = await this.docker.createContainer({
+      name: `forum-local-${spec.taskId}`,
+      Image: spec.container.image,
+      Env: Object.entries(environmentOf(spec)).map(([key, value]) => `${key}=${value}`),
+      User: spec.container.user,
+      Labels: { [TASK_LABEL]: this.runtimeId, 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
+      Healthcheck: health && {
+        Test: ['CMD', ...health.command],
+        // Scaled for tests, but no more often than every second: each check starts a process in the container.
+        Interval: nanos(Math.max(1, health.intervalSeconds * spec.timeScale), 1),
+        Timeout: nanos(health.timeoutSeconds, 1),
+        Retries: health.retries,
+        StartPeriod: nanos(health.startPeriodSeconds, spec.timeScale),
+      },
+      StopTimeout: spec.container.stopTimeoutSeconds,
+      HostConfig: {
+        // Host networking on a loopback port of its own: nothing ever addresses a container or bridge address.
+        NetworkMode: 'host',
+        ReadonlyRootfs: spec.container.readonlyRootFilesystem,
+        Memory: spec.taskDefinition.memory * 1024 * 1024,
+        NanoCpus: Math.round((spec.taskDefinition.cpu / 1024) * 1e9),
+      },
+    });
+    await container.start();
+  }
+
+  async status(taskId: string): Promise<{ status: TaskStatus; detail?: string }> {
+    try {
+      const { State } = await this.docker.getContainer(`forum-local-${taskId}`).inspect();
+      if (!State.Running) return { status: 'exited', detail: `exit code ${State.ExitCode}${State.OOMKilled ? ' (out of memory)' : ''}` };
+      const health = State.Health?.Status;
+      return { status: health === 'healthy' ? 'healthy' : health === 'unhealthy' ? 'unhealthy' : 'running' };
+    } catch {
+      return { status: 'exited', detail: 'container is gone' };
+    }
+  }
+
+  async stop(taskId: string, timeoutSeconds: number): Promise<void> {
+    const container = this.docker.getContainer(`forum-local-${taskId}`);
+    try {
+      await container.stop({ t: timeoutSeconds });
+    } catch {
+      // already stopped
+    }
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+
+  async logs(taskId: string): Promise<string> {
+    try {
+      const buffer = await this.docker.getContainer(`forum-local-${taskId}`).logs({ stdout: true, stderr: true, tail: 20 });
+      // Without a TTY each frame has an 8-byte header.
+      const lines: string[] = [];
+      for (let i = 0; i + 8 <= buffer.length; ) {
+        const size = buffer.readUInt32BE(i + 4);
+        lines.push(buffer.subarray(i + 8, i + 8 + size).toString('utf8'));
+        i += 8 + size;
+      }
+      return lines.join('').trimEnd();
+    } catch {
+      return '';
+    }
+  }
+
+  async removeAll(): Promise<number> {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${TASK_LABEL}=${this.runtimeId}`] } });
+    await Promise.all(containers.map((info) => this.docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));
+    return containers.length;
+  }
+}
+
+interface ProcessTask {
+  readonly child: ChildProcess;
+  readonly spec: TaskSpec;
+  output: string;
+  exit?: string;
+  health?: 'healthy' | 'unhealthy';
+  failures: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Tasks as local Node.js processes of the built services (`services/<name>/dist/main.js`), for machines
+ * without a Docker engine. Only this project's images can run this way: a service's image names it.
+ */
+export class ProcessTaskRunner implements TaskRunner {
+  readonly mode = 'process' as const;
+  private readonly tasks = new Map<string, ProcessTask>();
+  private readonly root = projectRoot();
+
+  constructor(private readonly imageTemplate?: string) {}
+
+  private serviceOf(image: string): string {
+    const known = projectImages(this.imageTemplate).get(image);
+    if (known) return known.service;
+    const byName = /^forum-([a-z][a-z0-9-]*):/.exec(image);
+    if (byName) return byName[1];
+    throw new Error(`${image} is not one of this project's images: without a Docker engine only they can run (as Node.js processes)`);
+  }
+
+  async prepare(image: string, log: Log): Promise<void> {
+    const service = this.serviceOf(image);
+    const result = spawnSync(process.execPath, [join(this.root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(this.root, 'services', service)], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`building services/${service} failed:\n${result.stdout}${result.stderr}`);
+    log(`${image}: runs as node services/${service}/dist/main.js (process mode)`);
+  }
+
+  async start(spec: TaskSpec): Promise<void> {
+    const service = this.serviceOf(spec.container.image);
+    const child = spawn(process.execPath, [join(this.root, 'services', service, 'dist', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', ...environmentOf(spec) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const task: ProcessTask = { child, spec, output: '', failures: 0 };
+    const keep = (chunk: Buffer) => (task.output = (task.output + chunk.toString()).slice(-8_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.once('exit', (code, signal) => (task.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+    this.tasks.set(spec.taskId, task);
+    const health = spec.container.healthCheck;
+    if (health) {
+      // The image's paths (/app/...) are the project's here.
+      const command = health.command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
+      const check = () => {
+        if (task.exit) return;
+        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), { env: { PATH: process.env.PATH ?? '', ...environmentOf(spec) }, stdio: 'ignore', timeout: health.timeoutSeconds * 1000 });
+        probe.once('exit', (code) => {
+          task.failures = code === 0 ? 0 : task.failures + 1;
+          if (code === 0) task.health = 'healthy';
+          else if (task.failures >= health.retries) task.health = 'unhealthy';
+          task.timer = setTimeout(check, Math.max(1, health.intervalSeconds * spec.timeScale) * 1000);
+        });
+      };
+      task.timer = setTimeout(check, Math.min(1, health.intervalSeconds * spec.timeScale) * 1000);
+    }
+  }
+
+  async status(taskId: string): Promise<{ status: TaskStatus; detail?: string }> {
+    const task = this.tasks.get(taskId);
+    if (!task || task.exit) return { status: 'exited', detail: task?.exit ?? 'no such process' };
+    return { status: task.health ?? 'running' };
+  }
+
+  async stop(taskId: string, timeoutSeconds: number): Promise<void> {
+    const task = this.tasks.get(taskId);
+    if (!task) return;
+    clearTimeout(task.timer);
+    if (!task.exit) {
+      const exited = new Promise<void>((resolve) => task.child.once('exit', () => resolve()));
+      task.child.kill('SIGTERM');
+      const timer = setTimeout(() => task.child.kill('SIGKILL'), timeoutSeconds * 1000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.tasks.delete(taskId);
+  }
+
+  async logs(taskId: string): Promise<string> {
+    return (this.tasks.get(taskId)?.output ?? '').split('\n').slice(-20).join('\n').trimEnd();
+  }
+
+  async removeAll(): Promise<number> {
+    const count = this.tasks.size;
+    await Promise.all([...this.tasks.keys()].map((id) => this.stop(id, 5)));
+    return count;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The local load balancer alone, for the benchmark: one listener on PORT
+ * forwarding everything to one target (TARGET_PORT), as the local runtime
+ * serves a deployed listener.
+ */
+import { LocalListener } from '../../local/alb/local-listener';
+import { TargetGroup } from '../../local/alb/target-group';
+
+const group = new TargetGroup('target');
+group.register({ host: '127.0.0.1', port: Number(process.env.TARGET_PORT) });
+const listener = new LocalListener({ port: Number(process.env.PORT), model: { rules: [], defaultAction: { type: 'forward', targetGroups: [{ id: 'target', weight: 1 }] } }, targetGroups: () => group });
+void listener.start().then(() => process.stdout.write('listening\n'));

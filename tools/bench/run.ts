@@ -1,0 +1,425 @@
+/**
+ * `npm run bench`: the project's speed claims as numbers, measured side by
+ * side in one run on this machine, loopback only and bounded in time.
+ * Prints a table, writes tools/bench/latest.json and the chart tools/bench/requests.svg.
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, type Emulator } from '../../local/aws/local-aws';
+import { ensureTables } from '../../local/aws/tables';
+import { freePort } from '../../lib/free-port';
+import { projectRoot } from '../../lib/project-root';
+
+const root = projectRoot();
+const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
+const LOAD = { durationSeconds: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 50) };
+const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
+/** Requests per CPU measurement: enough that /proc's 10 ms ticks are below 1 % of the total. */
+const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 5_000);
+/** The write route, and what each request creates. */
+const WRITE = { path: '/api/posts', body: JSON.stringify({ thread: 1, text: 'A post from the benchmark.', user: 2 }) };
+
+/** The emulator whose DynamoDB the services read and write here, and their environment for it. */
+let emulator: Emulator | undefined;
+let dataEnv: Record<string, string> = {};
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function wallSeconds(command: string, args: string[], env: Record<string, string> = {}): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function synthFigures() {
+  const out = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+  const env = { EXTRACTED_SERVICES: 'all', CDKTF_OUTDIR: out };
+  const cdktf = join(root, 'node_modules', '.bin', 'cdktf');
+  const templateApp = `${join(root, 'node_modules', '.bin', 'ts-node')} --project ${join(root, 'tools', 'bench', 'tsconfig.template.json')} ${join(root, 'tools', 'bench', 'template-main.ts')}`;
+  const measure = (name: string, command: string, args: string[]) => {
+    const runs = Array.from({ length: SYNTH_RUNS }, () => wallSeconds(command, args, env));
+    process.stdout.write(`  synth ${name}: ${runs.map((r) => r.toFixed(2)).join(' ')} s\n`);
+    return round(median(runs));
+  };
+  try {
+    const figures = {
+      cdktfSynth: measure('cdktf synth (this project)', cdktf, ['synth', '--output', out]),
+      appAlone: measure('app alone (tsc -b check + node build/main.js)', 'sh', ['-c', 'node node_modules/typescript/bin/tsc -b tsconfig.infra.json && node build/main.js']),
+      templateCdktfSynth: measure('cdktf synth (template: ts-node, provider package roots)', cdktf, ['synth', '--output', out, '--app', templateApp]),
+      templateAppAlone: measure('app alone (template: ts-node, provider package roots)', 'sh', ['-c', templateApp]),
+    };
+    return { ...figures, ratioCdktfSynth: round(figures.templateCdktfSynth / figures.cdktfSynth, 1), ratioAppAlone: round(figures.templateAppAlone / figures.appAlone, 1) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+interface Server {
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+async function startServer(script: string, env: Record<string, string>, probe = '/health'): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...dataEnv, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${probe}`)).ok) return { port, child };
+    } catch {
+      // starting
+    }
+    if (Date.now() > deadline) throw new Error(`${script} did not start`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+/** A POST with a JSON body, for autocannon. */
+interface Write {
+  readonly method: 'POST';
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+const writeRequest: Write = { method: 'POST', body: WRITE.body, headers: { 'content-type': 'application/json' } };
+
+async function load(port: number, path: string, durationSeconds = LOAD.durationSeconds, write?: Write) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: LOAD.connections, duration: durationSeconds, ...write });
+  return { rps: round(result.requests.average, 0), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+/** Clock ticks per second of /proc's CPU counters (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** CPU seconds (user + system) a process and its direct children (the monolith's workers) have used, from /proc. */
+function treeCpuSeconds(pid: number): number {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of /proc/<pid>/stat)
+  };
+  let total = 0;
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number(entry) === pid || parent === pid) total += ticks(stat);
+  }
+  return total / CLOCK_TICKS;
+}
+
+/**
+ * CPU time per request: the server's own CPU counters before and after a
+ * fixed number of requests, three times, the median. On a shared 2-core machine req/s swings by 2x
+ * between runs (the load generator competes for the same cores); the CPU the
+ * server spends on each request holds much better.
+ */
+async function cpuPerRequest(server: Server, path: string, write?: Write) {
+  const rounds: number[] = [];
+  const storeRounds: number[] = [];
+  let requests = 0;
+  // The median of three rounds: one round can catch a GC or a neighbour's burst.
+  for (let i = 0; i < 3; i += 1) {
+    const before = treeCpuSeconds(server.child.pid!);
+    const storeBefore = emulator ? treeCpuSeconds(emulator.pid) : 0;
+    const result = await autocannon({ url: `http://127.0.0.1:${server.port}${path}`, connections: LOAD.connections, amount: CPU_REQUESTS, ...write });
+    const seconds = treeCpuSeconds(server.child.pid!) - before;
+    const storeSeconds = emulator ? treeCpuSeconds(emulator.pid) - storeBefore : 0;
+    const completed = result.requests.total - result.non2xx - result.errors;
+    requests += completed;
+    rounds.push((seconds * 1e6) / Math.max(1, completed));
+    storeRounds.push((storeSeconds * 1e6) / Math.max(1, completed));
+  }
+  // What the emulator's Python spent per request meanwhile: the store's share, on this machine (not DynamoDB's).
+  return { requests, cpuMicrosPerRequest: round(median(rounds), 1), emulatorCpuMicrosPerRequest: round(median(storeRounds), 1) };
+}
+
+interface Target {
+  readonly script: string;
+  readonly env: Record<string, string>;
+  /** @default ROUTES */
+  readonly routes?: readonly string[];
+}
+const service = (name: string) => join(root, 'services', name, 'dist', 'main.js');
+/** The physical reference (bare node:http), the framework alone (minimal hapi), the monolith, and the microservice that serves each route. */
+const TARGETS: Record<string, Target> = {
+  bare: { script: join(root, 'build', 'tools', 'bench', 'bare-server.js'), env: {} },
+  hapi: { script: join(root, 'build', 'tools', 'bench', 'hapi-server.js'), env: {} },
+  monolith1: { script: service('monolith'), env: { WORKERS: '1' } },
+  monolith2: { script: service('monolith'), env: { WORKERS: '2' } },
+  users: { script: service('users'), env: {}, routes: ['/api/users'] },
+  posts: { script: service('posts'), env: {}, routes: ['/api/posts/in-thread/1'] },
+};
+
+type RequestFigure = Awaited<ReturnType<typeof load>> & Awaited<ReturnType<typeof cpuPerRequest>> & { ratioToBare?: number; cpuRatioToBare?: number };
+
+async function requestFigures() {
+  const figures: Record<string, Record<string, RequestFigure>> = {};
+  for (const [name, target] of Object.entries(TARGETS)) {
+    const server = await startServer(target.script, target.env, target.routes?.[0] ?? ROUTES[0]);
+    figures[name] = {};
+    for (const route of target.routes ?? ROUTES) {
+      await load(server.port, route, 1); // warm-up: JIT and connection set-up
+      figures[name][route] = { ...(await load(server.port, route)), ...(await cpuPerRequest(server, route)) };
+      const figure = figures[name][route];
+      process.stdout.write(`  ${name.padEnd(10)} ${route.padEnd(24)} ${figure.rps} req/s, ${figure.cpuMicrosPerRequest} µs CPU per request${figure.emulatorCpuMicrosPerRequest ? ` (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)` : ''}\n`);
+    }
+    await stopServer(server);
+  }
+  for (const name of Object.keys(figures)) {
+    for (const route of Object.keys(figures[name])) {
+      figures[name][route].ratioToBare = round(figures[name][route].rps / figures.bare[route].rps);
+      figures[name][route].cpuRatioToBare = round(figures[name][route].cpuMicrosPerRequest / figures.bare[route].cpuMicrosPerRequest, 1);
+    }
+  }
+  return figures;
+}
+
+/**
+ * The write route against the emulator's DynamoDB: the monolith (1 worker)
+ * and the posts service, side by side. Every request creates a post.
+ */
+async function writeFigures() {
+  const figures: Record<string, RequestFigure> = {};
+  for (const name of ['monolith1', 'posts'] as const) {
+    const server = await startServer(TARGETS[name].script, TARGETS[name].env, '/health');
+    await load(server.port, WRITE.path, 1, writeRequest);
+    figures[name] = { ...(await load(server.port, WRITE.path, LOAD.durationSeconds, writeRequest)), ...(await cpuPerRequest(server, WRITE.path, writeRequest)) };
+    const figure = figures[name];
+    process.stdout.write(`  ${name.padEnd(10)} POST ${WRITE.path.padEnd(19)} ${figure.rps} req/s, p50 ${figure.p50} p99 ${figure.p99} ms, ${figure.cpuMicrosPerRequest} µs CPU per request (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)\n`);
+    await stopServer(server);
+  }
+  return figures;
+}
+
+async function shutdownFigures() {
+  const server = await startServer(TARGETS.monolith2.script, TARGETS.monolith2.env, '/api/users');
+  const errorsByCode: Record<string, number> = {};
+  let responses = 0;
+  let non2xx = 0;
+  let sigtermAt = 0;
+  let exitedAt = 0;
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+  let finished: (result: autocannon.Result) => void = () => undefined;
+  const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
+  const instance = autocannon({ url: `http://127.0.0.1:${server.port}/api/users`, connections: 20, duration: 4 }, (error, result) => {
+    if (error) throw error;
+    finished(result);
+  });
+  instance.on('response', (_client: unknown, statusCode: number) => {
+    responses += 1;
+    if (statusCode < 200 || statusCode >= 300) non2xx += 1;
+  });
+  instance.on('reqError', (error: Error & { code?: string }) => {
+    const code = error.code ?? error.message;
+    errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+  });
+  setTimeout(() => {
+    sigtermAt = Date.now();
+    server.child.kill('SIGTERM');
+  }, 1_500);
+  const code = await exited;
+  exitedAt = Date.now();
+  const result = await done;
+  const refused = errorsByCode.ECONNREFUSED ?? 0;
+  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0) + non2xx;
+  return {
+    requestsSent: result.requests.sent,
+    completed: responses - non2xx,
+    failed,
+    refusedAfterClose: refused,
+    errorsByCode,
+    shutdownMs: exitedAt - sigtermAt,
+    exitCode: code,
+  };
+}
+
+/**
+ * The same SIGTERM under load from a client that honours `connection: close`
+ * (Node's fetch, undici): autocannon keeps writing on a connection the
+ * server has announced it will close, which no conforming client (nor the
+ * ALB) does, so its resets measure the load generator, not the service.
+ */
+async function shutdownWithConformingClient() {
+  const server = await startServer(TARGETS.monolith2.script, TARGETS.monolith2.env, '/api/users');
+  const url = `http://127.0.0.1:${server.port}/api/users`;
+  const errorsByCode: Record<string, number> = {};
+  let sent = 0;
+  let completed = 0;
+  let open = true;
+  let sigtermAt = 0;
+  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+  void exited.then(() => (open = false));
+  const deadline = Date.now() + 4_000;
+  const loop = async () => {
+    while (open && Date.now() < deadline) {
+      sent += 1;
+      try {
+        const response = await fetch(url);
+        await response.arrayBuffer();
+        if (response.ok) completed += 1;
+        else errorsByCode[`HTTP ${response.status}`] = (errorsByCode[`HTTP ${response.status}`] ?? 0) + 1;
+      } catch (error) {
+        const code = ((error as { cause?: { code?: string } }).cause?.code ?? String(error)).toString();
+        errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
+      }
+    }
+  };
+  setTimeout(() => {
+    sigtermAt = Date.now();
+    server.child.kill('SIGTERM');
+  }, 1_500);
+  await Promise.all(Array.from({ length: 20 }, loop));
+  const code = await exited;
+  const shutdownMs = Date.now() - sigtermAt;
+  const refused = errorsByCode.ECONNREFUSED ?? 0;
+  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0);
+  return { requestsSent: sent, completed, failed, refusedAfterClose: refused, errorsByCode, shutdownMs, exitCode: code };
+}
+
+/**
+ * What the local load balancer adds to a request: the users service alone,
+ * then behind the local ALB, under the same load, side by side in one run;
+ * and the ALB process's own CPU per request. On /health, which reads no
+ * table: the emulator's speed would hide the load balancer's.
+ */
+async function localAlbFigures() {
+  const target = await startServer(service('users'), { LOG_REQUESTS: '0' }, '/health');
+  const alb = await startServer(join(root, 'build', 'tools', 'bench', 'alb-server.js'), { TARGET_PORT: String(target.port) }, '/health');
+  try {
+    await load(target.port, '/health', 1);
+    await load(alb.port, '/health', 1);
+    const direct = await load(target.port, '/health');
+    const through = await load(alb.port, '/health');
+    const albCpu = await cpuPerRequest(alb, '/health');
+    process.stdout.write(`  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`);
+    return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps) };
+  } finally {
+    await stopServer(alb);
+    await stopServer(target);
+  }
+}
+
+/** The parts of the synthesized configuration that bound a rolling step. */
+interface SynthesizedRollout {
+  resource: {
+    aws_lb_target_group: Record<string, { name: string; deregistration_delay: string; health_check: { interval: number; healthy_threshold: number } }>;
+    aws_ecs_service: Record<string, { name: string; health_check_grace_period_seconds: number }>;
+  };
+}
+
+function rolloutFigures() {
+  const out = mkdtempSync(join(tmpdir(), 'bench-rollout-'));
+  try {
+    wallSeconds(process.execPath, [join(root, 'build', 'main.js')], { EXTRACTED_SERVICES: 'all', CDKTF_OUTDIR: out });
+    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8')) as SynthesizedRollout;
+    const groups = Object.values(json.resource.aws_lb_target_group);
+    const services = Object.values(json.resource.aws_ecs_service);
+    const perService: Record<string, { interval: number; healthyThreshold: number; deregistrationDelay: number; gracePeriod: number; stepSeconds: number }> = {};
+    for (const service of services) {
+      const group = groups.find((candidate) => candidate.name === service.name)!;
+      const figures = { interval: group.health_check.interval, healthyThreshold: group.health_check.healthy_threshold, deregistrationDelay: Number(group.deregistration_delay), gracePeriod: service.health_check_grace_period_seconds };
+      perService[service.name] = { ...figures, stepSeconds: figures.interval * figures.healthyThreshold + figures.deregistrationDelay + figures.gracePeriod };
+    }
+    const awsDefaults = { interval: 30, healthyThreshold: 5, deregistrationDelay: 300, gracePeriod: 0 };
+    return { perService, awsDefaults: { ...awsDefaults, stepSeconds: awsDefaults.interval * awsDefaults.healthyThreshold + awsDefaults.deregistrationDelay + awsDefaults.gracePeriod } };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function chart(requests: Awaited<ReturnType<typeof requestFigures>>): string {
+  const names = Object.keys(requests);
+  const max = Math.max(...names.flatMap((name) => Object.values(requests[name]).map((figure) => figure.rps)));
+  const barHeight = 18;
+  const rows = names.flatMap((name) => Object.keys(requests[name]).map((route) => ({ label: `${name} ${route}`, rps: requests[name][route].rps })));
+  const width = 760;
+  const left = 260;
+  const svgRows = rows.map((row, i) => {
+    const y = 30 + i * (barHeight + 8);
+    const w = Math.max(1, Math.round(((width - left - 90) * row.rps) / max));
+    return `<text x="${left - 8}" y="${y + 13}" text-anchor="end">${row.label}</text><rect x="${left}" y="${y}" width="${w}" height="${barHeight}" fill="${row.label.startsWith('bare') ? '#888' : '#2f6fb3'}"/><text x="${left + w + 6}" y="${y + 13}">${row.rps} req/s</text>`;
+  });
+  const height = 40 + rows.length * (barHeight + 8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12"><text x="10" y="18" font-weight="bold">Requests per second, ${LOAD.connections} connections, ${LOAD.durationSeconds} s each (${cpus().length} cores)</text>${svgRows.join('')}</svg>\n`;
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}`;
+  console.log(`Benchmark on ${machine}; load: ${LOAD.connections} connections for ${LOAD.durationSeconds} s per route and server`);
+  emulator = await startEmulator();
+  dataEnv = await ensureTables(emulator.endpoint, 'bench');
+  console.log(`The services read and write DynamoDB tables of the moto emulator at ${emulator.endpoint}: its latency is a Python process's on this machine, not DynamoDB's`);
+  console.log('\nSynth (median of', SYNTH_RUNS, 'runs, all services extracted)');
+  const synth = synthFigures();
+  console.log('\nRequests');
+  const requests = await requestFigures();
+  console.log('\nWrites (POST /api/posts, each creating a post in the emulator)');
+  const writes = await writeFigures();
+  console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
+  const shutdown = await shutdownFigures();
+  const shutdownConforming = await shutdownWithConformingClient();
+  console.log('\nThe local load balancer (users service /health, logging off, alone and behind it)');
+  const localAlb = await localAlbFigures();
+  const rollout = rolloutFigures();
+
+  console.log('\n| synth | this project | cdktf template way | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| cdktf synth (full stack) | ${synth.cdktfSynth} s | ${synth.templateCdktfSynth} s | ${synth.ratioCdktfSynth}x |`);
+  console.log(`| app alone | ${synth.appAlone} s | ${synth.templateAppAlone} s | ${synth.ratioAppAlone}x |`);
+  console.log('\n| server | route | CPU µs per request | vs bare | emulator CPU µs per request | req/s | p50 / p99 ms | req/s vs bare |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name, routes] of Object.entries(requests)) {
+    for (const [route, figure] of Object.entries(routes)) {
+      console.log(`| ${name} | ${route} | ${figure.cpuMicrosPerRequest} | ${figure.cpuRatioToBare}x | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | ${figure.ratioToBare} |`);
+    }
+  }
+  for (const [name, figure] of Object.entries(writes)) {
+    console.log(`| ${name} | POST ${WRITE.path} | ${figure.cpuMicrosPerRequest} | | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | |`);
+  }
+  const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
+  console.log(`\nmonolith 2 workers / 1 worker: ${twoVsOne.join(', ')}`);
+  console.log('\n| shutdown under load | autocannon | fetch (honours connection: close) |\n| --- | --- | --- |');
+  const both = (pick: (figures: typeof shutdown) => unknown) => `| ${pick(shutdown)} | ${pick(shutdownConforming)} |`;
+  console.log(`| requests sent ${both((f) => f.requestsSent)}`);
+  console.log(`| completed ${both((f) => f.completed)}`);
+  console.log(`| failed ${both((f) => `${f.failed} ${JSON.stringify(Object.fromEntries(Object.entries(f.errorsByCode).filter(([k]) => k !== 'ECONNREFUSED')))}`)}`);
+  console.log(`| connections refused after the port closed ${both((f) => f.refusedAfterClose)}`);
+  console.log(`| SIGTERM to exit ${both((f) => `${f.shutdownMs} ms, exit ${f.exitCode}`)}`);
+  console.log('\n| rolling step lower bound | interval × healthy threshold + deregistration + grace |\n| --- | --- |');
+  for (const [name, figure] of Object.entries(rollout.perService)) console.log(`| ${name} | ${figure.interval} × ${figure.healthyThreshold} + ${figure.deregistrationDelay} + ${figure.gracePeriod} = ${figure.stepSeconds} s |`);
+  const d = rollout.awsDefaults;
+  console.log(`| AWS defaults | ${d.interval} × ${d.healthyThreshold} + ${d.deregistrationDelay} + ${d.gracePeriod} = ${d.stepSeconds} s |`);
+
+  console.log('\n| users service | req/s | p50 / p99 ms |\n| --- | --- | --- |');
+  console.log(`| direct | ${localAlb.direct.rps} | ${localAlb.direct.p50} / ${localAlb.direct.p99} |`);
+  console.log(`| through the local ALB | ${localAlb.through.rps} | ${localAlb.through.p50} / ${localAlb.through.p99} |`);
+  console.log(`local ALB: ${localAlb.albCpuMicrosPerRequest} µs CPU per request, ${localAlb.ratio} of the direct req/s`);
+
+  await emulator.stop();
+  const results = { date: new Date().toISOString(), machine, load: LOAD, synth, requests, writes, localAlb, twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])), shutdown: { autocannon: shutdown, fetch: shutdownConforming }, rollout };
+  writeFileSync(join(root, 'tools', 'bench', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(root, 'tools', 'bench', 'requests.svg'), chart(requests));
+  console.log('\nWrote tools/bench/latest.json and tools/bench/requests.svg');
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await emulator?.stop();
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+/**
+ * The bodies the API answers for the benchmarked read routes on a fresh
+ * deployment, from the resources' sample data: what the reference servers
+ * serve from memory, to show the framework's and the store's cost apart.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../lib/project-root';
+
+const sample = <T>(resource: string): T[] => JSON.parse(readFileSync(join(projectRoot(), 'services', resource, 'data', 'sample.json'), 'utf8')) as T[];
+
+export const sampleBodies: Record<string, readonly object[]> = {
+  '/api/users': sample<object>('users'),
+  '/api/posts/in-thread/1': sample<{ thread: number; text: string; user: number }>('posts')
+    .filter((post) => post.thread === 1)
+    .map(({ thread, text, user }) => ({ thread, text, user })),
+};

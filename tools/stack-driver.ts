@@ -1,0 +1,211 @@
+/**
+ * The stack on the emulator, driven the way a user drives it: `cdktf deploy`
+ * and `cdktf destroy` through the real CLI, and the plan that `cdktf diff`
+ * shows, saved and read back as JSON with `terraform show -json`. The
+ * end-to-end tests and `npm run tour` drive it; each target has its own
+ * emulator, state and work folder.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../lib/project-root';
+import { startRuntime, stopRuntime, syncRuntime, type RuntimeProcess, type RuntimeReport } from '../local/runtime/client';
+import { readStackOutputs, type StackOutputs } from './release';
+import { findProviderMirror, localTargetEnv, startEmulator, writeCliConfig, type Emulator } from '../local/aws/local-aws';
+
+const REPO_ROOT = projectRoot();
+
+export interface ResourceChange {
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  /** Construct path below the stack, from the synthesized metadata. */
+  path: string;
+  actions: string[];
+  after?: Record<string, unknown>;
+  before?: Record<string, unknown>;
+}
+
+/** A refactor stage: `users,threads` (EXTRACTED_SERVICES), or that plus other overrides. */
+export type Stage = string | ({ EXTRACTED_SERVICES: string } & Record<string, string>);
+/** Every per-run override, unset: a stage says what it changes, and nothing leaks in from the caller's shell. */
+const RESET = { TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', LEGACY_TRAFFIC: '', RETIRE_MONOLITH: '' };
+const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'string' ? { EXTRACTED_SERVICES: stage } : stage);
+
+/**
+ * A failed command's output, its Terraform errors first: jest keeps only the
+ * head of a long message, and the cause is at the end of cdktf's output.
+ */
+export function failure(command: string, status: number | null, output: string, emulatorNotes: string[] = []): Error {
+  const lines = output.split('\n');
+  const errors = lines.flatMap((line, index) => (/\bError\b|│ Error|Error:/.test(line) ? [lines.slice(index, index + 6).join('\n')] : []));
+  const notes = emulatorNotes.length ? `\n\n--- the emulator's notes (moto_launcher.py), last ${emulatorNotes.length}:\n${emulatorNotes.join('\n')}` : '';
+  return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}${notes}\n\n--- output, last part:\n${output.slice(-4000)}`);
+}
+
+export interface LocalTargetOptions {
+  /** The stack's name. @default 'forum-dev' */
+  readonly stack?: string;
+  /** The cdktf app command. @default - the project's (cdktf.json) */
+  readonly app?: string;
+  /** Where it says what it does. @default - nowhere */
+  readonly log?: (message: string) => void;
+}
+
+export class LocalTarget {
+  readonly dir = mkdtempSync(join(tmpdir(), 'forum-e2e-'));
+  readonly outdir = join(this.dir, 'cdktf.out');
+  readonly stack: string;
+  readonly stackDir: string;
+  readonly emulatorLog = join(this.dir, 'moto.log');
+  env: Record<string, string> = {};
+  emulator?: Emulator;
+
+  constructor(private readonly options: LocalTargetOptions = {}) {
+    this.stack = options.stack ?? 'forum-dev';
+    this.stackDir = join(this.outdir, 'stacks', this.stack);
+  }
+
+  async start(): Promise<void> {
+    const mirror = findProviderMirror();
+    this.emulator = await startEmulator({ port: undefined, logFile: this.emulatorLog });
+    const cliConfig = writeCliConfig(join(this.dir, 'terraform.rc'), mirror);
+    this.env = localTargetEnv(this.emulator.endpoint, cliConfig, this.dir);
+    this.options.log?.(`emulator on ${this.emulator.endpoint}, provider mirror ${mirror}, work dir ${this.dir}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.runtime) await stopRuntime(this.runtimeState);
+    await this.emulator?.stop();
+    const notes = this.emulatorNotes(50);
+    this.options.log?.(notes.length ? `the emulator's notes, last ${notes.length}:\n${notes.join('\n')}` : 'the emulator logged no repeated call and no delete of something already gone');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The stage: EXTRACTED_SERVICES plus any other override of the run (TRAFFIC_SHARES, BLUE_GREEN_SERVICES). */
+  private run(command: string, args: string[], stage: Stage, cwd = REPO_ROOT): { status: number; stdout: string; stderr: string } {
+    const result = spawnSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+      timeout: 600_000,
+    });
+    return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+  }
+
+  private cdktfArgs(args: string[]): [string, string[]] {
+    const app = this.options.app ? ['--app', this.options.app] : [];
+    return [join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir]];
+  }
+
+  private cdktf(args: string[], stage: Stage): void {
+    const result = this.run(...this.cdktfArgs(args), stage);
+    if (result.status !== 0) throw failure(`cdktf ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
+  }
+
+  /** cdktf without blocking this process: the tests send requests while it applies. */
+  private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
+    const [command, all] = this.cdktfArgs(args);
+    const child = spawn(command, all, { cwd: REPO_ROOT, env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
+  }
+
+  private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
+    const result = this.run('terraform', [...args], stage, this.stackDir);
+    if (!okStatuses.includes(result.status)) throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
+    return result;
+  }
+
+  /**
+   * The last lines the emulator's fixes wrote to its log (answers changed to
+   * AWS's, calls an SDK repeated), for failure messages: the log goes with stop().
+   */
+  emulatorNotes(last = 15): string[] {
+    if (!existsSync(this.emulatorLog)) return [];
+    return readFileSync(this.emulatorLog, 'utf8').split('\n').filter((line) => line.startsWith('moto_launcher:')).slice(-last);
+  }
+
+  /**
+   * `cdktf deploy` of the stage with these services extracted, then, once
+   * the local runtime runs, its convergence on what was deployed (what
+   * `npm run deploy:local` does); resolves with the runtime's report.
+   */
+  async deploy(stage: Stage): Promise<RuntimeReport | undefined> {
+    await this.cdktfAsync(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
+    this.logicalPaths();
+    return this.runtime ? syncRuntime(this.runtime) : undefined;
+  }
+
+  runtime?: RuntimeProcess;
+  readonly runtimeState = join(this.dir, 'runtime.json');
+  readonly runtimeLog = join(this.dir, 'runtime.log');
+
+  /** Starts the local runtime against this target's emulator, with its production listener on `albPort`. */
+  async startRuntime(albPort: number, settings: Record<string, string> = {}): Promise<RuntimeProcess> {
+    this.runtime = await startRuntime({ stateFile: this.runtimeState, logFile: this.runtimeLog, env: { ...this.env, LOCAL_ALB_PORT: String(albPort), ...settings } });
+    return this.runtime;
+  }
+
+  /** Converges the runtime again (after a change made outside cdktf). */
+  sync(): Promise<RuntimeReport> {
+    if (!this.runtime) throw new Error('the local runtime was not started');
+    return syncRuntime(this.runtime);
+  }
+
+  readonly outputsFile = join(this.dir, 'outputs.json');
+
+  /** The stack's outputs after the last deploy, as `cdktf deploy --outputs-file` wrote them. */
+  outputs(): StackOutputs {
+    return readStackOutputs(this.outputsFile, this.stack);
+  }
+
+  /** What `npm run destroy:local` does: the runtime's tasks and listeners first, then the stack. */
+  async destroy(): Promise<void> {
+    if (this.runtime) await stopRuntime(this.runtimeState);
+    this.runtime = undefined;
+    await this.cdktfAsync(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
+  }
+
+  /** `cdktf synth` of the stage into this target's output folder. */
+  synth(stage: Stage = { EXTRACTED_SERVICES: '' }): void {
+    this.cdktf(['synth'], stage);
+  }
+
+  /** What `cdktf diff` of that stage would show: synth, then the saved plan as JSON. */
+  plan(stage: Stage): { empty: boolean; changes: ResourceChange[] } {
+    this.synth(stage);
+    this.terraform(['init', '-input=false', '-no-color'], stage);
+    const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
+    const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], stage).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
+    const paths = this.logicalPaths();
+    const changes = (shown.resource_changes ?? [])
+      .filter((change) => change.mode === 'managed')
+      .map((change) => {
+        const { actions, before, after } = (change as unknown as { change: { actions: string[]; before?: Record<string, unknown>; after?: Record<string, unknown> } }).change;
+        return { ...change, actions, before: before ?? undefined, after: after ?? undefined, path: paths.get(change.address) ?? '?' };
+      });
+    return { empty: plan.status === 0, changes: changes.filter((change) => !change.actions.includes('no-op')) };
+  }
+
+  /**
+   * terraform address → construct path below the stack, from every
+   * configuration synthesized so far (a resource being destroyed is only in
+   * an earlier one).
+   */
+  private readonly paths = new Map<string, string>();
+  private logicalPaths(): Map<string, string> {
+    const json = JSON.parse(readFileSync(join(this.stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>> };
+    for (const [type, byId] of Object.entries(json.resource)) {
+      for (const [id, body] of Object.entries(byId)) this.paths.set(`${type}.${id}`, body['//'].metadata.path.slice(this.stack.length + 1));
+    }
+    return this.paths;
+  }
+}
