@@ -20,6 +20,7 @@ import { GitHubDeployAccess } from '../constructs/github-deploy-access';
 import { projectRoot } from '../lib/project-root';
 import { stateBackend } from '../lib/state-backend';
 import { synthApp } from '../forum/synth-app';
+import { setting } from '../lib/settings';
 
 export interface BootstrapOptions {
   /** `owner/name`. */
@@ -54,7 +55,7 @@ export class BootstrapStack extends TerraformStack {
 
 if (require.main === module) {
   synthApp((app) => {
-    const repository = process.env.GITHUB_REPOSITORY?.trim() || projectConfig.ci?.repository;
+    const repository = setting('GITHUB_REPOSITORY') ?? projectConfig.ci?.repository;
     if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in forum/config/project.ts or GITHUB_REPOSITORY');
     const config = resolveConfig(projectConfig, process.env, projectRoot());
     new BootstrapStack(app, bootstrapStackName(config), config, { repository });

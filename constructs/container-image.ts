@@ -95,7 +95,7 @@ export class ContainerImage extends Construct {
     this.repository = repository;
     const build = source.build;
     const context = resolve(build.context);
-    const hash = buildInputs(context, build.dockerfile, build.buildArgs).hash.slice(0, 16);
+    const hash = buildInputs(context, build.dockerfile, build.buildArgs).tag;
     this.contentHash = hash;
     if (props.uriFromHash) {
       this.imageUri = props.uriFromHash(hash);

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbListenerRule, type LbListenerRuleAction } from '@cdktf/provider-aws/lib/lb-listener-rule';
-import { orderedRules, rulePercent, type RouteRule, type RouteTable } from '../lib/route-table';
+import { NOT_FOUND_BODY, orderedRules, rulePercent, type RouteRule, type RouteTable } from '../lib/route-table';
 import { ValidationError } from '../lib/validation';
 import type { LoadBalancer } from './load-balancer';
 
@@ -38,8 +38,6 @@ export interface ListenerRoutingProps {
   readonly notFoundBody?: string;
 }
 
-/** What the services answer for an unknown route; the listener answers the same when no service is the default. */
-const NOT_FOUND = JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' });
 
 /**
  * The one owner of a load balancer's routing: the production listener with
@@ -93,7 +91,7 @@ export class ListenerRouting extends Construct {
     };
     const defaultAction: LbListenerDefaultAction = forwardDefault ?? {
       type: 'fixed-response',
-      fixedResponse: { statusCode: '404', contentType: 'application/json', messageBody: props.notFoundBody ?? NOT_FOUND },
+      fixedResponse: { statusCode: '404', contentType: 'application/json', messageBody: props.notFoundBody ?? NOT_FOUND_BODY },
     };
     const https = props.loadBalancer.https;
     const loadBalancerArn = props.loadBalancer.arn;

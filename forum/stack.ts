@@ -8,6 +8,7 @@ import type { ResolvedConfig, ResolvedService } from './config/types';
 import { awsProvider } from '../constructs/aws-provider';
 import { dataAccess, dataEnvironment, type DataAccess } from './data-access';
 import { bundleService } from './legacy-artifact';
+import { imageUri } from '../lib/build-inputs';
 import { projectRoot } from '../lib/project-root';
 import { stateBackend } from '../lib/state-backend';
 import { BlueGreenDeployment } from '../constructs/blue-green-deployment';
@@ -120,7 +121,7 @@ export class ForumStack extends TerraformStack {
         subnetIds: this.network.privateSubnetIds,
         cluster: this.cluster.cluster,
         loadBalancer: this.loadBalancer,
-        imageUriFromHash: template ? (hash) => template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, hash) : undefined,
+        imageUriFromHash: template ? (tag) => imageUri(template, service.name, tag) : undefined,
         discovery: isMonolith && this.namespace ? { namespaceId: this.namespace.namespace.id, namespaceName: this.namespace.name } : undefined,
       });
       if (access.facade && monolith) fargate.allowCallsTo(monolith);

@@ -82,6 +82,13 @@ export interface BuildInputs {
   readonly files: readonly string[];
   /** sha256 of the Dockerfile, the build args and every input file's path and content. */
   readonly hash: string;
+  /** The image tag of these inputs: the hash's first 16 hex digits (64 bits: no collision among one project's images, and short enough to read). */
+  readonly tag: string;
+}
+
+/** An image URI from a template such as `<registry>/{service}:{hash}` (IMAGE_URI_TEMPLATE): the service's name and its inputs' tag filled in. */
+export function imageUri(template: string, service: string, tag: string): string {
+  return template.replace(/\{service\}/g, service).replace(/\{hash\}/g, tag);
 }
 
 /** The files that `docker build -f <dockerfile> <context>` reads, and their hash. */
@@ -103,5 +110,6 @@ export function buildInputs(context: string, dockerfile: string, buildArgs: Read
     hash.update(`file\0${relative('.', file)}\0`);
     hash.update(readFileSync(join(context, file)));
   }
-  return { files: unique, hash: hash.digest('hex') };
+  const digest = hash.digest('hex');
+  return { files: unique, hash: digest, tag: digest.slice(0, 16) };
 }

@@ -6,6 +6,9 @@
  * two cannot disagree. No AWS or cdktf imports here: it is plain data.
  */
 
+/** What the services answer for an unknown route (hapi's 404): a listener with no default service answers the same. */
+export const NOT_FOUND_BODY = JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' });
+
 export interface RouteRule {
   /** Listener rule priority (1-50000); lower numbers are evaluated first. */
   readonly priority: number;

@@ -14,16 +14,17 @@ import { projectConfig } from '../forum/config/project';
 import { resolveConfig } from '../forum/config/resolve';
 import type { ResolvedConfig } from '../forum/config/types';
 import { projectRoot } from '../lib/project-root';
+import { setting, type Environment } from '../lib/settings';
 
 /** Whether this runs in a pipeline: CI set to anything but an empty string, `false` or `0`. */
-export function inPipeline(env: NodeJS.ProcessEnv): boolean {
-  const value = env.CI?.trim().toLowerCase();
-  return value !== undefined && !['', 'false', '0'].includes(value);
+export function inPipeline(env: Environment): boolean {
+  const value = setting('CI', env)?.toLowerCase();
+  return value !== undefined && !['false', '0'].includes(value);
 }
 
 function main(): number {
   const root = projectRoot();
-  if (!process.env.IMAGE_URI_TEMPLATE?.trim()) {
+  if (!setting('IMAGE_URI_TEMPLATE')) {
     console.error('IMAGE_URI_TEMPLATE is not set: a pipeline deploys the images npm run images:push pushed (IMAGE_URI_TEMPLATE=<IMAGE_REGISTRY>/{service}:{hash}), it never builds them');
     return 1;
   }
@@ -45,8 +46,9 @@ function main(): number {
     );
     return 1;
   }
-  const outputs = process.env.OUTPUTS_FILE?.trim() || 'outputs.json';
-  const result = spawnSync(join(root, 'node_modules', '.bin', 'cdktf'), ['deploy', '--auto-approve', '--outputs-file', outputs, ...(process.env.CDKTF_OUTDIR ? ['--output', process.env.CDKTF_OUTDIR] : [])], { cwd: root, stdio: 'inherit' });
+  const outputs = setting('OUTPUTS_FILE') ?? 'outputs.json';
+  const outdir = setting('CDKTF_OUTDIR');
+  const result = spawnSync(join(root, 'node_modules', '.bin', 'cdktf'), ['deploy', '--auto-approve', '--outputs-file', outputs, ...(outdir ? ['--output', outdir] : [])], { cwd: root, stdio: 'inherit' });
   return result.status ?? 1;
 }
 

@@ -1,15 +1,15 @@
 /** The Docker CLI for the container tests and `npm run image-sizes`: build, run, inspect, stop; the service images and the Node.js stand-in base. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectConfig } from '../forum/config/project';
-import { resolveConfig } from '../forum/config/resolve';
-import { buildInputs } from '../lib/build-inputs';
+import { LOCAL_IMAGE_URI_TEMPLATE } from '../local/aws/local-aws';
+import { projectImages } from '../local/runtime/images';
 import { projectRoot } from '../lib/project-root';
+import { setting } from '../lib/settings';
 
 const REPO_ROOT = projectRoot();
 
 /** Opting out is explicit and loud; CI never sets it. */
-export const OPT_OUT = process.env.SKIP_CONTAINER_TESTS === '1';
+export const OPT_OUT = setting('SKIP_CONTAINER_TESTS') === '1';
 
 export interface Run {
   status: number;
@@ -54,16 +54,11 @@ export interface ServiceImage {
   readonly service: string;
   readonly context: string;
   readonly dockerfile: string;
-  /** `forum-<service>:<content hash>`: the URI the emulator stack uses (IMAGE_URI_TEMPLATE). */
+  /** The URI the emulator stack uses (LOCAL_IMAGE_URI_TEMPLATE): `forum-<service>:<content hash>`. */
   readonly tag: string;
 }
 
-/** Each service's build context and Dockerfile exactly as the infrastructure has them. */
+/** Each service's build context and Dockerfile exactly as the infrastructure has them, under the tag the emulator stack uses. */
 export function serviceImages(): ServiceImage[] {
-  const config = resolveConfig(projectConfig, { EXTRACTED_SERVICES: 'all' }, REPO_ROOT);
-  return [config.monolith, ...config.microservices].map((service) => {
-    if (!('build' in service.image)) throw new Error(`${service.name} has no build in the configuration`);
-    const { context, dockerfile } = service.image.build;
-    return { service: service.name, context, dockerfile, tag: `forum-${service.name}:${buildInputs(context, dockerfile).hash.slice(0, 16)}` };
-  });
+  return [...projectImages(LOCAL_IMAGE_URI_TEMPLATE, REPO_ROOT)].map(([tag, { service, context, dockerfile }]) => ({ service, context, dockerfile, tag }));
 }

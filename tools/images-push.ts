@@ -11,6 +11,7 @@
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import Docker from 'dockerode';
 import { buildProjectImage, follow, projectImages } from '../local/runtime/images';
+import { setting } from '../lib/settings';
 
 export interface PushOptions {
   /** `<host>[:port]/<path>` */
@@ -85,7 +86,7 @@ export async function pushImages(options: PushOptions): Promise<PushResult[]> {
 }
 
 if (require.main === module) {
-  const registry = process.env.IMAGE_REGISTRY;
+  const registry = setting('IMAGE_REGISTRY');
   pushImages({ registry: registry ?? '' })
     .then((results) => {
       const pushed = results.filter((result) => result.outcome === 'pushed').length;

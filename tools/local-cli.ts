@@ -22,6 +22,7 @@ import { runtimeSettings } from '../local/runtime/settings';
 import { summary } from '../local/runtime/summary';
 import { readStackOutputs, release } from './release';
 import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, startEmulator, writeCliConfig } from '../local/aws/local-aws';
+import { emulatorClient } from '../local/aws/emulator-account';
 
 const root = projectRoot();
 const localDir = join(root, '.local');
@@ -149,7 +150,7 @@ async function releaseLocal(emulator: RunningEmulator): Promise<number> {
     console.error('usage: npm run release:local -- <service> <image>');
     return 2;
   }
-  const aws = { endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const aws = emulatorClient(emulator.endpoint);
   const result = await release({ service, image, outputs: readStackOutputs(files.outputs), clients: { ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws) }, pollMs: 1_000 });
   console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out`);
   return result.status === 'Succeeded' ? 0 : 1;

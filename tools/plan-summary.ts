@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { projectConfig } from '../forum/config/project';
 import { resolveConfig } from '../forum/config/resolve';
 import { projectRoot } from '../lib/project-root';
+import { setting } from '../lib/settings';
 
 interface PlannedChange {
   readonly address: string;
@@ -58,7 +59,7 @@ function run(command: string, args: string[], cwd: string): string {
 
 export function planSummary(root = projectRoot()): PlanSummary {
   const stack = resolveConfig(projectConfig, process.env, root).namePrefix;
-  const outdir = process.env.CDKTF_OUTDIR?.trim() || join(root, 'cdktf.out');
+  const outdir = setting('CDKTF_OUTDIR') ?? join(root, 'cdktf.out');
   run(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', outdir], root);
   const stackDir = join(outdir, 'stacks', stack);
   run('terraform', ['init', '-input=false', '-no-color'], stackDir);
@@ -74,7 +75,8 @@ if (require.main === module) {
   try {
     const { markdown } = planSummary();
     process.stdout.write(markdown);
-    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
+    const summaryFile = setting('GITHUB_STEP_SUMMARY');
+    if (summaryFile) appendFileSync(summaryFile, markdown);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

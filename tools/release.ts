@@ -10,6 +10,7 @@ import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand } from 
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setting } from '../lib/settings';
 
 export interface ReleaseClients {
   readonly ecs: Pick<ECSClient, 'send'>;
@@ -138,7 +139,7 @@ if (require.main === module) {
     console.error('usage: npm run release -- <service> <image URI>   (OUTPUTS_FILE: the stack outputs, default outputs.json)');
     process.exit(2);
   }
-  const outputsFile = resolve(process.env.OUTPUTS_FILE?.trim() || 'outputs.json');
+  const outputsFile = resolve(setting('OUTPUTS_FILE') ?? 'outputs.json');
   Promise.resolve()
     .then(() => release({ service: serviceName, image, outputs: readStackOutputs(outputsFile), clients: { ecs: new ECSClient({}), codedeploy: new CodeDeployClient({}) } }))
     .then(

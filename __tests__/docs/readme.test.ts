@@ -17,10 +17,10 @@
  *   GitHub) or `checked, not run` (another test runs it, or it is this test's
  *   own command) is checked, and says why in its marking.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { SETTINGS } from '../../lib/settings';
 import { CleanCopy, userEnvironment, type CommandResult } from '../support/clean-copy';
 import { REPO_ROOT } from '../support/processes';
 import { blockCommands, documentedBlocks, shellWords, type ShellBlock, type ShellCommand, type SimpleCommand } from '../support/shell-blocks';
@@ -38,15 +38,8 @@ const CDKTF_COMMANDS = new Set(['synth', 'diff', 'deploy', 'destroy', 'output', 
 
 const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; workspaces: string[]; devDependencies: Record<string, string> };
 
-/** Whether the project's own code (not its tests or documentation) reads this environment variable. */
-const readVariables = new Map<string, boolean>();
-function codeReads(name: string): boolean {
-  if (!readVariables.has(name)) {
-    const found = spawnSync('git', ['grep', '-q', '-w', name, '--', '*.ts', '*.js', '*.py', '*.sh', '.ci/*', ':(exclude)__tests__', ':(exclude)*.test.ts'], { cwd: REPO_ROOT });
-    readVariables.set(name, found.status === 0);
-  }
-  return readVariables.get(name)!;
-}
+/** Whether the project reads this environment variable: every one it reads is declared in lib/settings.ts (a test holds the code to it). */
+const codeReads = (name: string): boolean => name in SETTINGS;
 
 /** What is wrong with one simple command, run in `cwd` (relative to the root); the folder it leaves the shell in. */
 function checkSimple(command: SimpleCommand, cwd: string): { problems: string[]; cwd: string } {

@@ -20,16 +20,17 @@ import type { ProjectConfig } from '../../forum/config/types';
 import { ForumStack } from '../../forum/stack';
 import { projectRoot } from '../../lib/project-root';
 import { synthApp } from '../../forum/synth-app';
+import { setting, type SettingName } from '../../lib/settings';
 
-const required = (name: string): string => {
-  const value = process.env[name]?.trim();
+const required = (name: SettingName): string => {
+  const value = setting(name);
   if (!value) throw new ConfigError(name, 'is required: the existing load balancer and network to join (see the header of this file)');
   return value;
 };
-const list = (name: string) => required(name).split(',').map((part) => part.trim()).filter(Boolean);
+const list = (name: SettingName) => required(name).split(',').map((part) => part.trim()).filter(Boolean);
 
 synthApp((app) => {
-  const defaultAction = process.env.DEFAULT_ACTION?.trim() || 'keep';
+  const defaultAction = setting('DEFAULT_ACTION') ?? 'keep';
   if (defaultAction !== 'keep' && defaultAction !== 'take-over') throw new ConfigError('DEFAULT_ACTION', `"${defaultAction}" must be keep or take-over`);
   const joined: ProjectConfig = {
     ...projectConfig,

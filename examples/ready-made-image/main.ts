@@ -18,6 +18,7 @@ import { ListenerRouting } from '../../constructs/listener-routing';
 import { LoadBalancer } from '../../constructs/load-balancer';
 import { Network } from '../../constructs/network';
 import { stateBackend } from '../../lib/state-backend';
+import { setting } from '../../lib/settings';
 
 export interface WhoamiStackProps {
   readonly region: string;
@@ -69,9 +70,9 @@ export class WhoamiStack extends TerraformStack {
 if (require.main === module) {
   const app = new App();
   new WhoamiStack(app, 'whoami-dev', {
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    target: process.env.DEPLOY_TARGET === 'local' ? 'local' : 'aws',
-    localStateDir: process.env.LOCAL_STATE_DIR,
+    region: setting('AWS_REGION') ?? 'us-east-1',
+    target: setting('DEPLOY_TARGET') === 'local' ? 'local' : 'aws',
+    localStateDir: setting('LOCAL_STATE_DIR'),
   });
   app.synth();
 }

@@ -4,35 +4,12 @@
  * blue/green, where images come from, and the target. Parsing only: what a
  * value may be is checked where it is used (the constructs).
  */
+import { setting, type SettingName } from '../../lib/settings';
 import { ConfigError } from './errors';
 
-/** The variables, as the environment gives them. */
-export interface ConfigOverrides {
-  /** STAGE: which of the configured stages (dev, prod...) this run synthesizes, plans or deploys. @default the first in `stages` */
-  readonly STAGE?: string;
-  /** EXTRACTED_SERVICES: `users,threads`, `none` or `all`. */
-  readonly EXTRACTED_SERVICES?: string;
-  /** DEPLOY_TARGET: `aws` (default) or `local`. */
-  readonly DEPLOY_TARGET?: string;
-  /**
-   * IMAGE_URI_TEMPLATE: use ready-made images for every built service, e.g.
-   * `123456789012.dkr.ecr.us-east-1.amazonaws.com/forum/{service}:{hash}`;
-   * `{service}` and `{hash}` (the content hash of the service's build inputs) are filled in.
-   */
-  readonly IMAGE_URI_TEMPLATE?: string;
-  /** LOCAL_STATE_DIR: the folder where the local backend keeps each stack's state, as `terraform.<stack>.tfstate`. @default the folder cdktf runs in */
-  readonly LOCAL_STATE_DIR?: string;
-  /** TRAFFIC_SHARES: `users=10,threads=50` overrides the extracted services' route percent. */
-  readonly TRAFFIC_SHARES?: string;
-  /** BLUE_GREEN_SERVICES: `users,threads` (or `none`) overrides which services deploy blue/green. */
-  readonly BLUE_GREEN_SERVICES?: string;
-  /** FACADE_SERVICES: `posts` (or `none`): the microservices that keep their items through the monolith; the others use their own tables. */
-  readonly FACADE_SERVICES?: string;
-  /** LEGACY_TRAFFIC: percent of the default action's requests to the monolith on EC2 (turns its block on with the defaults if the configuration has none). */
-  readonly LEGACY_TRAFFIC?: string;
-  /** RETIRE_MONOLITH: `true` or `false`, overrides `monolith.retired`. */
-  readonly RETIRE_MONOLITH?: string;
-}
+/** The variables one run of a cdktf app reads (declared, with what each does, in lib/settings.ts), as the environment gives them. */
+export const OVERRIDES = ['STAGE', 'EXTRACTED_SERVICES', 'TRAFFIC_SHARES', 'BLUE_GREEN_SERVICES', 'FACADE_SERVICES', 'LEGACY_TRAFFIC', 'RETIRE_MONOLITH', 'DEPLOY_TARGET', 'IMAGE_URI_TEMPLATE', 'LOCAL_STATE_DIR'] as const satisfies readonly SettingName[];
+export type ConfigOverrides = { readonly [name in (typeof OVERRIDES)[number]]?: string };
 
 /** What the overrides of one run say, parsed. Undefined: the configuration file decides. */
 export interface RunOverrides {
@@ -48,11 +25,8 @@ export interface RunOverrides {
   readonly localStateDir?: string;
 }
 
-const present = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
-
 /** A comma-separated list of known names, or one of the keywords (`all`, `none`) standing for a set. */
-function nameList(variable: string, value: string | undefined, known: readonly string[], keywords: Readonly<Record<string, readonly string[]>>): ReadonlySet<string> | undefined {
-  const given = present(value);
+function nameList(variable: SettingName, given: string | undefined, known: readonly string[], keywords: Readonly<Record<string, readonly string[]>>): ReadonlySet<string> | undefined {
   if (given === undefined) return undefined;
   if (given in keywords) return new Set(keywords[given]);
   const names = given.split(',').map((name) => name.trim()).filter(Boolean);
@@ -84,9 +58,9 @@ function shares(value: string | undefined, known: readonly string[]): ReadonlyMa
  * `microservices`: every configured microservice; `services`: those and the monolith.
  */
 export function parseOverrides(overrides: ConfigOverrides, microservices: readonly string[], services: readonly string[]): RunOverrides {
-  const target = present(overrides.DEPLOY_TARGET) ?? 'aws';
+  const target = setting('DEPLOY_TARGET', overrides) ?? 'aws';
   if (target !== 'aws' && target !== 'local') throw new ConfigError('DEPLOY_TARGET', `"${target}" must be "aws" or "local"`);
-  const imageUriTemplate = present(overrides.IMAGE_URI_TEMPLATE);
+  const imageUriTemplate = setting('IMAGE_URI_TEMPLATE', overrides);
   if (imageUriTemplate && !imageUriTemplate.includes('{service}')) {
     throw new ConfigError('IMAGE_URI_TEMPLATE', `"${imageUriTemplate}" must contain {service} (and usually {hash})`);
   }
@@ -94,20 +68,20 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
     // The emulator has no registry to push to and no Docker provider runs here.
     throw new ConfigError('IMAGE_URI_TEMPLATE', 'DEPLOY_TARGET=local needs ready-made images: set IMAGE_URI_TEMPLATE');
   }
-  const legacy = present(overrides.LEGACY_TRAFFIC);
+  const legacy = setting('LEGACY_TRAFFIC', overrides);
   if (legacy !== undefined && !/^-?\d+(\.\d+)?$/.test(legacy)) throw new ConfigError('LEGACY_TRAFFIC', `"${legacy}" is not a number (percent to the monolith on EC2)`);
-  const retire = present(overrides.RETIRE_MONOLITH);
+  const retire = setting('RETIRE_MONOLITH', overrides);
   if (retire !== undefined && !['true', 'false', '1', '0'].includes(retire)) throw new ConfigError('RETIRE_MONOLITH', `"${retire}" must be true or false`);
   return {
-    stage: present(overrides.STAGE),
+    stage: setting('STAGE', overrides),
     legacyTraffic: legacy === undefined ? undefined : Number(legacy),
     retireMonolith: retire === undefined ? undefined : retire === 'true' || retire === '1',
-    extracted: nameList('EXTRACTED_SERVICES', overrides.EXTRACTED_SERVICES, microservices, { all: microservices, none: [] }),
-    shares: shares(overrides.TRAFFIC_SHARES, microservices),
-    blueGreen: nameList('BLUE_GREEN_SERVICES', overrides.BLUE_GREEN_SERVICES, services, { none: [] }),
-    facade: nameList('FACADE_SERVICES', overrides.FACADE_SERVICES, microservices, { none: [] }),
+    extracted: nameList('EXTRACTED_SERVICES', setting('EXTRACTED_SERVICES', overrides), microservices, { all: microservices, none: [] }),
+    shares: shares(setting('TRAFFIC_SHARES', overrides), microservices),
+    blueGreen: nameList('BLUE_GREEN_SERVICES', setting('BLUE_GREEN_SERVICES', overrides), services, { none: [] }),
+    facade: nameList('FACADE_SERVICES', setting('FACADE_SERVICES', overrides), microservices, { none: [] }),
     target,
     imageUriTemplate,
-    localStateDir: present(overrides.LOCAL_STATE_DIR),
+    localStateDir: setting('LOCAL_STATE_DIR', overrides),
   };
 }

@@ -6,7 +6,7 @@
  * sources fill it: a route table (`npm run dev`) and a listener deployed to
  * the emulator (the local runtime). No I/O here.
  */
-import { orderedRules, pathPatternRegExp, rulePercent, type RouteTable } from '../../lib/route-table';
+import { NOT_FOUND_BODY, orderedRules, pathPatternRegExp, rulePercent, type RouteTable } from '../../lib/route-table';
 
 export interface WeightedTargetGroup {
   /** The target group: an ARN (runtime) or a service name (dev). */
@@ -52,7 +52,7 @@ const NOT_FOUND: ListenerAction = {
   type: 'fixed-response',
   statusCode: 404,
   contentType: 'application/json',
-  body: JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' }),
+  body: NOT_FOUND_BODY,
 };
 
 /** The listener a route table describes, with each service's name as its target group's id (as ListenerRouting creates it). */

@@ -10,6 +10,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../lib/free-port';
 import { projectRoot } from '../../lib/project-root';
+import { portSetting, setting } from '../../lib/settings';
+import { EMULATOR_ACCOUNT, emulatorEnvironment } from './emulator-account';
 
 /** The provider version that @cdktf/provider-aws 20.1.0 generates for. */
 export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' } as const;
@@ -43,7 +45,7 @@ function search(dir: string, depth: number): string | undefined {
  * Terraform's usual plugin folders and a shallow search of /opt and /usr/local.
  */
 export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string {
-  const given = env.TF_PROVIDER_MIRROR?.trim();
+  const given = setting('TF_PROVIDER_MIRROR', env);
   if (given) {
     if (!holdsProvider(given)) throw new Error(`TF_PROVIDER_MIRROR=${given} holds no ${PROVIDER_DIR}`);
     return resolve(given);
@@ -112,14 +114,12 @@ export interface StartOptions {
 
 /** Starts the patched moto on 127.0.0.1 and waits (at most 30 s) until it answers. */
 export async function startEmulator(options: StartOptions = {}): Promise<Emulator> {
-  const python = process.env.MOTO_PYTHON ?? 'python3';
+  const python = setting('MOTO_PYTHON') ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import moto.server'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new Error(`The moto AWS emulator is not importable by ${python} (${probe.stderr.trim().split('\n').pop()}). Install it with: pip install "moto[server]==5.2.1", or set MOTO_PYTHON.`);
   }
-  const envPort = process.env.LOCAL_AWS_PORT?.trim();
-  if (envPort && !/^\d+$/.test(envPort)) throw new Error(`LOCAL_AWS_PORT=${envPort} is not a port number`);
-  const port = options.port ?? (envPort ? Number(envPort) : await freePort());
+  const port = options.port ?? portSetting('LOCAL_AWS_PORT', await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   if (await emulatorAnswers(endpoint)) throw new Error(`Something already answers on ${endpoint}; choose another LOCAL_AWS_PORT`);
 
@@ -161,24 +161,24 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   };
 }
 
+/** How the stack on the emulator names this project's images, unless IMAGE_URI_TEMPLATE says: `forum-<service>:<content hash>`, built by the local runtime. */
+export const LOCAL_IMAGE_URI_TEMPLATE = 'forum-{service}:{hash}';
+
 /** The environment under which cdktf/terraform deploy the stack to the emulator. */
 export function localTargetEnv(endpoint: string, cliConfigFile: string, stateDir: string): Record<string, string> {
   return {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
+    ...emulatorEnvironment(endpoint),
+    AWS_DEFAULT_REGION: EMULATOR_ACCOUNT.region,
     TF_CLI_CONFIG_FILE: cliConfigFile,
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
     DEPLOY_TARGET: 'local',
     // Images by the content hash the stack computes: pushed to a registry (npm run images:push), or
     // by default built locally by the runtime.
-    IMAGE_URI_TEMPLATE: process.env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
+    IMAGE_URI_TEMPLATE: setting('IMAGE_URI_TEMPLATE') ?? LOCAL_IMAGE_URI_TEMPLATE,
     LOCAL_STATE_DIR: stateDir,
     // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
-    TF_PLUGIN_CACHE_DIR: process.env.TF_PLUGIN_CACHE_DIR ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
+    TF_PLUGIN_CACHE_DIR: setting('TF_PLUGIN_CACHE_DIR') ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
   };
 }
 

@@ -12,11 +12,7 @@ import { tableVariable } from '@forum/service-kit/store/schema';
 import { projectConfig } from '../../forum/config/project';
 import { resourcesOf } from '../../forum/resources';
 import { projectRoot } from '../../lib/project-root';
-
-/** Credentials and region for talking to the emulator (it checks neither). */
-export function emulatorClientEnv(endpoint: string): Record<string, string> {
-  return { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
-}
+import { emulatorClient, emulatorEnvironment } from './emulator-account';
 
 /**
  * Creates (or finds) `<prefix>-<resource>` for every resource that keeps data
@@ -24,8 +20,8 @@ export function emulatorClientEnv(endpoint: string): Record<string, string> {
  * `USERS_TABLE=<prefix>-users`... and the emulator's endpoint and credentials.
  */
 export async function ensureTables(endpoint: string, prefix: string, root = projectRoot()): Promise<Record<string, string>> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const env: Record<string, string> = emulatorClientEnv(endpoint);
+  const client = new DynamoDBClient(emulatorClient(endpoint));
+  const env: Record<string, string> = emulatorEnvironment(endpoint);
   try {
     const resources = resourcesOf(root, projectConfig.microservices.map((service) => service.name));
     for (const { schema, sample } of resources.values()) {

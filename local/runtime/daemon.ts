@@ -28,12 +28,13 @@ import { LocalCodeDeploy } from './local-codedeploy';
 import { LocalRuntime } from './local-runtime';
 import { DockerTaskRunner, ProcessTaskRunner, type TaskRunner } from './task-runner';
 import { runtimeSettings } from './settings';
+import { emulatorClient, emulatorEnvironment } from '../aws/emulator-account';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
 async function main(): Promise<void> {
   const settings = runtimeSettings(process.env);
-  const aws = { endpoint: settings.endpoint, region: settings.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const aws = emulatorClient(settings.endpoint);
   const clients = { elb: new ElasticLoadBalancingV2Client(aws), ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws), lambda: new LambdaClient(aws), discovery: new ServiceDiscoveryClient(aws) };
   let runner: TaskRunner;
   if (settings.mode === 'docker' || (settings.mode === undefined && (await DockerTaskRunner.available()))) {
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const leftover = await runner.removeAll();
   if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
   // What a task's SDK needs to reach the emulator instead of AWS (on AWS, the task role's credentials come from ECS).
-  const taskEnvironment = { AWS_ENDPOINT_URL: settings.endpoint, AWS_REGION: settings.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const taskEnvironment = emulatorEnvironment(settings.endpoint);
   // The monolith on EC2: its instances' builds come from the emulator's S3.
   const instances = {
     clients: { autoscaling: new AutoScalingClient(aws), ec2: new EC2Client(aws), s3: new S3Client({ ...aws, forcePathStyle: true }) },

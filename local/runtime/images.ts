@@ -13,19 +13,20 @@ import { join } from 'node:path';
 import { projectConfig } from '../../forum/config/project';
 import { checkedImage } from '../../forum/config/files';
 import { NODE_IMAGE_DEFAULT } from '../../lib/node-image';
-import { buildInputs } from '../../lib/build-inputs';
+import { buildInputs, imageUri } from '../../lib/build-inputs';
+import { LOCAL_IMAGE_URI_TEMPLATE } from '../aws/local-aws';
 import { projectRoot } from '../../lib/project-root';
 
 export type Log = (line: string) => void;
 
-/** This project's images, as the local stack names them (`forum-<service>:<content hash>`), with their build inputs. */
-export function projectImages(template = 'forum-{service}:{hash}', root = projectRoot()): Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }> {
+/** This project's images, as the local stack names them (LOCAL_IMAGE_URI_TEMPLATE unless given), with their build inputs. */
+export function projectImages(template = LOCAL_IMAGE_URI_TEMPLATE, root = projectRoot()): Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }> {
   const images = new Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }>();
   for (const service of [projectConfig.monolith, ...projectConfig.microservices]) {
     const image = checkedImage(service.name, service.image, root);
     if (!('build' in image)) continue;
     const inputs = buildInputs(image.build.context, image.build.dockerfile, image.build.buildArgs);
-    const tag = template.replace(/\{service\}/g, service.name).replace(/\{hash\}/g, inputs.hash.slice(0, 16));
+    const tag = imageUri(template, service.name, inputs.tag);
     images.set(tag, { service: service.name, context: image.build.context, dockerfile: image.build.dockerfile, files: inputs.files });
   }
   return images;

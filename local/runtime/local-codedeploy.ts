@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { projectRoot } from '../../lib/project-root';
 import type { Log } from './images';
 import type { LocalRuntime } from './local-runtime';
+import { setting } from '../../lib/settings';
+import { emulatorEnvironment } from '../aws/emulator-account';
 
 export interface LocalCodeDeployOptions {
   readonly clients: { readonly codedeploy: Pick<CodeDeployClient, 'send'>; readonly ecs: Pick<ECSClient, 'send'>; readonly elb: Pick<ElasticLoadBalancingV2Client, 'send'>; readonly lambda: Pick<LambdaClient, 'send'> };
@@ -241,13 +243,10 @@ export class LocalCodeDeploy {
     const testPort = testListener ? this.options.runtime.listenerPort(testListener) : undefined;
     const executionId = randomUUID();
     const environment = {
-      PATH: process.env.PATH ?? '',
+      PATH: setting('PATH') ?? '',
       ...configuration.Environment?.Variables,
       ...(testPort && { TEST_BASE_URL: `http://127.0.0.1:${testPort}` }),
-      AWS_ENDPOINT_URL: this.options.endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: this.options.region,
+      ...emulatorEnvironment(this.options.endpoint),
     };
     const payload = JSON.stringify({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: executionId });
     const script = `require(${JSON.stringify(code)})[${JSON.stringify(exported)}](JSON.parse(process.argv[1])).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); })`;

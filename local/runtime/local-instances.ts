@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { freePort } from '../../lib/free-port';
 import type { TargetGroup } from '../alb/target-group';
 import type { Log } from './images';
+import { setting } from '../../lib/settings';
 
 export interface InstanceClients {
   readonly autoscaling: Pick<AutoScalingClient, 'send'>;
@@ -151,7 +152,7 @@ export class LocalInstances {
     const file = await this.build(spec.launch);
     const port = await freePort();
     const child = spawn(process.execPath, [file], {
-      env: { PATH: process.env.PATH ?? '', ...spec.launch.environment, ...this.options.environment, PORT: String(port), HOST: LOOPBACK, WORKERS: String(spec.workers) },
+      env: { PATH: setting('PATH') ?? '', ...spec.launch.environment, ...this.options.environment, PORT: String(port), HOST: LOOPBACK, WORKERS: String(spec.workers) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let errors = '';

@@ -1,6 +1,9 @@
 /** The local runtime's settings, from the environment, checked once; a bad value is an error naming the variable. */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { numberSetting, portSetting, setting, type Environment } from '../../lib/settings';
+import { EMULATOR_ACCOUNT } from '../aws/emulator-account';
+import { LOCAL_IMAGE_URI_TEMPLATE } from '../aws/local-aws';
 
 /**
  * A runtime's identity, from its state file: the value of its containers'
@@ -15,6 +18,7 @@ export function runtimeIdOf(stateFile: string | undefined): string {
 export interface RuntimeSettings {
   /** The emulator (AWS_ENDPOINT_URL). */
   readonly endpoint: string;
+  /** The emulator's region. */
   readonly region: string;
   /** LOCAL_ALB_PORT: where the production listener serves. @default 8080 */
   readonly albPort: number;
@@ -22,7 +26,7 @@ export interface RuntimeSettings {
   readonly mode?: 'docker' | 'process';
   /** LOCAL_TIME_SCALE: multiplies health check intervals, grace periods, deregistration delays and CodeDeploy waits (0.01-10). @default 1 */
   readonly timeScale: number;
-  /** IMAGE_URI_TEMPLATE: how the local stack names this project's images. @default 'forum-{service}:{hash}' */
+  /** IMAGE_URI_TEMPLATE: how the local stack names this project's images. @default LOCAL_IMAGE_URI_TEMPLATE */
   readonly imageTemplate: string;
   /** RUNTIME_STATE_FILE: where the runtime writes its pid and control port. */
   readonly stateFile?: string;
@@ -30,23 +34,20 @@ export interface RuntimeSettings {
   readonly runtimeId: string;
 }
 
-export function runtimeSettings(env: NodeJS.ProcessEnv): RuntimeSettings {
-  const endpoint = env.AWS_ENDPOINT_URL?.trim();
+export function runtimeSettings(env: Environment): RuntimeSettings {
+  const endpoint = setting('AWS_ENDPOINT_URL', env);
   if (!endpoint) throw new Error('AWS_ENDPOINT_URL must name the emulator (npm run deploy:local sets it)');
-  const albPort = Number(env.LOCAL_ALB_PORT?.trim() || 8080);
-  if (!Number.isInteger(albPort) || albPort < 1 || albPort > 65535) throw new Error(`LOCAL_ALB_PORT=${env.LOCAL_ALB_PORT} is not a port number`);
-  const mode = env.LOCAL_RUNTIME?.trim() || undefined;
+  const mode = setting('LOCAL_RUNTIME', env);
   if (mode !== undefined && mode !== 'docker' && mode !== 'process') throw new Error(`LOCAL_RUNTIME=${mode} must be "docker" or "process"`);
-  const timeScale = Number(env.LOCAL_TIME_SCALE?.trim() || 1);
-  if (!Number.isFinite(timeScale) || timeScale < 0.01 || timeScale > 10) throw new Error(`LOCAL_TIME_SCALE=${env.LOCAL_TIME_SCALE} must be a number from 0.01 to 10`);
+  const stateFile = setting('RUNTIME_STATE_FILE', env);
   return {
     endpoint,
-    region: env.AWS_REGION?.trim() || 'us-east-1',
-    albPort,
+    region: EMULATOR_ACCOUNT.region,
+    albPort: portSetting('LOCAL_ALB_PORT', 8080, env),
     mode,
-    timeScale,
-    imageTemplate: env.IMAGE_URI_TEMPLATE?.trim() || 'forum-{service}:{hash}',
-    stateFile: env.RUNTIME_STATE_FILE?.trim() || undefined,
-    runtimeId: runtimeIdOf(env.RUNTIME_STATE_FILE?.trim() || undefined),
+    timeScale: numberSetting('LOCAL_TIME_SCALE', 1, { min: 0.01, max: 10 }, env),
+    imageTemplate: setting('IMAGE_URI_TEMPLATE', env) ?? LOCAL_IMAGE_URI_TEMPLATE,
+    stateFile,
+    runtimeId: runtimeIdOf(stateFile),
   };
 }

@@ -12,6 +12,7 @@ import { projectRoot } from '../../lib/project-root';
 import type { DeployedContainer, DeployedTaskDefinition } from './deployed-state';
 import { ensureImage, projectImages, type Log } from './images';
 import { runtimeIdOf } from './settings';
+import { setting } from '../../lib/settings';
 
 /** Every container a runtime starts carries this label, its value the runtime's id (`forum.local=<id>`), so that nothing of it is ever left behind. */
 export const TASK_LABEL = 'forum.local';
@@ -187,7 +188,7 @@ export class ProcessTaskRunner implements TaskRunner {
   async start(spec: TaskSpec): Promise<void> {
     const service = this.serviceOf(spec.container.image);
     const child = spawn(process.execPath, [join(this.root, 'services', service, 'dist', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', ...environmentOf(spec) },
+      env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const task: ProcessTask = { child, spec, output: '', failures: 0 };
@@ -202,7 +203,7 @@ export class ProcessTaskRunner implements TaskRunner {
       const command = health.command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
       const check = () => {
         if (task.exit) return;
-        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), { env: { PATH: process.env.PATH ?? '', ...environmentOf(spec) }, stdio: 'ignore', timeout: health.timeoutSeconds * 1000 });
+        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), { env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) }, stdio: 'ignore', timeout: health.timeoutSeconds * 1000 });
         probe.once('exit', (code) => {
           task.failures = code === 0 ? 0 : task.failures + 1;
           if (code === 0) task.health = 'healthy';

@@ -5,9 +5,10 @@
  */
 import Hapi from '@hapi/hapi';
 import { sampleBodies } from './sample-bodies';
+import { portSetting } from '../../lib/settings';
 
 async function main(): Promise<void> {
-  const server = Hapi.server({ port: Number(process.env.PORT), host: '127.0.0.1' });
+  const server = Hapi.server({ port: portSetting('PORT', 0), host: '127.0.0.1' });
   for (const [path, body] of Object.entries(sampleBodies)) server.route({ method: 'GET', path, handler: () => body });
   await server.start();
   process.stdout.write('listening\n');

@@ -12,13 +12,14 @@ import { startEmulator, type Emulator } from '../../local/aws/local-aws';
 import { ensureTables } from '../../local/aws/tables';
 import { freePort } from '../../lib/free-port';
 import { projectRoot } from '../../lib/project-root';
+import { numberSetting } from '../../lib/settings';
 
 const root = projectRoot();
-const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 5);
-const LOAD = { durationSeconds: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 50) };
+const SYNTH_RUNS = numberSetting('BENCH_SYNTH_RUNS', 5, { min: 1, max: 100 });
+const LOAD = { durationSeconds: numberSetting('BENCH_SECONDS', 5, { min: 1, max: 600 }), connections: numberSetting('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }) };
 const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
 /** Requests per CPU measurement: enough that /proc's 10 ms ticks are below 1 % of the total. */
-const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 5_000);
+const CPU_REQUESTS = numberSetting('BENCH_CPU_REQUESTS', 5_000, { min: 100, max: 1_000_000 });
 /** The write route, and what each request creates. */
 const WRITE = { path: '/api/posts', body: JSON.stringify({ thread: 1, text: 'A post from the benchmark.', user: 2 }) };
 

@@ -21,6 +21,7 @@ import { startEmulator, type Emulator } from '../../local/aws/local-aws';
 import { ensureTables } from '../../local/aws/tables';
 import { dataAccess, dataEnvironment } from '../../forum/data-access';
 import { createGateway } from './gateway';
+import { portSetting } from '../../lib/settings';
 
 const root = projectRoot();
 const config = resolveConfig(projectConfig, process.env, root);
@@ -82,8 +83,7 @@ async function waitHealthy(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
-  if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) throw new Error(`GATEWAY_PORT=${process.env.GATEWAY_PORT} is not a port`);
+  const gatewayPort = portSetting('GATEWAY_PORT', 8080);
   emulator = await startEmulator();
   const data = await ensureTables(emulator.endpoint, config.namePrefix, root);
   const { AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION } = data;

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { SETTINGS, type SettingDeclaration } from '../../lib/settings';
 
 interface Member {
   readonly name: string;
@@ -88,16 +89,21 @@ export function constructReference(root: string): string {
   return ['| construct | file | what it creates |', '| --- | --- | --- |', ...summary, '', ...details.flatMap((text) => [text, ''])].join('\n').trimEnd();
 }
 
-/** The configuration's own types and the environment overrides of one run. */
+/** The configuration's own types, and every environment variable the project reads (lib/settings.ts). */
 export function configurationReference(root: string): string {
   const types = documentFile(join(root, 'forum', 'config', 'types.ts')).interfaces.filter((documented) => !documented.name.startsWith('Resolved'));
   const route = documentFile(join(root, 'lib', 'route-table.ts')).interfaces.filter((documented) => documented.name === 'RouteRule');
-  const overrides = documentFile(join(root, 'forum', 'config', 'overrides.ts')).interfaces.find((documented) => documented.name === 'ConfigOverrides');
-  const environment = (overrides?.members ?? []).map((member) => `| \`${member.name}\` | ${cell(member.description)}${member.defaultValue ? ` (default: ${cell(member.defaultValue)})` : ''} |`);
+  const variables = Object.entries(SETTINGS).map(
+    ([name, declared]: [string, SettingDeclaration]) => `| \`${name}\` | ${cell(declared.takes)} | ${cell(declared.default ?? '—')} | ${cell(declared.description)} | ${cell(declared.readBy)} |`,
+  );
   return [
     ...[...types, ...route].flatMap((documented) => [table(documented), '']),
-    '| environment variable (one run) | meaning |',
-    '| --- | --- |',
-    ...environment,
+    '### Environment variables',
+    '',
+    'Every one the project reads, declared in `lib/settings.ts`:',
+    '',
+    '| variable | takes | default | what it does | read by |',
+    '| --- | --- | --- | --- | --- |',
+    ...variables,
   ].join('\n');
 }

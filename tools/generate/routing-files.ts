@@ -4,14 +4,13 @@
  */
 import type { ResolvedConfig, ResolvedService } from '../../forum/config/types';
 import { FARGATE_SERVICE_DEFAULTS } from '../../constructs/fargate-alb-service';
-import { orderedRules, pathPatternRegExp, rulePercent, type RouteRule, type RouteTable } from '../../lib/route-table';
+import { NOT_FOUND_BODY, orderedRules, pathPatternRegExp, rulePercent, type RouteRule, type RouteTable } from '../../lib/route-table';
 import { HEADER } from './header';
 
 /** The routing proxy of compose.yaml. */
 export const PROXY_IMAGE = 'public.ecr.aws/nginx/nginx:1.27-alpine';
 
 const id = (service: string) => service.replace(/[^a-zA-Z0-9]/g, '_');
-const NOT_FOUND = JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' });
 
 export function nginxConf(config: ResolvedConfig, table: RouteTable): string {
   const services = new Map<string, ResolvedService>([config.monolith, ...config.microservices].map((service) => [service.name, service]));
@@ -36,7 +35,7 @@ export function nginxConf(config: ResolvedConfig, table: RouteTable): string {
   ]);
   const defaultAction =
     fallback === undefined
-      ? ['    location / {', '      default_type application/json;', `      return 404 '${NOT_FOUND}';`, '    }'].join('\n')
+      ? ['    location / {', '      default_type application/json;', `      return 404 '${NOT_FOUND_BODY}';`, '    }'].join('\n')
       : proxy('/', fallback);
   return [
     `# ${HEADER}`,

@@ -21,6 +21,8 @@ import { LocalTarget, type ResourceChange, type Stage } from '../stack-driver';
 import { release } from '../release';
 import { summarize } from '../plan-summary';
 import { describePlan, describeShares, markdownTable, SAMPLE, type StepResult, type TourReport } from './report';
+import { setting } from '../../lib/settings';
+import { emulatorClient } from '../../local/aws/emulator-account';
 
 /** A step of the journey: the overrides of its run, and what it does besides deploying. */
 export interface TourStep {
@@ -120,7 +122,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
   await target.start();
   try {
     const clients = () => {
-      const config = { endpoint: target.emulator!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+      const config = emulatorClient(target.emulator!.endpoint);
       return { ecs: new ECSClient(config), codedeploy: new CodeDeployClient(config) };
     };
     for (const step of TOUR_STEPS) {
@@ -182,7 +184,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
 }
 
 if (require.main === module) {
-  const output = process.env.TOUR_OUTPUT?.trim() || join(projectRoot(), 'tools', 'tour', 'latest.json');
+  const output = setting('TOUR_OUTPUT') ?? join(projectRoot(), 'tools', 'tour', 'latest.json');
   runTour().then(
     (report) => {
       mkdirSync(dirname(output), { recursive: true });
