@@ -40,7 +40,7 @@ const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'st
 export function failure(command: string, status: number | null, output: string, emulatorNotes: string[] = []): Error {
   const lines = output.split('\n');
   const errors = lines.flatMap((line, index) => (/\bError\b|│ Error|Error:/.test(line) ? [lines.slice(index, index + 6).join('\n')] : []));
-  const notes = emulatorNotes.length ? `\n\n--- the emulator's notes (moto_launcher.py), last ${emulatorNotes.length}:\n${emulatorNotes.join('\n')}` : '';
+  const notes = emulatorNotes.length ? `\n\n--- the emulator's notes (local/aws/moto_fixes), last ${emulatorNotes.length}:\n${emulatorNotes.join('\n')}` : '';
   return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}${notes}\n\n--- output, last part:\n${output.slice(-4000)}`);
 }
 

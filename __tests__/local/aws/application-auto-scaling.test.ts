@@ -1,6 +1,6 @@
 /**
  * The emulator answers Application Auto Scaling deletes as AWS does
- * (local/aws/moto_launcher.py, fix 11): a scaling policy or a scalable target
+ * (local/aws/moto_fixes/application_autoscaling.py, fix 11): a scaling policy or a scalable target
  * that is already gone is ObjectNotFoundException, which the provider's
  * delete takes as done, so a destroy that repeats a call still finishes.
  */

@@ -1,7 +1,7 @@
 /**
  * A call an AWS SDK repeats (same amz-sdk-invocation-id, a later attempt)
  * after the emulator answered it with 2xx gets that answer again, and the
- * work is not done twice (local/aws/moto_launcher.py, fix 12): Terraform's
+ * work is not done twice (local/aws/moto_fixes/server.py, fix 12): Terraform's
  * provider repeats calls whose answer its Go transport dropped. Every repeat
  * is logged with what became of the earlier attempt.
  */

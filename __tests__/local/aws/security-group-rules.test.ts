@@ -1,6 +1,6 @@
 /**
  * The emulator answers security group calls as AWS does where Terraform's
- * provider depends on the answer (local/aws/moto_launcher.py, fix 10): a rule
+ * provider depends on the answer (local/aws/moto_fixes/ec2.py, fix 10): a rule
  * revoked twice is "not found" by its id, which the provider's delete takes as
  * done, so a destroy that repeats a call still finishes.
  */
