@@ -38,7 +38,12 @@ export class BootstrapStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: BootstrapConfig, options: BootstrapOptions) {
     super(scope, id);
-    awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
+    awsProvider(this, {
+      region: config.region,
+      target: config.target,
+      allowedAccountIds: config.allowedAccountIds,
+      tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' },
+    });
     const state = config.state;
     stateBackend(this, state, { localStateDir: config.localStateDir, keyPrefix: 'bootstrap/' });
     this.access = new GitHubDeployAccess(this, 'github', {
@@ -48,15 +53,22 @@ export class BootstrapStack extends TerraformStack {
       environment: config.stage,
       stateBucket: state.backend === 's3' ? state.bucket : undefined,
     });
-    new TerraformOutput(this, 'deploy_role_arn', { value: this.access.deployRole.arn, description: 'The role the deploy job assumes (AWS_DEPLOY_ROLE_ARN)' }).overrideLogicalId('deploy_role_arn');
-    new TerraformOutput(this, 'plan_role_arn', { value: this.access.planRole.arn, description: 'The role pull requests plan with (AWS_PLAN_ROLE_ARN)' }).overrideLogicalId('plan_role_arn');
+    new TerraformOutput(this, 'deploy_role_arn', {
+      value: this.access.deployRole.arn,
+      description: 'The role the deploy job assumes (AWS_DEPLOY_ROLE_ARN)',
+    }).overrideLogicalId('deploy_role_arn');
+    new TerraformOutput(this, 'plan_role_arn', {
+      value: this.access.planRole.arn,
+      description: 'The role pull requests plan with (AWS_PLAN_ROLE_ARN)',
+    }).overrideLogicalId('plan_role_arn');
   }
 }
 
 if (require.main === module) {
   synthApp((app) => {
     const repository = setting('GITHUB_REPOSITORY') ?? projectConfig.ci?.repository;
-    if (!repository) throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in forum/config/project.ts or GITHUB_REPOSITORY');
+    if (!repository)
+      throw new ConfigError('ci.repository', 'name the repository whose workflows may deploy (owner/name), in forum/config/project.ts or GITHUB_REPOSITORY');
     const config = resolveConfig(projectConfig, process.env, projectRoot());
     new BootstrapStack(app, bootstrapStackName(config), config, { repository });
   });

@@ -39,7 +39,15 @@ export class AccessLogBucket extends PrivateBucket {
       statements: (bucketArn, self) => {
         const account = new DataAwsCallerIdentity(self, 'account');
         const elb = new DataAwsElbServiceAccount(self, 'elb-account');
-        return [{ sid: 'LoadBalancerLogDelivery', effect: 'Allow', principals: [{ type: 'AWS', identifiers: [elb.arn] }], actions: ['s3:PutObject'], resources: [`${bucketArn}/${prefix}/AWSLogs/${account.accountId}/*`] }];
+        return [
+          {
+            sid: 'LoadBalancerLogDelivery',
+            effect: 'Allow',
+            principals: [{ type: 'AWS', identifiers: [elb.arn] }],
+            actions: ['s3:PutObject'],
+            resources: [`${bucketArn}/${prefix}/AWSLogs/${account.accountId}/*`],
+          },
+        ];
       },
     });
     const expireAfterDays = requireInteger(this, 'expireAfterDays', props.expireAfterDays ?? 90, 1, 3650);

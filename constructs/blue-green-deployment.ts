@@ -92,11 +92,18 @@ export class BlueGreenDeployment extends Construct {
     if (!props.checkPath.startsWith('/')) throw new ValidationError(this, 'checkPath', `"${props.checkPath}" must start with /`);
     // Addresses known only at apply (the NAT gateways') are not checked here.
     for (const cidr of props.testListenerCidrs.filter((candidate) => !Token.isUnresolved(candidate))) {
-      if (!IPV4_CIDR.test(cidr) || cidr.split(/[./]/).map(Number).some((part, i) => part > (i === 4 ? 32 : 255))) {
+      if (
+        !IPV4_CIDR.test(cidr) ||
+        cidr
+          .split(/[./]/)
+          .map(Number)
+          .some((part, i) => part > (i === 4 ? 32 : 255))
+      ) {
         throw new ValidationError(this, 'testListenerCidrs', `"${cidr}" is not an IPv4 CIDR`);
       }
       // Green tasks serve on the test listener before anyone has checked them: never to the whole internet.
-      if (cidr.endsWith('/0')) throw new ValidationError(this, 'testListenerCidrs', `"${cidr}" would open the test listener to the whole internet; name the networks that test`);
+      if (cidr.endsWith('/0'))
+        throw new ValidationError(this, 'testListenerCidrs', `"${cidr}" would open the test listener to the whole internet; name the networks that test`);
     }
     const name = requireName(this, 'name', props.name, NAME_LIMITS.iamRole);
     const account = new DataAwsCallerIdentity(this, 'account');
@@ -164,7 +171,14 @@ export class BlueGreenDeployment extends Construct {
           { sid: 'MoveProductionTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyRule'], resources: [props.productionRule.arn] },
           { sid: 'MoveTestTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyListener'], resources: [this.testListener.arn] },
         ]
-      : [{ sid: 'MoveTraffic', effect: 'Allow', actions: ['elasticloadbalancing:ModifyListener'], resources: [props.productionListener.arn, this.testListener.arn] }];
+      : [
+          {
+            sid: 'MoveTraffic',
+            effect: 'Allow',
+            actions: ['elasticloadbalancing:ModifyListener'],
+            resources: [props.productionListener.arn, this.testListener.arn],
+          },
+        ];
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
       statement: [
         {
@@ -174,11 +188,26 @@ export class BlueGreenDeployment extends Construct {
           resources: [arn('ecs', `service/${clusterName}/${serviceName}`), arn('ecs', `task-set/${clusterName}/${serviceName}/*`)],
         },
         // Describe calls of Elastic Load Balancing take no resource-level permissions.
-        { sid: 'ReadLoadBalancing', effect: 'Allow', actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'], resources: ['*'] },
+        {
+          sid: 'ReadLoadBalancing',
+          effect: 'Allow',
+          actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'],
+          resources: ['*'],
+        },
         ...moveTraffic,
         { sid: 'RunHook', effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: [this.hook.function.arn] },
-        { sid: 'ReadAlarms', effect: 'Allow', actions: ['cloudwatch:DescribeAlarms'], resources: props.service.alarms.alarmNames.map((alarm) => arn('cloudwatch', `alarm:${alarm}`)) },
-        { sid: 'PassTaskRoles', effect: 'Allow', actions: ['iam:PassRole'], resources: [props.service.roles.executionRole.arn, props.service.roles.taskRole.arn] },
+        {
+          sid: 'ReadAlarms',
+          effect: 'Allow',
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: props.service.alarms.alarmNames.map((alarm) => arn('cloudwatch', `alarm:${alarm}`)),
+        },
+        {
+          sid: 'PassTaskRoles',
+          effect: 'Allow',
+          actions: ['iam:PassRole'],
+          resources: [props.service.roles.executionRole.arn, props.service.roles.taskRole.arn],
+        },
       ],
     });
     new IamRolePolicy(this, 'policy', { name: 'ecs-blue-green', role: role.id, policy: permissions.json });

@@ -126,7 +126,14 @@ export class ContainerImage extends Construct {
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: repository.name,
       policy: JSON.stringify({
-        rules: [{ rulePriority: 1, description: `Keep the last ${keepImages} images`, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keepImages }, action: { type: 'expire' } }],
+        rules: [
+          {
+            rulePriority: 1,
+            description: `Keep the last ${keepImages} images`,
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: keepImages },
+            action: { type: 'expire' },
+          },
+        ],
       }),
     });
     return repository;

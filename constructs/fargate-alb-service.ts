@@ -170,12 +170,14 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     const desiredCount = requireInteger(this, 'desiredCount', props.desiredCount ?? 2, 0, 5000);
     this.internalPort = props.internalPort === undefined ? undefined : requireInteger(this, 'internalPort', props.internalPort, 1, 65535);
     if (this.internalPort === port) throw new ValidationError(this, 'internalPort', `${port} is already the container port`);
-    if (props.discovery && this.internalPort === undefined) throw new ValidationError(this, 'discovery', 'registering in a namespace is for calls to the internal port: set internalPort');
+    if (props.discovery && this.internalPort === undefined)
+      throw new ValidationError(this, 'discovery', 'registering in a namespace is for calls to the internal port: set internalPort');
     if (props.subnetIds.length === 0) throw new ValidationError(this, 'subnetIds', 'at least one subnet is needed');
     const deregistrationDelay = requireInteger(this, 'deregistrationDelaySeconds', props.deregistrationDelaySeconds ?? 15, 0, 3600);
     const gracePeriod = requireInteger(this, 'healthCheckGracePeriodSeconds', props.healthCheckGracePeriodSeconds ?? 30, 0, 2_147_483_647);
     const logRetentionDays = props.logRetentionDays ?? 30;
-    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) throw new ValidationError(this, 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs offers (${LOG_RETENTION_DAYS.join(', ')})`);
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+      throw new ValidationError(this, 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs offers (${LOG_RETENTION_DAYS.join(', ')})`);
     const interval = requireInteger(this, 'healthCheck.intervalSeconds', props.healthCheck?.intervalSeconds ?? 10, 5, 300);
     const timeout = requireInteger(this, 'healthCheck.timeoutSeconds', props.healthCheck?.timeoutSeconds ?? 5, 2, 120);
     if (timeout >= interval) throw new ValidationError(this, 'healthCheck.timeoutSeconds', `${timeout} must be less than the interval (${interval})`);
@@ -193,8 +195,17 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     this.containerPort = port;
     this.movedByCodeDeploy = props.deployment === 'blue-green';
 
-    this.image = new ContainerImage(this, 'image', { source: props.image, repositoryName: `${props.namePrefix}/${props.name}`, keepImages: props.keepImages, uriFromHash: props.imageUriFromHash });
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${props.namePrefix}/${props.name}`, retentionInDays: logRetentionDays, kmsKeyId: props.logKmsKeyArn });
+    this.image = new ContainerImage(this, 'image', {
+      source: props.image,
+      repositoryName: `${props.namePrefix}/${props.name}`,
+      keepImages: props.keepImages,
+      uriFromHash: props.imageUriFromHash,
+    });
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/ecs/${props.namePrefix}/${props.name}`,
+      retentionInDays: logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
+    });
     this.roles = new TaskRoles(this, 'roles', {
       name,
       logGroupArn: this.logGroup.arn,
@@ -265,7 +276,9 @@ export class FargateAlbService extends Construct implements RoutingTarget {
     this.alarms = new ServiceAlarms(this, 'alarms', {
       name,
       loadBalancerArnSuffix: props.loadBalancer.arnSuffix,
-      targetGroupArnSuffixes: this.greenTargetGroup ? { blue: this.targetGroup.arnSuffix, green: this.greenTargetGroup.arnSuffix } : { main: this.targetGroup.arnSuffix },
+      targetGroupArnSuffixes: this.greenTargetGroup
+        ? { blue: this.targetGroup.arnSuffix, green: this.greenTargetGroup.arnSuffix }
+        : { main: this.targetGroup.arnSuffix },
       ...props.alarms,
     });
 

@@ -10,7 +10,11 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { NAME_LIMITS, requireName, ValidationError } from '../lib/validation';
 
 /** GitHub Actions' OIDC issuer, and the audience AWS's action asks its tokens for. */
-export const GITHUB_OIDC = { url: 'https://token.actions.githubusercontent.com', host: 'token.actions.githubusercontent.com', audience: 'sts.amazonaws.com' } as const;
+export const GITHUB_OIDC = {
+  url: 'https://token.actions.githubusercontent.com',
+  host: 'token.actions.githubusercontent.com',
+  audience: 'sts.amazonaws.com',
+} as const;
 
 export interface GitHubDeployAccessProps {
   /** The stack the roles deploy: `<namePrefix>-*` is what the deploy role may create and change, and the roles are `<namePrefix>-github-deploy` and `-github-plan`. */
@@ -53,12 +57,14 @@ export class GitHubDeployAccess extends Construct {
       throw new ValidationError(this, 'repository', `"${props.repository}" must be one repository, owner/name, without wildcards`);
     }
     const environment = props.environment ?? 'production';
-    if (!/^[A-Za-z0-9_.-]+$/.test(environment)) throw new ValidationError(this, 'environment', `"${environment}" must be a GitHub environment name, without wildcards`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(environment))
+      throw new ValidationError(this, 'environment', `"${environment}" must be a GitHub environment name, without wildcards`);
     const prefix = props.namePrefix;
     const account = new DataAwsCallerIdentity(this, 'account');
     const partition = new DataAwsPartition(this, 'partition');
     const region = new DataAwsRegion(this, 'region');
-    const arn = (service: string, resource: string, regional = true) => `arn:${partition.partition}:${service}:${regional ? region.name : ''}:${account.accountId}:${resource}`;
+    const arn = (service: string, resource: string, regional = true) =>
+      `arn:${partition.partition}:${service}:${regional ? region.name : ''}:${account.accountId}:${resource}`;
 
     this.providerArn =
       props.existingProviderArn ??
@@ -91,7 +97,11 @@ export class GitHubDeployAccess extends Construct {
         assumeRolePolicy: trust(name, subject).json,
         maxSessionDuration: 3600,
       });
-    this.deployRole = role('deploy', `repo:${props.repository}:environment:${environment}`, `Deploys ${prefix} from ${props.repository}, environment ${environment}`);
+    this.deployRole = role(
+      'deploy',
+      `repo:${props.repository}:environment:${environment}`,
+      `Deploys ${prefix} from ${props.repository}, environment ${environment}`,
+    );
     this.planRole = role('plan', `repo:${props.repository}:pull_request`, `Plans ${prefix} for pull requests of ${props.repository} (read only)`);
 
     const bucket = props.stateBucket && `arn:${partition.partition}:s3:::${props.stateBucket}`;
@@ -114,29 +124,79 @@ export class GitHubDeployAccess extends Construct {
       { sid: 'Tables', actions: ['dynamodb:*'], resources: [arn('dynamodb', `table/${named}`)] },
       { sid: 'Repositories', actions: ['ecr:*'], resources: [arn('ecr', `repository/${prefix}/*`)] },
       { sid: 'RegistryLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
-      { sid: 'Ecs', actions: ['ecs:*'], resources: [arn('ecs', `cluster/${named}`), arn('ecs', `service/${named}`), arn('ecs', `task-definition/${named}:*`), arn('ecs', `task-set/${named}`)] },
+      {
+        sid: 'Ecs',
+        actions: ['ecs:*'],
+        resources: [arn('ecs', `cluster/${named}`), arn('ecs', `service/${named}`), arn('ecs', `task-definition/${named}:*`), arn('ecs', `task-set/${named}`)],
+      },
       { sid: 'EcsTaskDefinitions', actions: ['ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:Describe*', 'ecs:List*'], resources: ['*'] },
-      { sid: 'LoadBalancers', actions: ['elasticloadbalancing:*'], resources: [arn('elasticloadbalancing', `loadbalancer/app/${named}`), arn('elasticloadbalancing', `targetgroup/${named}`), arn('elasticloadbalancing', `listener/app/${named}`), arn('elasticloadbalancing', `listener-rule/app/${named}`)] },
+      {
+        sid: 'LoadBalancers',
+        actions: ['elasticloadbalancing:*'],
+        resources: [
+          arn('elasticloadbalancing', `loadbalancer/app/${named}`),
+          arn('elasticloadbalancing', `targetgroup/${named}`),
+          arn('elasticloadbalancing', `listener/app/${named}`),
+          arn('elasticloadbalancing', `listener-rule/app/${named}`),
+        ],
+      },
       { sid: 'LoadBalancersRead', actions: ['elasticloadbalancing:Describe*'], resources: ['*'] },
-      { sid: 'Logs', actions: ['logs:*'], resources: [arn('logs', `log-group:/ecs/${prefix}/*`), arn('logs', `log-group:/vpc/${prefix}/*`), arn('logs', `log-group:/ec2/${prefix}/*`), arn('logs', `log-group:/aws/lambda/${named}`)] },
+      {
+        sid: 'Logs',
+        actions: ['logs:*'],
+        resources: [
+          arn('logs', `log-group:/ecs/${prefix}/*`),
+          arn('logs', `log-group:/vpc/${prefix}/*`),
+          arn('logs', `log-group:/ec2/${prefix}/*`),
+          arn('logs', `log-group:/aws/lambda/${named}`),
+        ],
+      },
       { sid: 'LogsRead', actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'], resources: ['*'] },
       { sid: 'Alarms', actions: ['cloudwatch:*'], resources: [arn('cloudwatch', `alarm:${named}`)] },
       { sid: 'Functions', actions: ['lambda:*'], resources: [arn('lambda', `function:${named}`)] },
-      { sid: 'CodeDeploy', actions: ['codedeploy:*'], resources: [arn('codedeploy', `application:${named}`), arn('codedeploy', `deploymentgroup:${named}/*`), arn('codedeploy', 'deploymentconfig:*')] },
-      { sid: 'Buckets', actions: ['s3:*'], resources: [`arn:${partition.partition}:s3:::${prefix}-alb-logs-*`, `arn:${partition.partition}:s3:::${prefix}-artifacts-*`] },
+      {
+        sid: 'CodeDeploy',
+        actions: ['codedeploy:*'],
+        resources: [arn('codedeploy', `application:${named}`), arn('codedeploy', `deploymentgroup:${named}/*`), arn('codedeploy', 'deploymentconfig:*')],
+      },
+      {
+        sid: 'Buckets',
+        actions: ['s3:*'],
+        resources: [`arn:${partition.partition}:s3:::${prefix}-alb-logs-*`, `arn:${partition.partition}:s3:::${prefix}-artifacts-*`],
+      },
       { sid: 'AutoScalingGroups', actions: ['autoscaling:*'], resources: [arn('autoscaling', `autoScalingGroup:*:autoScalingGroupName/${named}`)] },
       // The monolith on EC2's AMI: AWS's public parameter, in no account.
-      { sid: 'AmiParameter', actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [`arn:${partition.partition}:ssm:${region.name}::parameter/aws/service/ami-amazon-linux-latest/*`] },
+      {
+        sid: 'AmiParameter',
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resources: [`arn:${partition.partition}:ssm:${region.name}::parameter/aws/service/ami-amazon-linux-latest/*`],
+      },
       { sid: 'WebAcl', actions: ['wafv2:*'], resources: [arn('wafv2', `regional/webacl/${named}/*`), arn('wafv2', 'regional/managedruleset/*/*')] },
-      { sid: 'WebAclAssociation', actions: ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource'], resources: [arn('elasticloadbalancing', `loadbalancer/app/${named}`)] },
+      {
+        sid: 'WebAclAssociation',
+        actions: ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource'],
+        resources: [arn('elasticloadbalancing', `loadbalancer/app/${named}`)],
+      },
     ];
     // No resource names to scope by (EC2 networking and launch templates, keys, scaling targets, Cloud Map namespaces): this region only.
-    const regional: Grant[] = [{ sid: 'RegionalUnnamed', actions: ['ec2:*', 'kms:*', 'application-autoscaling:*', 'autoscaling:Describe*', 'servicediscovery:*', 'route53:*'], resources: ['*'] }];
+    const regional: Grant[] = [
+      {
+        sid: 'RegionalUnnamed',
+        actions: ['ec2:*', 'kms:*', 'application-autoscaling:*', 'autoscaling:Describe*', 'servicediscovery:*', 'route53:*'],
+        resources: ['*'],
+      },
+    ];
     const document = (name: string, grants: readonly Grant[], regionScoped: readonly Grant[] = []) =>
       new DataAwsIamPolicyDocument(this, `${name}-permissions`, {
         statement: [
           ...grants.map((grant) => ({ sid: grant.sid, effect: 'Allow', actions: [...grant.actions], resources: [...grant.resources] })),
-          ...regionScoped.map((grant) => ({ sid: grant.sid, effect: 'Allow', actions: [...grant.actions], resources: [...grant.resources], condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region.name] }] })),
+          ...regionScoped.map((grant) => ({
+            sid: grant.sid,
+            effect: 'Allow',
+            actions: [...grant.actions],
+            resources: [...grant.resources],
+            condition: [{ test: 'StringEquals', variable: 'aws:RequestedRegion', values: [region.name] }],
+          })),
         ],
       });
     new IamRolePolicy(this, 'deploy-policy', { name: 'deploy', role: this.deployRole.id, policy: document('deploy', [...deploy, ...state], regional).json });

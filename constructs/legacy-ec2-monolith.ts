@@ -107,7 +107,8 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
     if (!healthPath.startsWith('/')) throw new ValidationError(this, 'healthCheckPath', `"${healthPath}" must start with /`);
     if (props.subnetIds.length === 0) throw new ValidationError(this, 'subnetIds', 'at least one subnet is needed');
     const logRetentionDays = props.logRetentionDays ?? 30;
-    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) throw new ValidationError(this, 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs offers`);
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+      throw new ValidationError(this, 'logRetentionDays', `${logRetentionDays} is not a retention CloudWatch Logs offers`);
     const environment = { ...props.environment, PORT: String(port) };
     for (const key of Object.keys(environment)) {
       if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new ValidationError(this, `environment.${key}`, 'must be an upper-case variable name');
@@ -135,20 +136,60 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
       lifecycle: { createBeforeDestroy: true },
     });
 
-    this.securityGroup = new SecurityGroup(this, 'security-group', { name, description: `The load balancer to the ${name} instances`, vpcId: props.vpcId, tags: { Name: name } });
-    new VpcSecurityGroupIngressRule(this, 'from-alb', { securityGroupId: this.securityGroup.id, referencedSecurityGroupId: props.loadBalancerSecurityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, description: 'From the load balancer' });
-    new VpcSecurityGroupEgressRule(this, 'alb-to-instances', { securityGroupId: props.loadBalancerSecurityGroupId, referencedSecurityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, description: `To the ${name} instances` });
+    this.securityGroup = new SecurityGroup(this, 'security-group', {
+      name,
+      description: `The load balancer to the ${name} instances`,
+      vpcId: props.vpcId,
+      tags: { Name: name },
+    });
+    new VpcSecurityGroupIngressRule(this, 'from-alb', {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: props.loadBalancerSecurityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: 'From the load balancer',
+    });
+    new VpcSecurityGroupEgressRule(this, 'alb-to-instances', {
+      securityGroupId: props.loadBalancerSecurityGroupId,
+      referencedSecurityGroupId: this.securityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: `To the ${name} instances`,
+    });
     // Packages, the build, SSM, CloudWatch and DynamoDB are HTTPS endpoints.
-    new VpcSecurityGroupEgressRule(this, 'https-out', { securityGroupId: this.securityGroup.id, cidrIpv4: '0.0.0.0/0', ipProtocol: 'tcp', fromPort: 443, toPort: 443, description: 'Packages, the build, SSM, logs and DynamoDB' });
+    new VpcSecurityGroupEgressRule(this, 'https-out', {
+      securityGroupId: this.securityGroup.id,
+      cidrIpv4: '0.0.0.0/0',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'Packages, the build, SSM, logs and DynamoDB',
+    });
 
-    const trust = new DataAwsIamPolicyDocument(this, 'trust', { statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }] });
-    this.role = new IamRole(this, 'role', { name: requireName(this, 'namePrefix', `${name}-instance`, NAME_LIMITS.iamRole), description: `The ${name} instances`, assumeRolePolicy: trust.json });
+    const trust = new DataAwsIamPolicyDocument(this, 'trust', {
+      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
+    });
+    this.role = new IamRole(this, 'role', {
+      name: requireName(this, 'namePrefix', `${name}-instance`, NAME_LIMITS.iamRole),
+      description: `The ${name} instances`,
+      assumeRolePolicy: trust.json,
+    });
     // Session Manager instead of SSH: AWS's managed policy for the SSM agent, nothing more of AWS's.
-    new IamRolePolicyAttachment(this, 'ssm-core', { role: this.role.name, policyArn: `arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` });
+    new IamRolePolicyAttachment(this, 'ssm-core', {
+      role: this.role.name,
+      policyArn: `arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    });
     const statements = props.instancePolicyStatements ?? [];
     const policy = new DataAwsIamPolicyDocument(this, 'permissions', {
       statement: [
-        { sid: 'WriteLogs', effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [this.logGroup.arn, `${this.logGroup.arn}:*`] },
+        {
+          sid: 'WriteLogs',
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.logGroup.arn, `${this.logGroup.arn}:*`],
+        },
         { sid: 'ReadBuild', effect: 'Allow', actions: ['s3:GetObject'], resources: [`${this.artifactBucket.arn}/monolith/*`] },
         ...statements.map(policyStatement),
       ],
@@ -168,7 +209,10 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: volume, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
       monitoring: { enabled: true },
       userData: userData({ bucket: this.artifactBucket.bucket, key, environment, logGroup }),
-      tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }, { resourceType: 'volume', tags: { Name: name } }],
+      tagSpecifications: [
+        { resourceType: 'instance', tags: { Name: name } },
+        { resourceType: 'volume', tags: { Name: name } },
+      ],
       updateDefaultVersion: true,
     });
 
@@ -210,8 +254,16 @@ function userData(options: { bucket: string; key: string; environment: Readonly<
 }
 
 function script(options: { bucket: string; key: string; environment: Readonly<Record<string, string>>; logGroup: string }): string {
-  const env = Object.entries(options.environment).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`);
-  const agent = JSON.stringify({ logs: { logs_collected: { files: { collect_list: [{ file_path: '/var/log/forum/monolith.log', log_group_name: options.logGroup, log_stream_name: '{instance_id}' }] } } } });
+  const env = Object.entries(options.environment)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => `${key}=${value}`);
+  const agent = JSON.stringify({
+    logs: {
+      logs_collected: {
+        files: { collect_list: [{ file_path: '/var/log/forum/monolith.log', log_group_name: options.logGroup, log_stream_name: '{instance_id}' }] },
+      },
+    },
+  });
   return [
     '#!/bin/bash',
     'set -euo pipefail',

@@ -38,7 +38,6 @@ export interface ListenerRoutingProps {
   readonly notFoundBody?: string;
 }
 
-
 /**
  * The one owner of a load balancer's routing: the production listener with
  * its default action (the default service, weighted with another while the
@@ -77,16 +76,31 @@ export class ListenerRouting extends Construct {
     const share = props.table.defaultShare;
     const shared = share && target('table.defaultShare.service', share.service);
     if (share && shared) {
-      if (!Number.isInteger(share.percent) || share.percent < 0 || share.percent > 100) throw new ValidationError(this, 'table.defaultShare.percent', `${share.percent} must be a whole percent from 0 to 100`);
-      if (!fallback) throw new ValidationError(this, 'table.defaultShare', `"${share.service}" shares the default action with the default service, and there is none`);
-      if (fallback.movedByCodeDeploy || shared.movedByCodeDeploy) throw new ValidationError(this, 'table.defaultShare', 'CodeDeploy moves the default action of a blue-green default service: a weighted default cannot be combined with it');
+      if (!Number.isInteger(share.percent) || share.percent < 0 || share.percent > 100)
+        throw new ValidationError(this, 'table.defaultShare.percent', `${share.percent} must be a whole percent from 0 to 100`);
+      if (!fallback)
+        throw new ValidationError(this, 'table.defaultShare', `"${share.service}" shares the default action with the default service, and there is none`);
+      if (fallback.movedByCodeDeploy || shared.movedByCodeDeploy)
+        throw new ValidationError(
+          this,
+          'table.defaultShare',
+          'CodeDeploy moves the default action of a blue-green default service: a weighted default cannot be combined with it',
+        );
     }
 
     // Always the weighted form while the share exists, so that each cut-over step changes the weights only.
     const forwardDefault = fallback && {
       type: 'forward',
       ...(shared && share
-        ? { forward: { targetGroup: [{ arn: shared.targetGroup.arn, weight: share.percent }, { arn: fallback.targetGroup.arn, weight: 100 - share.percent }], stickiness: { enabled: false, duration: 3600 } } }
+        ? {
+            forward: {
+              targetGroup: [
+                { arn: shared.targetGroup.arn, weight: share.percent },
+                { arn: fallback.targetGroup.arn, weight: 100 - share.percent },
+              ],
+              stickiness: { enabled: false, duration: 3600 },
+            },
+          }
         : { targetGroupArn: fallback.targetGroup.arn }),
     };
     const defaultAction: LbListenerDefaultAction = forwardDefault ?? {
@@ -98,7 +112,8 @@ export class ListenerRouting extends Construct {
     const existing = props.loadBalancer.existingListenerArn;
     if (existing) {
       // The listener is its owner's: its default action stays, and the default service is a rule of ours, evaluated last.
-      if (fallback?.movedByCodeDeploy) throw new ValidationError(this, 'table.defaultService', 'on an existing listener the default service answers through a rule; deploy it rolling');
+      if (fallback?.movedByCodeDeploy)
+        throw new ValidationError(this, 'table.defaultService', 'on an existing listener the default service answers through a rule; deploy it rolling');
       this.listenerArn = existing;
       if (fallback && forwardDefault) {
         this.catchAllRule = new LbListenerRule(this, 'default', {
@@ -116,7 +131,15 @@ export class ListenerRouting extends Construct {
       const lifecycle = fallback?.movedByCodeDeploy ? { ignoreChanges: ['default_action'] } : undefined;
       let listener: LbListener;
       if (https) {
-        listener = new LbListener(this, 'https', { loadBalancerArn, port: 443, protocol: 'HTTPS', sslPolicy: https.sslPolicy, certificateArn: https.certificateArn, defaultAction: [defaultAction], lifecycle });
+        listener = new LbListener(this, 'https', {
+          loadBalancerArn,
+          port: 443,
+          protocol: 'HTTPS',
+          sslPolicy: https.sslPolicy,
+          certificateArn: https.certificateArn,
+          defaultAction: [defaultAction],
+          lifecycle,
+        });
         this.redirectListener = new LbListener(this, 'http', {
           loadBalancerArn,
           port: 80,
@@ -135,7 +158,8 @@ export class ListenerRouting extends Construct {
     const created = new Map<string, LbListenerRule>();
     for (const rule of rules) {
       const routed = target(`rules.${rule.service}`, rule.service);
-      if (existing && rule.priority === CATCH_ALL.priority) throw new ValidationError(this, `rules.${rule.service}.priority`, `${CATCH_ALL.priority} is the default service's rule on an existing listener`);
+      if (existing && rule.priority === CATCH_ALL.priority)
+        throw new ValidationError(this, `rules.${rule.service}.priority`, `${CATCH_ALL.priority} is the default service's rule on an existing listener`);
       const listenerRule = new LbListenerRule(this, rule.service, {
         listenerArn: this.listenerArn,
         priority: rule.priority,
@@ -154,9 +178,12 @@ export class ListenerRouting extends Construct {
   private validate(rule: RouteRule, routed: RoutingTarget, fallback: RoutingTarget | undefined): void {
     const field = `rules.${rule.service}`;
     const percent = rulePercent(rule);
-    if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > 50_000) throw new ValidationError(this, `${field}.priority`, `${rule.priority} must be an integer from 1 to 50000`);
-    if (rule.pathPatterns.length < 1 || rule.pathPatterns.length > 5) throw new ValidationError(this, `${field}.pathPatterns`, 'an ALB rule takes 1 to 5 path patterns');
-    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new ValidationError(this, `${field}.percent`, `${rule.percent} must be a whole percent from 0 to 100`);
+    if (!Number.isInteger(rule.priority) || rule.priority < 1 || rule.priority > 50_000)
+      throw new ValidationError(this, `${field}.priority`, `${rule.priority} must be an integer from 1 to 50000`);
+    if (rule.pathPatterns.length < 1 || rule.pathPatterns.length > 5)
+      throw new ValidationError(this, `${field}.pathPatterns`, 'an ALB rule takes 1 to 5 path patterns');
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+      throw new ValidationError(this, `${field}.percent`, `${rule.percent} must be a whole percent from 0 to 100`);
     if (rule.stickinessSeconds !== undefined && (!Number.isInteger(rule.stickinessSeconds) || rule.stickinessSeconds < 1 || rule.stickinessSeconds > 604_800)) {
       throw new ValidationError(this, `${field}.stickinessSeconds`, `${rule.stickinessSeconds} must be from 1 to 604800 seconds`);
     }
@@ -166,7 +193,11 @@ export class ListenerRouting extends Construct {
     if (percent < 100 && !fallback) throw new ValidationError(this, `${field}.percent`, `${percent}: a share needs a default service to send the rest to`);
     if (fallback?.movedByCodeDeploy && percent > 0 && percent < 100) {
       // CodeDeploy would move the default to its green target group under a weighted rule that still names the blue one.
-      throw new ValidationError(this, 'table.defaultService', `a blue-green default service cannot be combined with the weighted share of "${rule.service}" (${percent} %)`);
+      throw new ValidationError(
+        this,
+        'table.defaultService',
+        `a blue-green default service cannot be combined with the weighted share of "${rule.service}" (${percent} %)`,
+      );
     }
   }
 

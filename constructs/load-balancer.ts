@@ -89,12 +89,16 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
-    this.https = props.certificateArn === undefined ? undefined : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
+    this.https =
+      props.certificateArn === undefined
+        ? undefined
+        : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
     if (props.existing) {
       if (!/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\//.test(props.existing.listenerArn)) {
         throw new ValidationError(this, 'existing.listenerArn', `"${props.existing.listenerArn}" is not the ARN of an application load balancer's listener`);
       }
-      if (!/^sg-[0-9a-f]+$/.test(props.existing.securityGroupId)) throw new ValidationError(this, 'existing.securityGroupId', `"${props.existing.securityGroupId}" is not a security group id`);
+      if (!/^sg-[0-9a-f]+$/.test(props.existing.securityGroupId))
+        throw new ValidationError(this, 'existing.securityGroupId', `"${props.existing.securityGroupId}" is not a security group id`);
       const listener = new DataAwsLbListener(this, 'existing-listener', { arn: props.existing.listenerArn });
       const alb = new DataAwsLb(this, 'existing-alb', { arn: listener.loadBalancerArn });
       this.existingListenerArn = props.existing.listenerArn;
@@ -108,7 +112,8 @@ export class LoadBalancer extends Construct {
     if (props.publicSubnetIds.length < 2) throw new ValidationError(this, 'publicSubnetIds', 'an ALB needs subnets in at least 2 availability zones');
     const name = requireName(this, 'namePrefix', `${props.namePrefix}-alb`, NAME_LIMITS.loadBalancer);
     const idleTimeout = props.idleTimeoutSeconds ?? 60;
-    if (!Number.isInteger(idleTimeout) || idleTimeout < 1 || idleTimeout > 4000) throw new ValidationError(this, 'idleTimeoutSeconds', `${idleTimeout} must be from 1 to 4000 seconds`);
+    if (!Number.isInteger(idleTimeout) || idleTimeout < 1 || idleTimeout > 4000)
+      throw new ValidationError(this, 'idleTimeoutSeconds', `${idleTimeout} must be from 1 to 4000 seconds`);
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
       name: `${props.namePrefix}-alb`,

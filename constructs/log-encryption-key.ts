@@ -44,7 +44,13 @@ export class LogEncryptionKey extends Construct {
           principals: [{ type: 'Service', identifiers: [`logs.${region.name}.amazonaws.com`] }],
           actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           resources: ['*'],
-          condition: [{ test: 'ArnLike', variable: 'kms:EncryptionContext:aws:logs:arn', values: [`arn:${partition.partition}:logs:${region.name}:${account.accountId}:log-group:*`] }],
+          condition: [
+            {
+              test: 'ArnLike',
+              variable: 'kms:EncryptionContext:aws:logs:arn',
+              values: [`arn:${partition.partition}:logs:${region.name}:${account.accountId}:log-group:*`],
+            },
+          ],
         },
       ],
     });

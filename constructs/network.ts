@@ -68,7 +68,8 @@ export class Network extends Construct {
     const vpc = new Vpc(this, 'vpc', { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: name('vpc') });
     // The default security group admits nothing and lets nothing out (EC2.2): every resource gets a group of its own.
     new DefaultSecurityGroup(this, 'default-security-group', { vpcId: vpc.id, tags: name('default-unused') });
-    if (props.flowLogs !== false) this.flowLog = new VpcFlowLog(this, 'flow-log', { namePrefix: props.namePrefix, vpcId: vpc.id, kmsKeyArn: props.logKmsKeyArn, ...props.flowLogs });
+    if (props.flowLogs !== false)
+      this.flowLog = new VpcFlowLog(this, 'flow-log', { namePrefix: props.namePrefix, vpcId: vpc.id, kmsKeyArn: props.logKmsKeyArn, ...props.flowLogs });
     const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
     const publicRoutes = new RouteTable(this, 'public-routes', {
       vpcId: vpc.id,
@@ -82,7 +83,7 @@ export class Network extends Construct {
     const natCount = props.natGateways === 'per-az' ? azCount : 1;
     const nats: NatGateway[] = [];
     for (let i = 0; i < azCount; i += 1) {
-      const az = Fn.element(zones.names, i);
+      const az = Fn.element(zones.names, i) as string;
       const publicSubnet = new Subnet(this, `public-${i}`, {
         vpcId: vpc.id,
         availabilityZone: az,
@@ -101,7 +102,7 @@ export class Network extends Construct {
     for (let i = 0; i < azCount; i += 1) {
       const privateSubnet = new Subnet(this, `private-${i}`, {
         vpcId: vpc.id,
-        availabilityZone: Fn.element(zones.names, i),
+        availabilityZone: Fn.element(zones.names, i) as string,
         cidrBlock: Fn.cidrsubnet(cidr, 4, 8 + i),
         tags: { ...name(`private-${i}`), Tier: 'private' },
       });

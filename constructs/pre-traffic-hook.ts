@@ -52,7 +52,11 @@ export class PreTrafficHook extends Construct {
     const functionName = requireName(this, 'name', `${props.name}-pre-traffic`, NAME_LIMITS.iamRole);
     if (!existsSync(join(HOOK_CODE_DIR, 'handler.js'))) throw new ValidationError(this, 'code', `${HOOK_CODE_DIR}/handler.js is missing: run npm run build`);
     const code = new TerraformAsset(this, 'code', { path: HOOK_CODE_DIR, type: AssetType.ARCHIVE });
-    const logs = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays ?? 30, kmsKeyId: props.logKmsKeyArn });
+    const logs = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.logKmsKeyArn,
+    });
 
     const account = new DataAwsCallerIdentity(this, 'account');
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
@@ -75,7 +79,13 @@ export class PreTrafficHook extends Construct {
         {
           sid: 'VpcNetworkInterfaces',
           effect: 'Allow',
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DeleteNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         },
       ],

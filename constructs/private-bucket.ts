@@ -29,9 +29,18 @@ export class PrivateBucket extends Construct {
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
     this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.bucketPrefix, forceDestroy: props.forceDestroy ?? false });
-    new S3BucketPublicAccessBlock(this, 'public-access', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    new S3BucketPublicAccessBlock(this, 'public-access', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketServerSideEncryptionConfiguration(this, 'encryption', { bucket: this.bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] });
+    new S3BucketServerSideEncryptionConfiguration(this, 'encryption', {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
     const document = new DataAwsIamPolicyDocument(this, 'policy-document', {
       statement: [
         {

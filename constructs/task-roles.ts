@@ -104,7 +104,12 @@ export class TaskRoles extends Construct {
       statements.push(
         // GetAuthorizationToken has no resource-level permissions: AWS requires "*" here.
         { sid: 'EcrLogin', effect: 'Allow', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
-        { sid: 'PullImage', effect: 'Allow', actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [props.pullRepositoryArn] },
+        {
+          sid: 'PullImage',
+          effect: 'Allow',
+          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          resources: [props.pullRepositoryArn],
+        },
       );
     }
     statements.push({ sid: 'WriteLogs', effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${props.logGroupArn}:*`] });

@@ -62,8 +62,18 @@ export class VpcFlowLog extends Construct {
     });
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
       statement: [
-        { sid: 'WriteFlowLog', effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], resources: [this.logGroup.arn, `${this.logGroup.arn}:*`] },
-        { sid: 'FindLogGroup', effect: 'Allow', actions: ['logs:DescribeLogGroups'], resources: [`arn:${partition.partition}:logs:${region.name}:${account.accountId}:log-group:*`] },
+        {
+          sid: 'WriteFlowLog',
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.logGroup.arn, `${this.logGroup.arn}:*`],
+        },
+        {
+          sid: 'FindLogGroup',
+          effect: 'Allow',
+          actions: ['logs:DescribeLogGroups'],
+          resources: [`arn:${partition.partition}:logs:${region.name}:${account.accountId}:log-group:*`],
+        },
       ],
     });
     new IamRolePolicy(this, 'policy', { name: 'write-flow-log', role: role.id, policy: permissions.json });

@@ -23,7 +23,10 @@ export interface DataAccess {
 }
 
 /** What `service` may use; a microservice without `persistence` keeps its own items. */
-export function dataAccess(config: Pick<ResolvedConfig, 'monolith' | 'resources'>, service: { readonly name: string; readonly persistence?: Persistence }): DataAccess {
+export function dataAccess(
+  config: Pick<ResolvedConfig, 'monolith' | 'resources'>,
+  service: { readonly name: string; readonly persistence?: Persistence },
+): DataAccess {
   const tables = new Map<string, TableAccess>();
   const grant = (resource: string, access: TableAccess) => {
     const held = tables.get(resource);

@@ -18,11 +18,23 @@ export function bundleService(rootDir: string, service: string, outDir: string):
   try {
     entry = require.resolve(workspace);
   } catch {
-    throw new Error(`${workspace} has no built entry point: its TypeScript project must be among tsconfig.infra.json's references, which \`tsc -b\` builds first`);
+    throw new Error(
+      `${workspace} has no built entry point: its TypeScript project must be among tsconfig.infra.json's references, which \`tsc -b\` builds first`,
+    );
   }
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${service}.js`);
   // The same Node.js line the instances install (nodejs22); no minification, so stack traces stay readable.
-  buildSync({ absWorkingDir: rootDir, entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'error', legalComments: 'none' });
+  buildSync({
+    absWorkingDir: rootDir,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    logLevel: 'error',
+    legalComments: 'none',
+  });
   return outfile;
 }

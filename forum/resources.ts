@@ -27,7 +27,8 @@ export function resourceData(root: string, service: string): ResourceData | unde
   const seen = new Set<number>();
   for (const [index, item] of sample.entries()) {
     const id = (item as { id?: unknown } | null)?.id;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) throw new Error(`${sampleFile}: item ${index} needs an "id" from 1 to ${MAX_ID}`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID)
+      throw new Error(`${sampleFile}: item ${index} needs an "id" from 1 to ${MAX_ID}`);
     if (seen.has(id)) throw new Error(`${sampleFile}: id ${id} appears twice`);
     seen.add(id);
   }
@@ -43,7 +44,10 @@ export function resourcesOf(root: string, services: readonly string[]): Map<stri
   }
   for (const { schema } of found.values()) {
     for (const [field, target] of Object.entries(schema.references ?? {})) {
-      if (!found.has(target)) throw new Error(`services/${schema.name}/src/resource.json: "references.${field}" names ${target}, which keeps no data (known: ${[...found.keys()].join(', ')})`);
+      if (!found.has(target))
+        throw new Error(
+          `services/${schema.name}/src/resource.json: "references.${field}" names ${target}, which keeps no data (known: ${[...found.keys()].join(', ')})`,
+        );
     }
   }
   return found;

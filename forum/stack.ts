@@ -46,9 +46,18 @@ export class ForumStack extends TerraformStack {
   readonly routing: ListenerRouting;
   readonly blueGreen: ReadonlyMap<string, BlueGreenDeployment>;
 
-  constructor(scope: Construct, id: string, readonly config: ResolvedConfig) {
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly config: ResolvedConfig,
+  ) {
     super(scope, id);
-    awsProvider(this, { region: config.region, target: config.target, allowedAccountIds: config.allowedAccountIds, tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' } });
+    awsProvider(this, {
+      region: config.region,
+      target: config.target,
+      allowedAccountIds: config.allowedAccountIds,
+      tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' },
+    });
     stateBackend(this, config.state, { localStateDir: config.localStateDir });
 
     const deployed: readonly ResolvedService[] = [...(monolithDeployed(config) ? [config.monolith] : []), ...config.microservices];
@@ -77,7 +86,10 @@ export class ForumStack extends TerraformStack {
       deletionProtection: config.deletionProtection,
       accessLogs: config.accessLogs,
       webAcl: config.webAcl,
-      existing: config.existingLoadBalancer && { listenerArn: config.existingLoadBalancer.listenerArn, securityGroupId: config.existingLoadBalancer.securityGroupId },
+      existing: config.existingLoadBalancer && {
+        listenerArn: config.existingLoadBalancer.listenerArn,
+        securityGroupId: config.existingLoadBalancer.securityGroupId,
+      },
     });
     if (!config.certificateArn) {
       Annotations.of(this).addWarning(
@@ -91,10 +103,16 @@ export class ForumStack extends TerraformStack {
     this.tables = new Map(
       [...config.resources].map(([name, resource]) => [
         name,
-        new DataTable(data, name, { namePrefix: config.namePrefix, schema: resource.schema, sample: resource.sample, deletionProtection: config.deletionProtection }),
+        new DataTable(data, name, {
+          namePrefix: config.namePrefix,
+          schema: resource.schema,
+          sample: resource.sample,
+          deletionProtection: config.deletionProtection,
+        }),
       ]),
     );
-    if (config.monolith.internalPort !== undefined && monolithDeployed(config)) this.namespace = new PrivateNamespace(this, 'namespace', { namePrefix: config.namePrefix, vpcId: this.network.vpcId });
+    if (config.monolith.internalPort !== undefined && monolithDeployed(config))
+      this.namespace = new PrivateNamespace(this, 'namespace', { namePrefix: config.namePrefix, vpcId: this.network.vpcId });
 
     const template = config.imageUriTemplate;
     // In a task Node sees the host's CPUs, not the task's share: one monolith cluster worker per vCPU of the task.
@@ -131,7 +149,9 @@ export class ForumStack extends TerraformStack {
 
     // The monolith on EC2 as it runs today (only its share moves), or as the stack creates it.
     const existingLegacy = config.legacyMonolith?.existingTargetGroupArn;
-    const legacyTarget: RoutingTarget | undefined = existingLegacy ? { targetGroup: { arn: existingLegacy }, movedByCodeDeploy: false, attachedBy: () => undefined } : undefined;
+    const legacyTarget: RoutingTarget | undefined = existingLegacy
+      ? { targetGroup: { arn: existingLegacy }, movedByCodeDeploy: false, attachedBy: () => undefined }
+      : undefined;
     if (config.legacyMonolith && !existingLegacy) {
       const { trafficPercent: _share, existingTargetGroupArn: _existing, ...options } = config.legacyMonolith;
       const access = dataAccess(config, config.monolith);
@@ -143,7 +163,11 @@ export class ForumStack extends TerraformStack {
         loadBalancerSecurityGroupId: this.loadBalancer.securityGroupId,
         artifactPath: bundleService(projectRoot(), config.monolith.name, join(projectRoot(), 'build', 'legacy')),
         // The same tables as the Fargate monolith; its cluster sized by the instance's CPUs (no WORKERS).
-        environment: { ...dataEnvironment(access, (resource) => this.table(resource).name, undefined), AWS_REGION: config.region, SERVED_BY: legacyServiceName(config) },
+        environment: {
+          ...dataEnvironment(access, (resource) => this.table(resource).name, undefined),
+          AWS_REGION: config.region,
+          SERVED_BY: legacyServiceName(config),
+        },
         instancePolicyStatements: this.grants(access),
         logRetentionDays: config.logRetentionDays,
         logKmsKeyArn,
@@ -235,5 +259,8 @@ export class ForumStack extends TerraformStack {
 
 /** `read-write` → `ReadWrite`: statement ids are alphanumeric. */
 function pascal(words: string): string {
-  return words.split(/[^a-zA-Z0-9]+/).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
+  return words
+    .split(/[^a-zA-Z0-9]+/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
 }

@@ -23,7 +23,8 @@ export function dockerfileSources(dockerfileText: string): string[] {
     if (instruction.getFlags().some((flag) => flag.getName() === 'from')) continue;
     // Exec form: the JSON array as written (the parser's own JSON strings lose spaces inside a name).
     const content = (instruction.getArgumentsContent() ?? '').replace(/^(--\S+\s+)*/, '');
-    const args = instruction.getJSONStrings().length > 0 ? (JSON.parse(content) as string[]) : instruction.getExpandedArguments().map((argument) => argument.getValue());
+    const args =
+      instruction.getJSONStrings().length > 0 ? (JSON.parse(content) as string[]) : instruction.getExpandedArguments().map((argument) => argument.getValue());
     for (const source of args.slice(0, -1)) {
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) continue; // ADD <url>: not from the context
       sources.push(posix.normalize(source.replace(/^\/+/, '')).replace(/\/$/, '') || '.');
@@ -39,7 +40,10 @@ export function dockerfileSources(dockerfileText: string): string[] {
  * matching rule winning.
  */
 export function dockerignoreMatcher(text: string): { ignores: (path: string) => boolean; hasExceptions: boolean } {
-  const rules = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const rules = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
   const matcher = dockerignore().add(rules);
   return { ignores: (path) => matcher.ignores(path), hasExceptions: rules.some((rule) => rule.startsWith('!')) };
 }
@@ -70,7 +74,11 @@ function expandSource(context: string, source: string): string[] {
     paths = paths.flatMap((path) => {
       const absolute = join(context, path);
       if (!existsSync(absolute) || !statSync(absolute).isDirectory()) return [];
-      const names = /[*?[]/.test(segment) ? readdirSync(absolute).filter((name) => minimatch(name, segment, { dot: true })) : existsSync(join(absolute, segment)) ? [segment] : [];
+      const names = /[*?[]/.test(segment)
+        ? readdirSync(absolute).filter((name) => minimatch(name, segment, { dot: true }))
+        : existsSync(join(absolute, segment))
+          ? [segment]
+          : [];
       return names.sort().map((name) => (path === '.' ? name : `${path}/${name}`));
     });
   }

@@ -8,9 +8,7 @@
 import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
 import { join } from 'node:path';
 
-export type StateBackend =
-  | { readonly backend: 'local' }
-  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
+export type StateBackend = { readonly backend: 'local' } | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string };
 
 export interface StateBackendOptions {
   /** The folder of the local backend's files. @default - cdktf's: the folder the app runs in */

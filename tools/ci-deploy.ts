@@ -25,7 +25,9 @@ export function inPipeline(env: Environment): boolean {
 function main(): number {
   const root = projectRoot();
   if (!setting('IMAGE_URI_TEMPLATE')) {
-    console.error('IMAGE_URI_TEMPLATE is not set: a pipeline deploys the images npm run images:push pushed (IMAGE_URI_TEMPLATE=<IMAGE_REGISTRY>/{service}:{hash}), it never builds them');
+    console.error(
+      'IMAGE_URI_TEMPLATE is not set: a pipeline deploys the images npm run images:push pushed (IMAGE_URI_TEMPLATE=<IMAGE_REGISTRY>/{service}:{hash}), it never builds them',
+    );
     return 1;
   }
   let config: ResolvedConfig;
@@ -48,7 +50,11 @@ function main(): number {
   }
   const outputs = setting('OUTPUTS_FILE') ?? 'outputs.json';
   const outdir = setting('CDKTF_OUTDIR');
-  const result = spawnSync(join(root, 'node_modules', '.bin', 'cdktf'), ['deploy', '--auto-approve', '--outputs-file', outputs, ...(outdir ? ['--output', outdir] : [])], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(
+    join(root, 'node_modules', '.bin', 'cdktf'),
+    ['deploy', '--auto-approve', '--outputs-file', outputs, ...(outdir ? ['--output', outdir] : [])],
+    { cwd: root, stdio: 'inherit' },
+  );
   return result.status ?? 1;
 }
 

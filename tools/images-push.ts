@@ -32,7 +32,10 @@ const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 /** IMAGE_REGISTRY split into its host and repository path; a bad value is named. */
 export function parseRegistry(value: string | undefined): { host: string; path: string } {
   const match = /^([a-zA-Z0-9.-]+(?::\d+)?)\/([a-z0-9]+(?:[._/-][a-z0-9]+)*)$/.exec(value?.trim() ?? '');
-  if (!match) throw new Error(`IMAGE_REGISTRY=${JSON.stringify(value ?? '')} must be <host>[:port]/<path>, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/forum-dev or 127.0.0.1:5000/forum`);
+  if (!match)
+    throw new Error(
+      `IMAGE_REGISTRY=${JSON.stringify(value ?? '')} must be <host>[:port]/<path>, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/forum-dev or 127.0.0.1:5000/forum`,
+    );
   return { host: match[1], path: match[2] };
 }
 
@@ -42,7 +45,9 @@ async function credentials(host: string): Promise<{ username: string; password: 
   if (!ecr) return undefined;
   const client = new ECRClient({ region: ecr[2] });
   const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
-  const [username, password] = Buffer.from(authorizationData?.[0]?.authorizationToken ?? '', 'base64').toString().split(':');
+  const [username, password] = Buffer.from(authorizationData?.[0]?.authorizationToken ?? '', 'base64')
+    .toString()
+    .split(':');
   return { username, password };
 }
 
@@ -52,7 +57,11 @@ async function hasTag(host: string, repository: string, tag: string, auth?: { us
   const response = await fetch(`${scheme}://${host}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
     headers: {
-      accept: ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'].join(', '),
+      accept: [
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+      ].join(', '),
       ...(auth && { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }),
     },
     signal: AbortSignal.timeout(10_000),

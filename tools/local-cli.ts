@@ -21,7 +21,7 @@ import { runningRuntime, startRuntime, stopRuntime, syncRuntime } from '../local
 import { runtimeSettings } from '../local/runtime/settings';
 import { summary } from '../local/runtime/summary';
 import { readStackOutputs, release } from './release';
-import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, startEmulator, writeCliConfig } from '../local/aws/local-aws';
+import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, seedProviderLock, startEmulator, writeCliConfig } from '../local/aws/local-aws';
 import { emulatorClient } from '../local/aws/emulator-account';
 
 const root = projectRoot();
@@ -51,6 +51,7 @@ async function runningEmulator(): Promise<RunningEmulator | undefined> {
 
 function cdktf(args: string[], env: Record<string, string>): number {
   const bin = join(root, 'node_modules', '.bin', 'cdktf');
+  seedProviderLock(join(files.out, 'stacks', resolveConfig(projectConfig, { ...process.env, ...env }, root).namePrefix));
   console.log(`\n$ cdktf ${args.join(' ')} --output ${files.out}`);
   const result = spawnSync(bin, [...args, '--output', files.out], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   return result.status ?? 1;
@@ -86,7 +87,8 @@ async function deploy(): Promise<number> {
     console.log(`Reusing the emulator at ${emulator.endpoint} (pid ${emulator.pid})`);
   } else {
     // A new emulator starts empty: state from an earlier one would describe nothing.
-    for (const stale of readdirSync(localDir).filter((name) => /^terraform\..+\.tfstate(\.backup)?$/.test(name))) rmSync(join(localDir, stale), { force: true });
+    for (const stale of readdirSync(localDir).filter((name) => /^terraform\..+\.tfstate(\.backup)?$/.test(name)))
+      rmSync(join(localDir, stale), { force: true });
     const fresh = await startEmulator({ detached: true, logFile: files.log });
     emulator = { pid: fresh.pid, port: fresh.port, endpoint: fresh.endpoint };
     writeFileSync(files.emulator, `${JSON.stringify(emulator, null, 2)}\n`);
@@ -101,7 +103,9 @@ async function deploy(): Promise<number> {
     runtime = await startRuntime({ stateFile: files.runtime, logFile: files.runtimeLog, env });
     console.log(`\nStarted the local runtime (${runtime.mode} mode), pid ${runtime.pid}, log ${files.runtimeLog}`);
   }
-  console.log('The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...');
+  console.log(
+    'The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...',
+  );
   const report = await syncRuntime(runtime);
   const { namePrefix } = resolveConfig(projectConfig, process.env, root);
   for (const line of summary(report, albPort, { ...projectConfig, namePrefix }, emulator.endpoint)) console.log(line);
@@ -151,7 +155,13 @@ async function releaseLocal(emulator: RunningEmulator): Promise<number> {
     return 2;
   }
   const aws = emulatorClient(emulator.endpoint);
-  const result = await release({ service, image, outputs: readStackOutputs(files.outputs), clients: { ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws) }, pollMs: 1_000 });
+  const result = await release({
+    service,
+    image,
+    outputs: readStackOutputs(files.outputs),
+    clients: { ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws) },
+    pollMs: 1_000,
+  });
   console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out`);
   return result.status === 'Succeeded' ? 0 : 1;
 }

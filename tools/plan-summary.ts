@@ -33,7 +33,9 @@ const actionOf = (actions: readonly string[]) => (actions.includes('create') && 
 
 export function summarize(changes: readonly PlannedChange[], paths: ReadonlyMap<string, string>, stack: string): PlanSummary {
   const byConstruct: Record<string, Record<string, number>> = {};
-  for (const change of changes.filter((candidate) => candidate.mode === 'managed' && !candidate.change.actions.includes('no-op') && candidate.change.actions[0] !== 'read')) {
+  for (const change of changes.filter(
+    (candidate) => candidate.mode === 'managed' && !candidate.change.actions.includes('no-op') && candidate.change.actions[0] !== 'read',
+  )) {
     const construct = (paths.get(change.address) ?? change.address).split('/')[0];
     const action = actionOf(change.change.actions);
     byConstruct[construct] = { ...byConstruct[construct], [action]: (byConstruct[construct]?.[action] ?? 0) + 1 };
@@ -45,7 +47,9 @@ export function summarize(changes: readonly PlannedChange[], paths: ReadonlyMap<
   const markdown = [
     `### cdktf diff: ${stack}`,
     '',
-    rows.length === 0 ? 'No changes: the infrastructure matches the configuration.' : ['| construct | create | update | replace | destroy |', '| --- | --- | --- | --- | --- |', ...rows].join('\n'),
+    rows.length === 0
+      ? 'No changes: the infrastructure matches the configuration.'
+      : ['| construct | create | update | replace | destroy |', '| --- | --- | --- | --- | --- |', ...rows].join('\n'),
     '',
   ].join('\n');
   return { byConstruct, markdown };
@@ -53,7 +57,8 @@ export function summarize(changes: readonly PlannedChange[], paths: ReadonlyMap<
 
 function run(command: string, args: string[], cwd: string): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}`);
   return result.stdout;
 }
 
@@ -65,9 +70,12 @@ export function planSummary(root = projectRoot()): PlanSummary {
   run('terraform', ['init', '-input=false', '-no-color'], stackDir);
   run('terraform', ['plan', '-input=false', '-no-color', '-lock-timeout=60s', '-out=summary.tfplan'], stackDir);
   const shown = JSON.parse(run('terraform', ['show', '-json', 'summary.tfplan'], stackDir)) as { resource_changes?: PlannedChange[] };
-  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>> };
+  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>>;
+  };
   const paths = new Map<string, string>();
-  for (const [type, byId] of Object.entries(json.resource)) for (const [id, body] of Object.entries(byId)) paths.set(`${type}.${id}`, body['//'].metadata.path.slice(stack.length + 1));
+  for (const [type, byId] of Object.entries(json.resource))
+    for (const [id, body] of Object.entries(byId)) paths.set(`${type}.${id}`, body['//'].metadata.path.slice(stack.length + 1));
   return summarize(shown.resource_changes ?? [], paths, stack);
 }
 

@@ -80,7 +80,8 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const definitions = taskDefinition?.containerDefinitions ?? [];
   const container = definitions.find((candidate) => candidate.name === serviceName);
   const containerPort = container?.portMappings?.[0]?.containerPort;
-  if (!taskDefinition || !container || containerPort === undefined) throw new Error(`${current.taskDefinition} has no container named ${serviceName} with a port`);
+  if (!taskDefinition || !container || containerPort === undefined)
+    throw new Error(`${current.taskDefinition} has no container named ${serviceName} with a port`);
   const registered = await clients.ecs.send(
     new RegisterTaskDefinitionCommand({
       family: taskDefinition.family,
@@ -141,10 +142,21 @@ if (require.main === module) {
   }
   const outputsFile = resolve(setting('OUTPUTS_FILE') ?? 'outputs.json');
   Promise.resolve()
-    .then(() => release({ service: serviceName, image, outputs: readStackOutputs(outputsFile), clients: { ecs: new ECSClient({}), codedeploy: new CodeDeployClient({}) } }))
+    .then(() =>
+      release({
+        service: serviceName,
+        image,
+        outputs: readStackOutputs(outputsFile),
+        clients: { ecs: new ECSClient({}), codedeploy: new CodeDeployClient({}) },
+      }),
+    )
     .then(
       (result) => {
-        console.log(result.finished ? `release ${result.status}` : `still ${result.status} when the wait ran out; follow deployment ${result.deploymentId} in the console`);
+        console.log(
+          result.finished
+            ? `release ${result.status}`
+            : `still ${result.status} when the wait ran out; follow deployment ${result.deploymentId} in the console`,
+        );
         process.exit(result.status === 'Succeeded' ? 0 : 1);
       },
       (error: unknown) => {

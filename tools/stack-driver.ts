@@ -1,18 +1,21 @@
 /**
  * The stack on the emulator, driven the way a user drives it: `cdktf deploy`
  * and `cdktf destroy` through the real CLI, and the plan that `cdktf diff`
- * shows, saved and read back as JSON with `terraform show -json`. The
- * end-to-end tests and `npm run tour` drive it; each target has its own
- * emulator, state and work folder.
+ * shows, saved and read back as JSON with `terraform show -json`; a deploy
+ * right after the plan of its stage applies that saved plan, as a reviewed
+ * plan is applied (`terraform apply <plan>`), instead of planning it again.
+ * The end-to-end tests and `npm run tour` drive it; each target has its own
+ * emulator, state and work folder (the README test runs the cdktf commands
+ * as typed).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../lib/project-root';
 import { startRuntime, stopRuntime, syncRuntime, type RuntimeProcess, type RuntimeReport } from '../local/runtime/client';
 import { readStackOutputs, type StackOutputs } from './release';
-import { findProviderMirror, localTargetEnv, startEmulator, writeCliConfig, type Emulator } from '../local/aws/local-aws';
+import { findProviderMirror, localTargetEnv, seedProviderLock, startEmulator, writeCliConfig, type Emulator } from '../local/aws/local-aws';
 
 const REPO_ROOT = projectRoot();
 
@@ -32,6 +35,8 @@ export type Stage = string | ({ EXTRACTED_SERVICES: string } & Record<string, st
 /** Every per-run override, unset: a stage says what it changes, and nothing leaks in from the caller's shell. */
 const RESET = { TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', LEGACY_TRAFFIC: '', RETIRE_MONOLITH: '' };
 const stageEnv = (stage: Stage): Record<string, string> => (typeof stage === 'string' ? { EXTRACTED_SERVICES: stage } : stage);
+/** A stage's overrides as one string, to tell whether a saved plan is this stage's. */
+const stageKey = (stage: Stage): string => JSON.stringify(Object.entries({ ...RESET, ...stageEnv(stage) }).sort());
 
 /**
  * A failed command's output, its Terraform errors first: jest keeps only the
@@ -41,7 +46,9 @@ export function failure(command: string, status: number | null, output: string, 
   const lines = output.split('\n');
   const errors = lines.flatMap((line, index) => (/\bError\b|│ Error|Error:/.test(line) ? [lines.slice(index, index + 6).join('\n')] : []));
   const notes = emulatorNotes.length ? `\n\n--- the emulator's notes (local/aws/moto_fixes), last ${emulatorNotes.length}:\n${emulatorNotes.join('\n')}` : '';
-  return new Error(`${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}${notes}\n\n--- output, last part:\n${output.slice(-4000)}`);
+  return new Error(
+    `${command} failed (${status}):\n${errors.slice(0, 8).join('\n---\n') || '(no error line)'}${notes}\n\n--- output, last part:\n${output.slice(-4000)}`,
+  );
 }
 
 export interface LocalTargetOptions {
@@ -79,7 +86,11 @@ export class LocalTarget {
     if (this.runtime) await stopRuntime(this.runtimeState);
     await this.emulator?.stop();
     const notes = this.emulatorNotes(50);
-    this.options.log?.(notes.length ? `the emulator's notes, last ${notes.length}:\n${notes.join('\n')}` : 'the emulator logged no repeated call and no delete of something already gone');
+    this.options.log?.(
+      notes.length
+        ? `the emulator's notes, last ${notes.length}:\n${notes.join('\n')}`
+        : 'the emulator logged no repeated call and no delete of something already gone',
+    );
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -96,6 +107,7 @@ export class LocalTarget {
   }
 
   private cdktfArgs(args: string[]): [string, string[]] {
+    seedProviderLock(this.stackDir);
     const app = this.options.app ? ['--app', this.options.app] : [];
     return [join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir]];
   }
@@ -108,7 +120,10 @@ export class LocalTarget {
   /** cdktf without blocking this process: the tests send requests while it applies. */
   private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
     const [command, all] = this.cdktfArgs(args);
-    const child = spawn(command, all, { cwd: REPO_ROOT, env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const child = spawn(command, all, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
@@ -119,8 +134,10 @@ export class LocalTarget {
   }
 
   private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
+    seedProviderLock(this.stackDir);
     const result = this.run('terraform', [...args], stage, this.stackDir);
-    if (!okStatuses.includes(result.status)) throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
+    if (!okStatuses.includes(result.status))
+      throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
     return result;
   }
 
@@ -130,7 +147,10 @@ export class LocalTarget {
    */
   emulatorNotes(last = 15): string[] {
     if (!existsSync(this.emulatorLog)) return [];
-    return readFileSync(this.emulatorLog, 'utf8').split('\n').filter((line) => line.startsWith('moto_launcher:')).slice(-last);
+    return readFileSync(this.emulatorLog, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('moto_launcher:'))
+      .slice(-last);
   }
 
   /**
@@ -139,9 +159,43 @@ export class LocalTarget {
    * `npm run deploy:local` does); resolves with the runtime's report.
    */
   async deploy(stage: Stage): Promise<RuntimeReport | undefined> {
-    await this.cdktfAsync(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
+    const planned = this.planned === stageKey(stage);
+    this.planned = undefined;
+    if (!planned || !(await this.applyPlan(stage))) {
+      await this.cdktfAsync(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
+    }
     this.logicalPaths();
     return this.runtime ? syncRuntime(this.runtime) : undefined;
+  }
+
+  /** The stage whose plan was saved last (plan()), until a deploy or destroy. */
+  private planned?: string;
+
+  /**
+   * Applies the plan just shown for this stage, as `terraform apply <plan>`
+   * does: exactly what was reviewed, without planning it again (cdktf deploy
+   * would, for the same result). The stack's outputs are written as cdktf
+   * writes them. False when the plan went stale (the state changed since).
+   */
+  private async applyPlan(stage: Stage): Promise<boolean> {
+    const child = spawn('terraform', ['apply', '-input=false', '-no-color', 'stage.tfplan'], {
+      cwd: this.stackDir,
+      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    if (status !== 0 && /Saved plan is stale/.test(output)) return false;
+    if (status !== 0) throw failure('terraform apply stage.tfplan', status, output, this.emulatorNotes());
+    const shown = JSON.parse(this.terraform(['output', '-json'], stage).stdout) as Record<string, { value: unknown }>;
+    writeFileSync(
+      this.outputsFile,
+      `${JSON.stringify({ [this.stack]: Object.fromEntries(Object.entries(shown).map(([name, { value }]) => [name, value])) }, null, 2)}\n`,
+    );
+    return true;
   }
 
   runtime?: RuntimeProcess;
@@ -150,7 +204,11 @@ export class LocalTarget {
 
   /** Starts the local runtime against this target's emulator, with its production listener on `albPort`. */
   async startRuntime(albPort: number, settings: Record<string, string> = {}): Promise<RuntimeProcess> {
-    this.runtime = await startRuntime({ stateFile: this.runtimeState, logFile: this.runtimeLog, env: { ...this.env, LOCAL_ALB_PORT: String(albPort), ...settings } });
+    this.runtime = await startRuntime({
+      stateFile: this.runtimeState,
+      logFile: this.runtimeLog,
+      env: { ...this.env, LOCAL_ALB_PORT: String(albPort), ...settings },
+    });
     return this.runtime;
   }
 
@@ -171,6 +229,7 @@ export class LocalTarget {
   async destroy(): Promise<void> {
     if (this.runtime) await stopRuntime(this.runtimeState);
     this.runtime = undefined;
+    this.planned = undefined;
     await this.cdktfAsync(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
   }
 
@@ -189,9 +248,12 @@ export class LocalTarget {
     const changes = (shown.resource_changes ?? [])
       .filter((change) => change.mode === 'managed')
       .map((change) => {
-        const { actions, before, after } = (change as unknown as { change: { actions: string[]; before?: Record<string, unknown>; after?: Record<string, unknown> } }).change;
+        const { actions, before, after } = (
+          change as unknown as { change: { actions: string[]; before?: Record<string, unknown>; after?: Record<string, unknown> } }
+        ).change;
         return { ...change, actions, before: before ?? undefined, after: after ?? undefined, path: paths.get(change.address) ?? '?' };
       });
+    this.planned = stageKey(stage);
     return { empty: plan.status === 0, changes: changes.filter((change) => !change.actions.includes('no-op')) };
   }
 
@@ -202,7 +264,9 @@ export class LocalTarget {
    */
   private readonly paths = new Map<string, string>();
   private logicalPaths(): Map<string, string> {
-    const json = JSON.parse(readFileSync(join(this.stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>> };
+    const json = JSON.parse(readFileSync(join(this.stackDir, 'cdk.tf.json'), 'utf8')) as {
+      resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>>;
+    };
     for (const [type, byId] of Object.entries(json.resource)) {
       for (const [id, body] of Object.entries(byId)) this.paths.set(`${type}.${id}`, body['//'].metadata.path.slice(this.stack.length + 1));
     }

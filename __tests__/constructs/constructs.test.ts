@@ -56,7 +56,11 @@ describe('Network', () => {
     new Network(s, 'net', { namePrefix: 'app-dev', azCount: 3, natGateways: 'per-az' });
     const json = synth(s);
     expect(bodies(json, 'aws_nat_gateway')).toHaveLength(3);
-    const natIds = new Set(bodies(json, 'aws_route_table').flatMap((table) => (table.route as { nat_gateway_id?: string }[]).map((route) => route.nat_gateway_id)).filter(Boolean));
+    const natIds = new Set(
+      bodies(json, 'aws_route_table')
+        .flatMap((table) => (table.route as { nat_gateway_id?: string }[]).map((route) => route.nat_gateway_id))
+        .filter(Boolean),
+    );
     expect(natIds.size).toBe(3);
   });
 
@@ -91,7 +95,9 @@ describe('LoadBalancer', () => {
   });
 
   it('rejects a name over the ALB limit', () => {
-    expect(() => new LoadBalancer(stack(), 'lb', { ...lbProps, namePrefix: 'a-very-long-project-name-prod-eu' })).toThrow('test/lb: namePrefix: "a-very-long-project-name-prod-eu-alb" is 36 characters; AWS allows at most 32');
+    expect(() => new LoadBalancer(stack(), 'lb', { ...lbProps, namePrefix: 'a-very-long-project-name-prod-eu' })).toThrow(
+      'test/lb: namePrefix: "a-very-long-project-name-prod-eu-alb" is 36 characters; AWS allows at most 32',
+    );
   });
 });
 
@@ -102,20 +108,35 @@ describe('ListenerRouting', () => {
       ['main', service(s, { name: 'main' })],
       ['svc', service(s, { name: 'svc' })],
     ]);
-    return new ListenerRouting(s, 'routing', { namePrefix: 'app-dev', loadBalancer, table: { rules: [{ priority: 5, pathPatterns: ['/api/svc', '/api/svc/*'], service: 'svc' }], defaultService: 'main' }, targets, ...props });
+    return new ListenerRouting(s, 'routing', {
+      namePrefix: 'app-dev',
+      loadBalancer,
+      table: { rules: [{ priority: 5, pathPatterns: ['/api/svc', '/api/svc/*'], service: 'svc' }], defaultService: 'main' },
+      targets,
+      ...props,
+    });
   }
 
   it('forwards the default to the default service and a rule to its service, weighted against the default', () => {
     const s = stack();
     const created = routing(s);
     const json = synth(s);
-    expect(bodies(json, 'aws_lb_listener')).toEqual([expect.objectContaining({ port: 80, protocol: 'HTTP', default_action: [expect.objectContaining({ type: 'forward', target_group_arn: expect.stringContaining('main_target-group') })] })]);
+    expect(bodies(json, 'aws_lb_listener')).toEqual([
+      expect.objectContaining({
+        port: 80,
+        protocol: 'HTTP',
+        default_action: [expect.objectContaining({ type: 'forward', target_group_arn: expect.stringContaining('main_target-group') })],
+      }),
+    ]);
     const [rule] = bodies(json, 'aws_lb_listener_rule');
     expect(rule).toMatchObject({ priority: 5, condition: [{ path_pattern: { values: ['/api/svc', '/api/svc/*'] } }], tags: { Name: 'app-dev-svc' } });
     expect((rule.action as { forward: { target_group: { weight: number }[] } }[])[0].forward.target_group.map((group) => group.weight)).toEqual([100, 0]);
     expect(created.rules.get('svc')).toBeDefined();
     // Each service waits for the resource that attaches its target group.
-    expect(bodies(json, 'aws_ecs_service').map((body) => body.depends_on)).toEqual([[expect.stringMatching(/^aws_lb_listener\./)], [expect.stringMatching(/^aws_lb_listener_rule\./)]]);
+    expect(bodies(json, 'aws_ecs_service').map((body) => body.depends_on)).toEqual([
+      [expect.stringMatching(/^aws_lb_listener\./)],
+      [expect.stringMatching(/^aws_lb_listener_rule\./)],
+    ]);
   });
 
   it('answers a JSON 404 when no service is the default (every path has a rule)', () => {
@@ -123,9 +144,14 @@ describe('ListenerRouting', () => {
     routing(s, { table: { rules: [{ priority: 5, pathPatterns: ['/api/svc'], service: 'svc' }] } });
     const json = synth(s);
     expect(bodies(json, 'aws_lb_listener')[0].default_action).toEqual([
-      expect.objectContaining({ type: 'fixed-response', fixed_response: { status_code: '404', content_type: 'application/json', message_body: '{"statusCode":404,"error":"Not Found","message":"Not Found"}' } }),
+      expect.objectContaining({
+        type: 'fixed-response',
+        fixed_response: { status_code: '404', content_type: 'application/json', message_body: '{"statusCode":404,"error":"Not Found","message":"Not Found"}' },
+      }),
     ]);
-    expect(bodies(json, 'aws_lb_listener_rule')[0].action).toEqual([expect.objectContaining({ type: 'forward', target_group_arn: expect.stringContaining('svc_target-group') })]);
+    expect(bodies(json, 'aws_lb_listener_rule')[0].action).toEqual([
+      expect.objectContaining({ type: 'forward', target_group_arn: expect.stringContaining('svc_target-group') }),
+    ]);
   });
 
   it('with a certificate, serves HTTPS with a TLS 1.3 policy, carries the rules there, and redirects HTTP', () => {
@@ -134,20 +160,52 @@ describe('ListenerRouting', () => {
     const json = synth(s);
     expect(bodies(json, 'aws_lb_listener')).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ port: 443, protocol: 'HTTPS', ssl_policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', certificate_arn: 'arn:aws:acm:us-east-1:1:certificate/x' }),
-        expect.objectContaining({ port: 80, default_action: [expect.objectContaining({ type: 'redirect', redirect: expect.objectContaining({ protocol: 'HTTPS', status_code: 'HTTP_301' }) })] }),
+        expect.objectContaining({
+          port: 443,
+          protocol: 'HTTPS',
+          ssl_policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+          certificate_arn: 'arn:aws:acm:us-east-1:1:certificate/x',
+        }),
+        expect.objectContaining({
+          port: 80,
+          default_action: [expect.objectContaining({ type: 'redirect', redirect: expect.objectContaining({ protocol: 'HTTPS', status_code: 'HTTP_301' }) })],
+        }),
       ]),
     );
     expect(bodies(json, 'aws_lb_listener_rule')[0].listener_arn).toContain('routing_https');
   });
 
   it.each<[string, Partial<ListenerRoutingProps>, string]>([
-    ['too many path patterns', { table: { rules: [{ priority: 1, pathPatterns: ['/a', '/b', '/c', '/d', '/e', '/f'], service: 'svc' }], defaultService: 'main' } }, 'test/routing: rules.svc.pathPatterns: an ALB rule takes 1 to 5 path patterns'],
-    ['a priority out of range', { table: { rules: [{ priority: 50_001, pathPatterns: ['/a'], service: 'svc' }], defaultService: 'main' } }, 'test/routing: rules.svc.priority: 50001 must be an integer from 1 to 50000'],
-    ['a share out of range', { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', percent: 101 }], defaultService: 'main' } }, 'test/routing: rules.svc.percent: 101 must be a whole percent from 0 to 100'],
-    ['a share without a default service', { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', percent: 50 }] } }, 'test/routing: rules.svc.percent: 50: a share needs a default service'],
-    ['stickiness out of range', { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', stickinessSeconds: 0 }], defaultService: 'main' } }, 'test/routing: rules.svc.stickinessSeconds: 0 must be from 1 to 604800 seconds'],
-    ['a service without a target group', { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'likes' }], defaultService: 'main' } }, 'test/routing: rules.likes: no target group was given for "likes"'],
+    [
+      'too many path patterns',
+      { table: { rules: [{ priority: 1, pathPatterns: ['/a', '/b', '/c', '/d', '/e', '/f'], service: 'svc' }], defaultService: 'main' } },
+      'test/routing: rules.svc.pathPatterns: an ALB rule takes 1 to 5 path patterns',
+    ],
+    [
+      'a priority out of range',
+      { table: { rules: [{ priority: 50_001, pathPatterns: ['/a'], service: 'svc' }], defaultService: 'main' } },
+      'test/routing: rules.svc.priority: 50001 must be an integer from 1 to 50000',
+    ],
+    [
+      'a share out of range',
+      { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', percent: 101 }], defaultService: 'main' } },
+      'test/routing: rules.svc.percent: 101 must be a whole percent from 0 to 100',
+    ],
+    [
+      'a share without a default service',
+      { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', percent: 50 }] } },
+      'test/routing: rules.svc.percent: 50: a share needs a default service',
+    ],
+    [
+      'stickiness out of range',
+      { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'svc', stickinessSeconds: 0 }], defaultService: 'main' } },
+      'test/routing: rules.svc.stickinessSeconds: 0 must be from 1 to 604800 seconds',
+    ],
+    [
+      'a service without a target group',
+      { table: { rules: [{ priority: 1, pathPatterns: ['/a'], service: 'likes' }], defaultService: 'main' } },
+      'test/routing: rules.likes: no target group was given for "likes"',
+    ],
   ])('rejects %s', (_, props, message) => {
     expect(() => routing(stack(), props)).toThrow(message);
   });
@@ -158,7 +216,9 @@ describe('EcsCluster', () => {
     const s = stack();
     new EcsCluster(s, 'on', { namePrefix: 'a' });
     new EcsCluster(s, 'off', { namePrefix: 'b', containerInsights: false });
-    const settings = Object.fromEntries(bodies(synth(s), 'aws_ecs_cluster').map((cluster) => [cluster.name, (cluster.setting as { value: string }[])[0].value]));
+    const settings = Object.fromEntries(
+      bodies(synth(s), 'aws_ecs_cluster').map((cluster) => [cluster.name, (cluster.setting as { value: string }[])[0].value]),
+    );
     expect(settings).toEqual({ 'a-cluster': 'enabled', 'b-cluster': 'disabled' });
   });
 });
@@ -186,7 +246,10 @@ describe('ContainerImage', () => {
 
   it('builds and pushes when given a Dockerfile, tagged with the content hash, and pulls from its own repository', () => {
     const s = stack();
-    const image = new ContainerImage(s, 'img', { repositoryName: 'app/users', source: { build: { context: REPO_ROOT, dockerfile: 'services/users/Dockerfile' } } });
+    const image = new ContainerImage(s, 'img', {
+      repositoryName: 'app/users',
+      source: { build: { context: REPO_ROOT, dockerfile: 'services/users/Dockerfile' } },
+    });
     expect(image.contentHash).toMatch(/^[0-9a-f]{16}$/);
     expect(image.pullRepositoryArn).toBeDefined();
     expect(image.repository).toBeDefined();
@@ -194,8 +257,12 @@ describe('ContainerImage', () => {
   });
 
   it('rejects a non-positive image count and a URI with spaces', () => {
-    expect(() => new ContainerImage(stack(), 'img', { repositoryName: 'a', source: { uri: 'x' }, keepImages: 0 })).toThrow('test/img: keepImages: 0 must be a positive integer');
-    expect(() => new ContainerImage(stack(), 'img', { repositoryName: 'a', source: { uri: 'a b' } })).toThrow('test/img: source.uri: "a b" is not an image URI');
+    expect(() => new ContainerImage(stack(), 'img', { repositoryName: 'a', source: { uri: 'x' }, keepImages: 0 })).toThrow(
+      'test/img: keepImages: 0 must be a positive integer',
+    );
+    expect(() => new ContainerImage(stack(), 'img', { repositoryName: 'a', source: { uri: 'a b' } })).toThrow(
+      'test/img: source.uri: "a b" is not an image URI',
+    );
   });
 });
 
@@ -209,25 +276,45 @@ describe('ServiceAutoScaling', () => {
   });
 
   it('rejects max below min', () => {
-    expect(() => new ServiceAutoScaling(stack(), 'scaling', { clusterName: 'c', serviceName: 's', minCapacity: 3, maxCapacity: 2 })).toThrow('test/scaling: minCapacity/maxCapacity: 3..2');
+    expect(() => new ServiceAutoScaling(stack(), 'scaling', { clusterName: 'c', serviceName: 's', minCapacity: 3, maxCapacity: 2 })).toThrow(
+      'test/scaling: minCapacity/maxCapacity: 3..2',
+    );
   });
 });
 
 describe('FargateAlbService', () => {
   it('exposes what it created for callers to compose', () => {
     const svc = service(stack());
-    for (const member of [svc.image, svc.logGroup, svc.roles, svc.taskDefinition, svc.targetGroup, svc.securityGroup, svc.service, svc.autoScaling, svc.alarms]) expect(member).toBeDefined();
+    for (const member of [svc.image, svc.logGroup, svc.roles, svc.taskDefinition, svc.targetGroup, svc.securityGroup, svc.service, svc.autoScaling, svc.alarms])
+      expect(member).toBeDefined();
     expect(svc.greenTargetGroup).toBeUndefined();
     expect(svc.movedByCodeDeploy).toBe(false);
   });
 
   it('honours its tuning props', () => {
     const s = stack();
-    service(s, { deregistrationDelaySeconds: 5, healthCheck: { intervalSeconds: 6, healthyThreshold: 3, path: '/' }, readonlyRootFilesystem: false, containerPort: 8080, environment: { A: '1' } });
+    service(s, {
+      deregistrationDelaySeconds: 5,
+      healthCheck: { intervalSeconds: 6, healthyThreshold: 3, path: '/' },
+      readonlyRootFilesystem: false,
+      containerPort: 8080,
+      environment: { A: '1' },
+    });
     const json = synth(s);
-    expect(bodies(json, 'aws_lb_target_group')[0]).toMatchObject({ deregistration_delay: '5', port: 8080, health_check: { interval: 6, healthy_threshold: 3, path: '/' } });
+    expect(bodies(json, 'aws_lb_target_group')[0]).toMatchObject({
+      deregistration_delay: '5',
+      port: 8080,
+      health_check: { interval: 6, healthy_threshold: 3, path: '/' },
+    });
     const [container] = JSON.parse(bodies(json, 'aws_ecs_task_definition')[0].container_definitions as string);
-    expect(container).toMatchObject({ readonlyRootFilesystem: false, portMappings: [{ containerPort: 8080 }], environment: [{ name: 'A', value: '1' }, { name: 'PORT', value: '8080' }] });
+    expect(container).toMatchObject({
+      readonlyRootFilesystem: false,
+      portMappings: [{ containerPort: 8080 }],
+      environment: [
+        { name: 'A', value: '1' },
+        { name: 'PORT', value: '8080' },
+      ],
+    });
     expect(container.healthCheck).toBeUndefined();
   });
 
@@ -245,7 +332,9 @@ describe('FargateAlbService', () => {
     service(s, { image: { uri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/shared/api:3' } });
     const json = synth(s);
     const execution = bodies(json, 'aws_iam_role_policy').find((policy) => policy.name === 'pull-image-write-logs-read-secrets')!;
-    expect(statementsOf(json, execution).find((statement) => statement.sid === 'PullImage')!.resources).toEqual(['arn:aws:ecr:us-east-1:123456789012:repository/shared/api']);
+    expect(statementsOf(json, execution).find((statement) => statement.sid === 'PullImage')!.resources).toEqual([
+      'arn:aws:ecr:us-east-1:123456789012:repository/shared/api',
+    ]);
   });
 
   it('injects secrets from SSM and Secrets Manager, and the execution role may read exactly those', () => {
@@ -255,7 +344,10 @@ describe('FargateAlbService', () => {
     service(s, { secrets: { DB_URL: parameter, TOKEN: `${secret}:token::` } });
     const json = synth(s);
     const [container] = JSON.parse(bodies(json, 'aws_ecs_task_definition')[0].container_definitions as string);
-    expect(container.secrets).toEqual([{ name: 'DB_URL', valueFrom: parameter }, { name: 'TOKEN', valueFrom: `${secret}:token::` }]);
+    expect(container.secrets).toEqual([
+      { name: 'DB_URL', valueFrom: parameter },
+      { name: 'TOKEN', valueFrom: `${secret}:token::` },
+    ]);
     const execution = bodies(json, 'aws_iam_role_policy').find((policy) => policy.name === 'pull-image-write-logs-read-secrets')!;
     const statements = statementsOf(json, execution);
     expect(statements.find((statement) => statement.sid === 'ReadParameters')).toMatchObject({ actions: ['ssm:GetParameters'], resources: [parameter] });
@@ -269,16 +361,30 @@ describe('FargateAlbService', () => {
     const json = synth(s);
     const application = bodies(json, 'aws_iam_role_policy').filter((policy) => policy.name === 'application');
     expect(application).toHaveLength(1);
-    expect(statementsOf(json, application[0])).toEqual([expect.objectContaining({ sid: 'ReadBucket', effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] })]);
+    expect(statementsOf(json, application[0])).toEqual([
+      expect.objectContaining({ sid: 'ReadBucket', effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }),
+    ]);
   });
 
   it.each<[string, Partial<FargateAlbServiceProps>, string]>([
     ['no subnets', { subnetIds: [] }, 'test/svc: subnetIds: at least one subnet is needed'],
     ['a bad port', { containerPort: 70_000 }, 'test/svc: containerPort: 70000 must be an integer from 1 to 65535'],
     ['a negative count', { desiredCount: -1 }, 'test/svc: desiredCount: -1 must be an integer from 0 to 5000'],
-    ['a secret that is not an ARN', { secrets: { TOKEN: 'my-token' } }, 'test/svc/roles: secrets: "my-token" is not the ARN of an SSM parameter or a Secrets Manager secret'],
-    ['a variable set twice', { environment: { TOKEN: 'x' }, secrets: { TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/t' } }, 'test/svc: secrets.TOKEN: is also set in environment'],
-    ['a statement without resources', { taskPolicyStatements: [{ actions: ['s3:GetObject'], resources: [] }] }, 'test/svc/roles: taskPolicyStatements[0]: a statement needs at least one action and one resource'],
+    [
+      'a secret that is not an ARN',
+      { secrets: { TOKEN: 'my-token' } },
+      'test/svc/roles: secrets: "my-token" is not the ARN of an SSM parameter or a Secrets Manager secret',
+    ],
+    [
+      'a variable set twice',
+      { environment: { TOKEN: 'x' }, secrets: { TOKEN: 'arn:aws:ssm:us-east-1:123456789012:parameter/t' } },
+      'test/svc: secrets.TOKEN: is also set in environment',
+    ],
+    [
+      'a statement without resources',
+      { taskPolicyStatements: [{ actions: ['s3:GetObject'], resources: [] }] },
+      'test/svc/roles: taskPolicyStatements[0]: a statement needs at least one action and one resource',
+    ],
   ])('rejects %s', (_, props, message) => {
     expect(() => service(stack(), props)).toThrow(message);
   });

@@ -29,20 +29,36 @@ function synth(config: ProjectConfig = projectConfig, repository = 'example-org/
   }
 }
 
-const document = (json: Json, path: string) => Object.values(json.data.aws_iam_policy_document).find((body) => body['//']!.metadata.path === `forum-dev-ci/github/${path}`)!;
-type Statement = { sid?: string; actions: string[]; resources?: string[]; condition?: { test: string; variable: string; values: string[] }[]; principals?: { type: string }[] };
+const document = (json: Json, path: string) =>
+  Object.values(json.data.aws_iam_policy_document).find((body) => body['//']!.metadata.path === `forum-dev-ci/github/${path}`)!;
+type Statement = {
+  sid?: string;
+  actions: string[];
+  resources?: string[];
+  condition?: { test: string; variable: string; values: string[] }[];
+  principals?: { type: string }[];
+};
 /** References to the partition and account data sources, as readable words. */
-const readable = <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(/\$\{data\.aws_partition\.[^}]+\}/g, 'aws').replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, '<account>').replace(/\$\{data\.aws_region\.[^}]+\}/g, '<region>')) as T;
+const readable = <T>(value: T): T =>
+  JSON.parse(
+    JSON.stringify(value)
+      .replace(/\$\{data\.aws_partition\.[^}]+\}/g, 'aws')
+      .replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, '<account>')
+      .replace(/\$\{data\.aws_region\.[^}]+\}/g, '<region>'),
+  ) as T;
 const statements = (json: Json, path: string) => readable(document(json, path).statement as Statement[]);
 
 describe('GitHubDeployAccess', () => {
   const json = synth();
 
-  it('trusts GitHub\'s OIDC issuer for the STS audience', () => {
-    expect(Object.values(json.resource.aws_iam_openid_connect_provider)[0]).toMatchObject({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] });
+  it("trusts GitHub's OIDC issuer for the STS audience", () => {
+    expect(Object.values(json.resource.aws_iam_openid_connect_provider)[0]).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      client_id_list: ['sts.amazonaws.com'],
+    });
   });
 
-  it('the deploy role: only this repository\'s jobs in the stage\'s GitHub environment, by exact subject', () => {
+  it("the deploy role: only this repository's jobs in the stage's GitHub environment, by exact subject", () => {
     const [trust] = statements(json, 'deploy-trust');
     expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
     expect(trust.condition).toEqual([
@@ -52,35 +68,60 @@ describe('GitHubDeployAccess', () => {
     expect(JSON.stringify(trust)).not.toMatch(/StringLike|\*/);
   });
 
-  it('the plan role: only the repository\'s pull requests, read only', () => {
+  it("the plan role: only the repository's pull requests, read only", () => {
     const [trust] = statements(json, 'plan-trust');
-    expect(trust.condition![1]).toEqual({ test: 'StringEquals', variable: 'token.actions.githubusercontent.com:sub', values: ['repo:example-org/forum:pull_request'] });
-    expect(readable(Object.values(json.resource.aws_iam_role_policy_attachment).map((body) => body.policy_arn))).toEqual(['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    expect(trust.condition![1]).toEqual({
+      test: 'StringEquals',
+      variable: 'token.actions.githubusercontent.com:sub',
+      values: ['repo:example-org/forum:pull_request'],
+    });
+    expect(readable(Object.values(json.resource.aws_iam_role_policy_attachment).map((body) => body.policy_arn))).toEqual([
+      'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    ]);
   });
 
-  it('the deploy policy names the stack\'s prefix wherever AWS lets a resource be named, and limits the rest to the region', () => {
+  it("the deploy policy names the stack's prefix wherever AWS lets a resource be named, and limits the rest to the region", () => {
     const policy = statements(json, 'deploy-permissions');
     const starred = policy.filter((statement) => statement.resources?.includes('*'));
     for (const statement of starred) {
       const regional = statement.condition?.some((condition) => condition.variable === 'aws:RequestedRegion');
-      const readOnlyOrUnscopable = statement.actions.every((action) => /^(sts:GetCallerIdentity|ecr:GetAuthorizationToken|ecs:(Register|Deregister)TaskDefinition|ecs:Describe\*|ecs:List\*|elasticloadbalancing:Describe\*|logs:(DescribeLogGroups|ListTagsForResource))$/.test(action));
+      const readOnlyOrUnscopable = statement.actions.every((action) =>
+        /^(sts:GetCallerIdentity|ecr:GetAuthorizationToken|ecs:(Register|Deregister)TaskDefinition|ecs:Describe\*|ecs:List\*|elasticloadbalancing:Describe\*|logs:(DescribeLogGroups|ListTagsForResource))$/.test(
+          action,
+        ),
+      );
       expect({ sid: statement.sid, scoped: regional || readOnlyOrUnscopable }).toEqual({ sid: statement.sid, scoped: true });
     }
     for (const statement of policy.filter((candidate) => !candidate.resources?.includes('*'))) {
-      for (const resource of statement.resources!) expect(resource).toMatch(/forum-dev|aws-service-role|deploymentconfig|managedruleset|parameter\/aws\/service\/ami-amazon-linux-latest\//);
+      for (const resource of statement.resources!)
+        expect(resource).toMatch(/forum-dev|aws-service-role|deploymentconfig|managedruleset|parameter\/aws\/service\/ami-amazon-linux-latest\//);
     }
     expect(policy.find((statement) => statement.sid === 'Roles')!.resources).toEqual(['arn:aws:iam::<account>:role/forum-dev-*']);
   });
 
   it('per stage: STAGE=prod gives roles of forum-prod, assumable only from the prod GitHub environment', () => {
     const prod = synth(projectConfig, 'example-org/forum', { STAGE: 'prod' });
-    const [trust] = readable(Object.values(prod.data.aws_iam_policy_document).find((body) => body['//']!.metadata.path === 'forum-dev-ci/github/deploy-trust')!.statement as Statement[]);
-    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: 'token.actions.githubusercontent.com:sub', values: ['repo:example-org/forum:environment:prod'] });
-    expect(Object.values(prod.resource.aws_iam_role).map((role) => role.name).sort()).toEqual(['forum-prod-github-deploy', 'forum-prod-github-plan']);
+    const [trust] = readable(
+      Object.values(prod.data.aws_iam_policy_document).find((body) => body['//']!.metadata.path === 'forum-dev-ci/github/deploy-trust')!
+        .statement as Statement[],
+    );
+    expect(trust.condition).toContainEqual({
+      test: 'StringEquals',
+      variable: 'token.actions.githubusercontent.com:sub',
+      values: ['repo:example-org/forum:environment:prod'],
+    });
+    expect(
+      Object.values(prod.resource.aws_iam_role)
+        .map((role) => role.name)
+        .sort(),
+    ).toEqual(['forum-prod-github-deploy', 'forum-prod-github-plan']);
   });
 
   it('with S3 state: both read it, the plan role may only take the lock, the deploy role writes it', () => {
-    const s3: ProjectConfig = { ...projectConfig, stages: { dev: { state: { backend: 's3', bucket: 'acme-tfstate', key: 'forum/dev.tfstate', region: 'us-east-1' } } } };
+    const s3: ProjectConfig = {
+      ...projectConfig,
+      stages: { dev: { state: { backend: 's3', bucket: 'acme-tfstate', key: 'forum/dev.tfstate', region: 'us-east-1' } } },
+    };
     const withState = synth(s3);
     const plan = statements(withState, 'plan-permissions');
     expect(plan.map((statement) => [statement.sid, statement.actions, statement.resources])).toEqual([
@@ -92,6 +133,8 @@ describe('GitHubDeployAccess', () => {
   });
 
   it.each([['*/forum'], ['example-org/*'], ['example-org'], ['a/b/c']])('refuses the repository %s at synth, naming the field', (repository) => {
-    expect(() => synth(projectConfig, repository)).toThrow(`forum-dev-ci/github: repository: "${repository}" must be one repository, owner/name, without wildcards`);
+    expect(() => synth(projectConfig, repository)).toThrow(
+      `forum-dev-ci/github: repository: "${repository}" must be one repository, owner/name, without wildcards`,
+    );
   });
 });

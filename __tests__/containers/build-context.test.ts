@@ -16,7 +16,7 @@ jest.setTimeout(5 * 60_000);
 const suite = OPT_OUT ? describe.skip : describe;
 if (OPT_OUT) process.stdout.write('  [build context] SKIPPED: SKIP_CONTAINER_TESTS=1 opts out of every container test (CI never does)\n');
 
-suite('the image tag\'s inputs are what Docker copies', () => {
+suite("the image tag's inputs are what Docker copies", () => {
   let context: string;
   const tag = `forum-test-context:${process.pid}`;
 
@@ -65,7 +65,8 @@ suite('the image tag\'s inputs are what Docker copies', () => {
   it('lists exactly the files Docker copies into the image', () => {
     dockerOrThrow(['build', '-q', '-t', tag, context], { timeoutMs: 120_000 });
     // The base has no find: node lists the files.
-    const walk = "const f=require('fs'),p=require('path');const w=(d)=>f.readdirSync(d,{withFileTypes:true}).flatMap((e)=>e.isDirectory()?w(p.join(d,e.name)):[p.join(d,e.name)]);console.log(w('/ctx').join('\\n'))";
+    const walk =
+      "const f=require('fs'),p=require('path');const w=(d)=>f.readdirSync(d,{withFileTypes:true}).flatMap((e)=>e.isDirectory()?w(p.join(d,e.name)):[p.join(d,e.name)]);console.log(w('/ctx').join('\\n'))";
     const copied = dockerOrThrow(['run', '--rm', '--network', 'none', '--entrypoint', 'node', tag, '-e', walk])
       .split('\n')
       .filter((path) => path !== '/ctx/stage-copy.js')
@@ -75,7 +76,9 @@ suite('the image tag\'s inputs are what Docker copies', () => {
     const expected = ['a b/c.txt', 'docs/keep.md', 'pkg-a.json', 'pkg-b.json', 'src/keep.test.js', 'src/x.js'];
     expect(copied).toEqual(expected);
     expect(ours).toEqual(expected);
-    process.stdout.write(`  [build context] Docker copied ${copied.length} files, the tag's inputs are the same ${ours.length}: exceptions, spaces, exec form and wildcards included\n`);
+    process.stdout.write(
+      `  [build context] Docker copied ${copied.length} files, the tag's inputs are the same ${ours.length}: exceptions, spaces, exec form and wildcards included\n`,
+    );
   });
 
   it('a file Docker does not send does not change the tag; one it sends does', () => {

@@ -82,7 +82,11 @@ suite('service images on a real Docker engine', () => {
       say(`${service}: answers /health and GET ${apiCase.path} on 127.0.0.1:${port}`);
 
       expect(dockerOrThrow(['inspect', '--format', '{{.HostConfig.NetworkMode}}', container])).toBe('host');
-      const listening = dockerOrThrow(['logs', container]).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; host?: string }).find((line) => line.msg === 'listening');
+      const listening = dockerOrThrow(['logs', container])
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; host?: string })
+        .find((line) => line.msg === 'listening');
       expect(listening?.host).toBe('127.0.0.1');
       expect(dockerOrThrow(['inspect', '--format', '{{.Config.User}}', container])).toBe('1000');
       const status = dockerOrThrow(['exec', container, 'node', '-e', "process.stdout.write(require('fs').readFileSync('/proc/1/status','utf8'))"]);
@@ -115,8 +119,15 @@ suite('service images on a real Docker engine', () => {
       const service = running.get(resource)!;
       const cases = API_CASES.filter((c) => c.resource === resource);
       for (const apiCase of cases) {
-        const [fromMonolith, fromService] = await Promise.all([httpGet(monolith.port, apiCase.path, apiCase.method), httpGet(service.port, apiCase.path, apiCase.method)]);
-        expect({ path: apiCase.path, status: fromService.status, body: fromService.body }).toEqual({ path: apiCase.path, status: fromMonolith.status, body: fromMonolith.body });
+        const [fromMonolith, fromService] = await Promise.all([
+          httpGet(monolith.port, apiCase.path, apiCase.method),
+          httpGet(service.port, apiCase.path, apiCase.method),
+        ]);
+        expect({ path: apiCase.path, status: fromService.status, body: fromService.body }).toEqual({
+          path: apiCase.path,
+          status: fromMonolith.status,
+          body: fromMonolith.body,
+        });
       }
       say(`${resource}: ${cases.length} routes and error cases identical to the monolith`);
     }

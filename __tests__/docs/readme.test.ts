@@ -36,7 +36,11 @@ const TOOLS = new Set(['curl', 'docker', 'aws', 'terraform', 'git']);
 /** cdktf's commands that the documentation may use. */
 const CDKTF_COMMANDS = new Set(['synth', 'diff', 'deploy', 'destroy', 'output', 'list']);
 
-const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; workspaces: string[]; devDependencies: Record<string, string> };
+const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  workspaces: string[];
+  devDependencies: Record<string, string>;
+};
 
 /** Whether the project reads this environment variable: every one it reads is declared in lib/settings.ts (a test holds the code to it). */
 const codeReads = (name: string): boolean => name in SETTINGS;
@@ -101,12 +105,14 @@ function checkCommand(command: ShellCommand): string[] {
   return problems.map((problem) => `${command.text}: ${problem}`);
 }
 
-describe('the documentation\'s shell blocks', () => {
+describe("the documentation's shell blocks", () => {
   it('are found in README.md and the pages it links to, and most of what a user runs is run here', () => {
     expect(files[0]).toBe('README.md');
     expect(files).toEqual(expect.arrayContaining(['docs/ci.md', 'docs/migration.md', 'docs/application.md']));
     const run = blocks.filter((block) => !block.marking);
-    say(`${blocks.length} shell blocks in ${files.length} files: ${run.length} run as written, ${blocks.length - run.length} checked only (${blocks.filter((block) => block.marking?.kind === 'not run').length} need what cannot exist here)`);
+    say(
+      `${blocks.length} shell blocks in ${files.length} files: ${run.length} run as written, ${blocks.length - run.length} checked only (${blocks.filter((block) => block.marking?.kind === 'not run').length} need what cannot exist here)`,
+    );
     expect(run.map(where)).toEqual(expect.arrayContaining([expect.stringMatching(/^README\.md:/)]));
   });
 
@@ -122,7 +128,12 @@ describe('the documentation\'s shell blocks', () => {
   });
 
   it('catches what it should: a missing script, an unread variable, a file that is not there', () => {
-    const bad = blockCommands(['npm run deploy:locale', 'EXTRACTED_SERVISES=all npx cdktf diff', 'docker build -f services/users/Dockerfil .', 'cd nowhere && npx cdktf deploy']);
+    const bad = blockCommands([
+      'npm run deploy:locale',
+      'EXTRACTED_SERVISES=all npx cdktf diff',
+      'docker build -f services/users/Dockerfil .',
+      'cd nowhere && npx cdktf deploy',
+    ]);
     expect(bad.map((command) => checkCommand(command).length)).toEqual([1, 1, 1, 1]);
     expect(checkCommand(blockCommands(['EXTRACTED_SERVICES=users npx cdktf diff   # a comment'])[0])).toEqual([]);
   });
@@ -131,7 +142,10 @@ describe('the documentation\'s shell blocks', () => {
 /** A command that serves until Ctrl-C: the commands after it run beside it, and the block's end stops it. */
 const serves = (command: ShellCommand) => {
   const [words] = command.simple.map((simple) => simple.words).slice(-1);
-  return (words[0] === 'npm' && (words[1] === 'start' || (words[1] === 'run' && words[2] === 'dev'))) || (words[0] === 'docker' && words[1] === 'run' && !words.includes('-d'));
+  return (
+    (words[0] === 'npm' && (words[1] === 'start' || (words[1] === 'run' && words[2] === 'dev'))) ||
+    (words[0] === 'docker' && words[1] === 'run' && !words.includes('-d'))
+  );
 };
 
 /** Waits (at most `ms`) until something accepts connections on the loopback port. */
@@ -159,7 +173,7 @@ function checkCurl(command: ShellCommand, result: CommandResult): void {
   if (status) expect({ command: command.text, status: /^HTTP\/[\d.]+ (\d{3})/m.exec(result.output)?.[1] }).toEqual({ command: command.text, status });
 }
 
-describe('the documentation\'s blocks, run as written in a clean copy', () => {
+describe("the documentation's blocks, run as written in a clean copy", () => {
   const runnable = blocks.filter((block) => !block.marking);
   let copy: CleanCopy;
   let env: Record<string, string>;
@@ -188,13 +202,19 @@ describe('the documentation\'s blocks, run as written in a clean copy', () => {
     const result = await copy.run(command.text, { ...env, ...emulatorEnv }, 15 * 60_000);
     say(`$ ${command.text}  (exit ${result.status}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (result.status !== 0) failures.push(command.text);
-    expect({ command: command.text, status: result.status, output: result.status === 0 ? '' : result.output.slice(-6000) }).toEqual({ command: command.text, status: 0, output: '' });
+    expect({ command: command.text, status: result.status, output: result.status === 0 ? '' : result.output.slice(-6000) }).toEqual({
+      command: command.text,
+      status: 0,
+      output: '',
+    });
     if (command.simple[0]?.words[0] === 'curl') checkCurl(command, result);
     const words = command.simple[command.simple.length - 1].words.join(' ');
     if (words === 'npm run deploy:local') {
       // The README's next instruction: eval "$(npm run -s env:local)".
       const exported = await copy.run('npm run -s env:local', env, 120_000);
-      emulatorEnv = Object.fromEntries([...exported.output.matchAll(/^export ([A-Z_0-9]+)=(".*")$/gm)].map((match) => [match[1], JSON.parse(match[2]) as string]));
+      emulatorEnv = Object.fromEntries(
+        [...exported.output.matchAll(/^export ([A-Z_0-9]+)=(".*")$/gm)].map((match) => [match[1], JSON.parse(match[2]) as string]),
+      );
       expect(emulatorEnv.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
     if (words === 'npm run destroy:local') emulatorEnv = {};
@@ -214,7 +234,12 @@ describe('the documentation\'s blocks, run as written in a clean copy', () => {
         if (server && command.simple[0]?.words[0] === 'curl') {
           const port = Number(/:(\d+)\//.exec(command.text)?.[1] ?? 80);
           const up = await listening(port, 120_000);
-          expect({ serving: command.text, up, exited: server.exited(), output: up ? '' : server.output().slice(-4000) }).toEqual({ serving: command.text, up: true, exited: false, output: '' });
+          expect({ serving: command.text, up, exited: server.exited(), output: up ? '' : server.output().slice(-4000) }).toEqual({
+            serving: command.text,
+            up: true,
+            exited: false,
+            output: '',
+          });
         }
         await runCommand(command);
       }

@@ -12,12 +12,27 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { CodeDeployClient, GetDeploymentCommand, GetDeploymentGroupCommand, ListApplicationsCommand } from '@aws-sdk/client-codedeploy';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeFlowLogsCommand, DescribeNatGatewaysCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeFlowLogsCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetWebACLForResourceCommand, ListWebACLsCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
-import { DescribeClustersCommand, DescribeServicesCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+} from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
@@ -28,8 +43,21 @@ import {
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, GetRolePolicyCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
-import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ListInstancesCommand, ListNamespacesCommand, ListServicesCommand as ListDiscoveryServicesCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ListInstancesCommand,
+  ListNamespacesCommand,
+  ListServicesCommand as ListDiscoveryServicesCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from '../../tools/release';
@@ -58,7 +86,19 @@ const registryImage = (service: string, tag?: string) => {
 async function npmScript(script: string, stage: Record<string, string>): Promise<string> {
   const child = spawn('npm', ['run', '-s', script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...target.env, TRAFFIC_SHARES: '', BLUE_GREEN_SERVICES: '', FACADE_SERVICES: '', CDKTF_OUTDIR: target.outdir, OUTPUTS_FILE: target.outputsFile, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...stage },
+    env: {
+      ...process.env,
+      ...target.env,
+      TRAFFIC_SHARES: '',
+      BLUE_GREEN_SERVICES: '',
+      FACADE_SERVICES: '',
+      CDKTF_OUTDIR: target.outdir,
+      OUTPUTS_FILE: target.outputsFile,
+      CI: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      ...stage,
+    },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -72,7 +112,12 @@ async function npmScript(script: string, stage: Record<string, string>): Promise
 
 /** `npm run images:push` to the test registry, as CI runs it; its output. */
 function imagesPush(): string {
-  const result = spawnSync('npm', ['run', '-s', 'images:push'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, IMAGE_REGISTRY: `${registry.host}/forum` }, timeout: 10 * 60_000 });
+  const result = spawnSync('npm', ['run', '-s', 'images:push'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, IMAGE_REGISTRY: `${registry.host}/forum` },
+    timeout: 10 * 60_000,
+  });
   if (result.status !== 0) throw new Error(`npm run images:push failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -198,11 +243,21 @@ async function expectRouting(extracted: readonly string[], shared: readonly stri
   for (const apiCase of API_CASES) {
     const answer = await ask(albPort, apiCase.path, {}, apiCase.method);
     // A service at a partial share answers some of its paths, the monolith the others.
-    const expected = shared.includes(apiCase.resource) ? expect.stringMatching(`^(${apiCase.resource}|${MONOLITH})$`) : extracted.includes(apiCase.resource) ? apiCase.resource : MONOLITH;
-    expect({ path: `${apiCase.method} ${apiCase.path}`, status: answer.status, servedBy: answer.servedBy }).toEqual({ path: `${apiCase.method} ${apiCase.path}`, status: apiCase.status, servedBy: expected });
+    const expected = shared.includes(apiCase.resource)
+      ? expect.stringMatching(`^(${apiCase.resource}|${MONOLITH})$`)
+      : extracted.includes(apiCase.resource)
+        ? apiCase.resource
+        : MONOLITH;
+    expect({ path: `${apiCase.method} ${apiCase.path}`, status: answer.status, servedBy: answer.servedBy }).toEqual({
+      path: `${apiCase.method} ${apiCase.path}`,
+      status: apiCase.status,
+      servedBy: expected,
+    });
   }
   for (const path of ['/', '/health', '/api/nothing']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
-  step(`through the local ALB: ${API_CASES.length} API requests, each answered by ${extracted.length === 0 ? 'the monolith' : `${extracted.join(', ')} for their paths and the monolith for the rest`}`);
+  step(
+    `through the local ALB: ${API_CASES.length} API requests, each answered by ${extracted.length === 0 ? 'the monolith' : `${extracted.join(', ')} for their paths and the monolith for the rest`}`,
+  );
 }
 
 /** Which service answered each of `count` requests to one path, without cookies. */
@@ -227,7 +282,11 @@ async function withoutFailures<T>(what: string, work: () => Promise<T>, paths: r
   const done = await load.stop();
   if (!outcome.ok) throw outcome.error;
   expect(done.failed.map((answer) => `${answer.path}: ${answer.error ?? answer.status}`)).toEqual([]);
-  step(`${what}: ${done.sent} requests meanwhile, none failed (${Object.entries(done.servedBy).map(([service, count]) => `${service} ${count}`).join(', ')})`);
+  step(
+    `${what}: ${done.sent} requests meanwhile, none failed (${Object.entries(done.servedBy)
+      .map(([service, count]) => `${service} ${count}`)
+      .join(', ')})`,
+  );
   return { result: outcome.result, load: done };
 }
 
@@ -284,13 +343,18 @@ describe('the refactor on the emulator, step by step', () => {
     for (const service of services) expect(output).toContain(`${registryImage(service)}: pushed in`);
     expect(output).toContain(`${services.length} pushed, 0 already there`);
     for (const service of services) {
-      const manifest = await fetch(`http://${registry.host}/v2/forum/${service}/manifests/${registryImage(service).split(':').pop()}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      const manifest = await fetch(`http://${registry.host}/v2/forum/${service}/manifests/${registryImage(service).split(':').pop()}`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      });
       expect({ service, status: manifest.status }).toEqual({ service, status: 200 });
       // Gone from the engine: the runtime must pull what it runs from the registry.
       dockerOrThrow(['rmi', registryImage(service)]);
     }
     target.env.IMAGE_URI_TEMPLATE = `${registry.host}/forum/{service}:{hash}`;
-    step(`docker-registry on ${registry.host}: ${services.length} images pushed by npm run images:push, each under its content-hash tag; the deploys use IMAGE_URI_TEMPLATE=${target.env.IMAGE_URI_TEMPLATE}`);
+    step(
+      `docker-registry on ${registry.host}: ${services.length} images pushed by npm run images:push, each under its content-hash tag; the deploys use IMAGE_URI_TEMPLATE=${target.env.IMAGE_URI_TEMPLATE}`,
+    );
   });
 
   it('1. deploys the monolith-only stage, as read back from the emulator', async () => {
@@ -307,12 +371,23 @@ describe('the refactor on the emulator, step by step', () => {
     step('listener :80 forwards by default to target group forum-dev-monolith');
 
     const [group] = (await clients.elb.send(new DescribeTargetGroupsCommand({ Names: ['forum-dev-monolith'] }))).TargetGroups!;
-    expect(group).toMatchObject({ TargetType: 'ip', Port: 3000, HealthCheckPath: '/health', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 2, UnhealthyThresholdCount: 3 });
+    expect(group).toMatchObject({
+      TargetType: 'ip',
+      Port: 3000,
+      HealthCheckPath: '/health',
+      HealthCheckIntervalSeconds: 10,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 3,
+    });
     step('target group: ip targets on 3000, health check /health every 10 s, healthy after 2');
 
     const [service] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-monolith'] }))).services!;
     expect(service).toMatchObject({ status: 'ACTIVE', launchType: 'FARGATE', healthCheckGracePeriodSeconds: 30 });
-    expect(service.deploymentConfiguration).toMatchObject({ minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } });
+    expect(service.deploymentConfiguration).toMatchObject({
+      minimumHealthyPercent: 100,
+      maximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+    });
     const network = service.networkConfiguration!.awsvpcConfiguration!;
     expect(network.assignPublicIp).toBe('DISABLED');
     const subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: network.subnets }))).Subnets!;
@@ -321,9 +396,12 @@ describe('the refactor on the emulator, step by step', () => {
     step('ECS service forum-dev-monolith: Fargate, private subnets only, no public IP, circuit breaker with rollback, 100/200 %');
 
     const albGroup = alb.SecurityGroups![0];
-    const serviceRules = (await clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: network.securityGroups! }] }))).SecurityGroupRules!;
+    const serviceRules = (await clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: network.securityGroups! }] })))
+      .SecurityGroupRules!;
     const ingress = serviceRules.filter((rule) => !rule.IsEgress);
-    expect(ingress).toEqual([expect.objectContaining({ ReferencedGroupInfo: expect.objectContaining({ GroupId: albGroup }), FromPort: 3000, ToPort: 3000, IpProtocol: 'tcp' })]);
+    expect(ingress).toEqual([
+      expect.objectContaining({ ReferencedGroupInfo: expect.objectContaining({ GroupId: albGroup }), FromPort: 3000, ToPort: 3000, IpProtocol: 'tcp' }),
+    ]);
     step(`service security group admits only the ALB's group ${albGroup} on 3000`);
 
     const [logGroup] = (await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/ecs/forum-dev/monolith' }))).logGroups!;
@@ -336,34 +414,68 @@ describe('the refactor on the emulator, step by step', () => {
     expect(JSON.parse(lifecycle.lifecyclePolicyText!).rules[0].selection).toMatchObject({ countType: 'imageCountMoreThan', countNumber: 10 });
     step('ECR repository forum-dev/monolith: immutable tags, scan on push, keeps the last 10 images');
 
-    const [scalable] = (await clients.scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/forum-dev-cluster/forum-dev-monolith'] }))).ScalableTargets!;
+    const [scalable] = (
+      await clients.scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/forum-dev-cluster/forum-dev-monolith'] }))
+    ).ScalableTargets!;
     expect(scalable).toMatchObject({ MinCapacity: 2, MaxCapacity: 6 });
     step('auto scaling target: 2..6 tasks');
   });
 
   it('1a. the security settings are read back from the emulator: access logs, web ACL, flow log, default security group, log encryption', async () => {
     const { alb } = await listener();
-    const attributes = Object.fromEntries(((await clients.elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Attributes ?? []).map((entry) => [entry.Key, entry.Value]));
-    expect(attributes).toMatchObject({ 'access_logs.s3.enabled': 'true', 'access_logs.s3.prefix': 'alb', 'routing.http.drop_invalid_header_fields.enabled': 'true', 'deletion_protection.enabled': 'false' });
+    const attributes = Object.fromEntries(
+      ((await clients.elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Attributes ?? []).map((entry) => [
+        entry.Key,
+        entry.Value,
+      ]),
+    );
+    expect(attributes).toMatchObject({
+      'access_logs.s3.enabled': 'true',
+      'access_logs.s3.prefix': 'alb',
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
+      'deletion_protection.enabled': 'false',
+    });
     const bucket = attributes['access_logs.s3.bucket']!;
     const block = (await clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
     expect(block).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
     const encryption = (await clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration!.Rules![0];
     expect(encryption.ApplyServerSideEncryptionByDefault!.SSEAlgorithm).toBe('AES256');
-    const policy = JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!) as { Statement: { Sid: string; Effect: string; Condition?: unknown }[] };
-    expect(policy.Statement.map((statement) => [statement.Sid, statement.Effect])).toEqual([['TlsOnly', 'Deny'], ['LoadBalancerLogDelivery', 'Allow']]);
-    step(`ALB access logs on, to bucket ${bucket}: public access blocked, SSE-S3, TLS-only policy with the region's log delivery; deletion protection off (the dev configuration)`);
+    const policy = JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy!) as {
+      Statement: { Sid: string; Effect: string; Condition?: unknown }[];
+    };
+    expect(policy.Statement.map((statement) => [statement.Sid, statement.Effect])).toEqual([
+      ['TlsOnly', 'Deny'],
+      ['LoadBalancerLogDelivery', 'Allow'],
+    ]);
+    step(
+      `ALB access logs on, to bucket ${bucket}: public access blocked, SSE-S3, TLS-only policy with the region's log delivery; deletion protection off (the dev configuration)`,
+    );
 
     const { WebACL: webAcl } = await clients.wafv2.send(new GetWebACLForResourceCommand({ ResourceArn: alb.LoadBalancerArn }));
     expect(webAcl!.Name).toBe('forum-dev-alb');
-    expect(webAcl!.Rules!.map((rule) => rule.Name).sort()).toEqual(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'rate-limit-per-ip']);
+    expect(webAcl!.Rules!.map((rule) => rule.Name).sort()).toEqual([
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'rate-limit-per-ip',
+    ]);
     step('WAF web ACL forum-dev-alb on the ALB: the common and known-bad-inputs managed rule groups and a rate limit per IP');
 
     const vpcId = alb.VpcId!;
     const [flowLog] = (await clients.ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }))).FlowLogs!;
     expect(flowLog).toMatchObject({ LogDestinationType: 'cloud-watch-logs', TrafficType: 'ALL' });
-    const [defaultGroup] = (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }))).SecurityGroups!;
-    expect((await clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [defaultGroup.GroupId!] }] }))).SecurityGroupRules).toEqual([]);
+    const [defaultGroup] = (
+      await clients.ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: ['default'] },
+          ],
+        }),
+      )
+    ).SecurityGroups!;
+    expect(
+      (await clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [defaultGroup.GroupId!] }] }))).SecurityGroupRules,
+    ).toEqual([]);
     step(`VPC ${vpcId}: flow log of all traffic to CloudWatch Logs; the default security group has no rule`);
 
     const groups = (await clients.logs.send(new DescribeLogGroupsCommand({}))).logGroups!.filter((group) => /forum-dev/.test(group.logGroupName!));
@@ -373,7 +485,7 @@ describe('the refactor on the emulator, step by step', () => {
     const [keyArn] = [...keys];
     expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
     expect((await clients.kms.send(new GetKeyRotationStatusCommand({ KeyId: keyArn }))).KeyRotationEnabled).toBe(true);
-    step('every log group of the stack is encrypted with the stack\'s own KMS key, rotation on');
+    step("every log group of the stack is encrypted with the stack's own KMS key, rotation on");
   });
 
   it('1b. the local runtime runs what was deployed: the monolith tasks behind the listener, registered in the emulator', async () => {
@@ -391,7 +503,15 @@ describe('the refactor on the emulator, step by step', () => {
       monolith.tasks.map((task) => ({ id: '127.0.0.1', port: task.port })).sort((a, b) => a.port - b.port),
     );
     step(`describe-target-health lists the 2 running monolith tasks: 127.0.0.1:${monolith.tasks.map((task) => task.port).join(', 127.0.0.1:')}`);
-    const containers = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-monolith', '--format', '{{.Image}} {{.Status}}']).split('\n');
+    const containers = dockerOrThrow([
+      'ps',
+      '--filter',
+      ownLabel,
+      '--filter',
+      'label=forum.service=forum-dev-monolith',
+      '--format',
+      '{{.Image}} {{.Status}}',
+    ]).split('\n');
     expect(containers).toHaveLength(2);
     for (const line of containers) expect(line).toMatch(new RegExp(`^${registryImage(MONOLITH).replace(/[.]/g, '\\.')} Up .*\\(healthy\\)$`));
     expect(readFileSync(target.runtimeLog, 'utf8')).toContain(`pulling ${registryImage(MONOLITH)}`);
@@ -405,16 +525,25 @@ describe('the refactor on the emulator, step by step', () => {
     const post = await writeThroughAlb('/api/posts', { thread: thread.id, text: 'The first post of the new thread.', user: 2 }, MONOLITH);
     expect([await tableHolds('threads', thread.id), await tableHolds('posts', post.id)]).toEqual([true, true]);
     await expectWrittenReadBack();
-    step(`POST /api/threads and /api/posts through the ALB: 201 from the monolith (thread ${thread.id}, post ${post.id}), in the DynamoDB tables, read back through the ALB`);
+    step(
+      `POST /api/threads and /api/posts through the ALB: 201 from the monolith (thread ${thread.id}, post ${post.id}), in the DynamoDB tables, read back through the ALB`,
+    );
   });
 
   it('1c. the data: a table per resource with its settings and sample, each task role with exactly its tables, the monolith in Cloud Map', async () => {
     for (const resource of RESOURCES) {
       const { Table: table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: `forum-dev-${resource}` }));
-      expect(table).toMatchObject({ BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' }, SSEDescription: { Status: 'ENABLED' }, DeletionProtectionEnabled: false });
+      expect(table).toMatchObject({
+        BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+        SSEDescription: { Status: 'ENABLED' },
+        DeletionProtectionEnabled: false,
+      });
       const backups = (await clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: `forum-dev-${resource}` }))).ContinuousBackupsDescription;
       expect(backups?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
-      expect((await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: `forum-dev-${resource}` }))).TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+      expect((await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: `forum-dev-${resource}` }))).TimeToLiveDescription).toMatchObject({
+        AttributeName: 'expiresAt',
+        TimeToLiveStatus: 'ENABLED',
+      });
     }
     const { Table: posts } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: 'forum-dev-posts' }));
     expect(posts!.GlobalSecondaryIndexes!.map((index) => [index.IndexName, index.KeySchema!.map((key) => key.AttributeName).join('+')]).sort()).toEqual([
@@ -423,14 +552,16 @@ describe('the refactor on the emulator, step by step', () => {
     ]);
     const users = await clients.dynamodb.send(new ScanCommand({ TableName: 'forum-dev-users', Select: 'COUNT' }));
     expect(users.Count).toBe(sample('users').length);
-    step('tables forum-dev-users, -threads, -posts: on demand, encrypted, point-in-time recovery, TTL on expiresAt; posts indexed by thread and by user (id as sort key); the users sample loaded');
+    step(
+      'tables forum-dev-users, -threads, -posts: on demand, encrypted, point-in-time recovery, TTL on expiresAt; posts indexed by thread and by user (id as sort key); the users sample loaded',
+    );
 
     expect(await dynamoGrants('monolith')).toEqual({
       UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
       ThreadsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
     });
-    step('the monolith\'s task role, read back from IAM: reads users, reads and writes threads and posts, nothing else of DynamoDB');
+    step("the monolith's task role, read back from IAM: reads users, reads and writes threads and posts, nothing else of DynamoDB");
 
     const namespaces = (await clients.discovery.send(new ListNamespacesCommand({}))).Namespaces ?? [];
     expect(namespaces.map((namespace) => namespace.Name)).toEqual(['forum-dev.internal']);
@@ -438,7 +569,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect(registry.Name).toBe('monolith');
     const instances = (await clients.discovery.send(new ListInstancesCommand({ ServiceId: registry.Id }))).Instances ?? [];
     expect(instances).toHaveLength(2);
-    step(`Cloud Map namespace forum-dev.internal: monolith has ${instances.length} instances, its tasks' internal ports (${instances.map((instance) => instance.Attributes!.AWS_INSTANCE_PORT).join(', ')} here)`);
+    step(
+      `Cloud Map namespace forum-dev.internal: monolith has ${instances.length} instances, its tasks' internal ports (${instances.map((instance) => instance.Attributes!.AWS_INSTANCE_PORT).join(', ')} here)`,
+    );
   });
 
   it('2. plans nothing more right after the deploy (no perpetual diff)', async () => {
@@ -484,7 +617,9 @@ describe('the refactor on the emulator, step by step', () => {
 
     // A rule pointed at the wrong target group is caught by a request, not by reading JSON.
     const usersRule = (await rules()).find((rule) => rule.Priority === '10')!;
-    await clients.elb.send(new ModifyRuleCommand({ RuleArn: usersRule.RuleArn, Actions: [{ Type: 'forward', TargetGroupArn: await targetGroupArn('threads') }] }));
+    await clients.elb.send(
+      new ModifyRuleCommand({ RuleArn: usersRule.RuleArn, Actions: [{ Type: 'forward', TargetGroupArn: await targetGroupArn('threads') }] }),
+    );
     await target.sync();
     const misrouted = await ask(albPort, '/api/users/1');
     expect({ status: misrouted.status, servedBy: misrouted.servedBy }).toEqual({ status: 404, servedBy: 'threads' });
@@ -507,7 +642,9 @@ describe('the refactor on the emulator, step by step', () => {
       UsersTableLookup: ['dynamodb:GetItem'],
     });
     expect(await dynamoGrants('users')).toEqual({ UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'] });
-    step(`POST /api/posts through the ALB: 201 from posts (post ${post.id}), in forum-dev-posts; all ${written.length} writes so far read back alike; posts may write posts and look up threads and users, users may only read users`);
+    step(
+      `POST /api/posts through the ALB: 201 from posts (post ${post.id}), in forum-dev-posts; all ${written.length} writes so far read back alike; posts may write posts and look up threads and users, users may only read users`,
+    );
   });
 
   it('4b. posts with the monolith as its facade (lab 4): only posts changes; its writes land in the same table through the monolith', async () => {
@@ -529,7 +666,9 @@ describe('the refactor on the emulator, step by step', () => {
     await expectWrittenReadBack();
     const internal = await ask(albPort, '/_internal/posts/items/1');
     expect({ status: internal.status, servedBy: internal.servedBy }).toEqual({ status: 404, servedBy: MONOLITH });
-    step(`POST /api/posts: 201 from posts (post ${post.id}), stored by the monolith in forum-dev-posts; all ${written.length} writes read back alike; /_internal through the ALB is a 404`);
+    step(
+      `POST /api/posts: 201 from posts (post ${post.id}), stored by the monolith in forum-dev-posts; all ${written.length} writes read back alike; /_internal through the ALB is a 404`,
+    );
   });
 
   it('4c. posts back on its own table: again only posts changes, and every write reads back', async () => {
@@ -549,7 +688,7 @@ describe('the refactor on the emulator, step by step', () => {
     step(`plan: ${summary(plan.changes).join(', ')}; post ${post.id} written by posts itself; all ${written.length} writes read back alike`);
   });
 
-  it('5. a weighted canary for threads: moving its share 10 → 50 changes only that rule\'s weights', async () => {
+  it("5. a weighted canary for threads: moving its share 10 → 50 changes only that rule's weights", async () => {
     const tenPercent = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' };
     let plan = await timed('plan threads at 10 %', () => target.plan(tenPercent));
     expect(summary(plan.changes)).toEqual(['update routing/threads']);
@@ -581,7 +720,15 @@ describe('the refactor on the emulator, step by step', () => {
   });
 
   it('5b. a task container killed with docker kill is replaced, and requests keep succeeding', async () => {
-    const [victim] = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-users', '--format', '{{.Label "forum.task"}}']).split('\n');
+    const [victim] = dockerOrThrow([
+      'ps',
+      '--filter',
+      ownLabel,
+      '--filter',
+      'label=forum.service=forum-dev-users',
+      '--format',
+      '{{.Label "forum.task"}}',
+    ]).split('\n');
     const killedAt = Date.now();
     dockerOrThrow(['kill', `forum-local-${victim}`]);
     let retried = 0;
@@ -606,11 +753,21 @@ describe('the refactor on the emulator, step by step', () => {
     }
     expect(replaced).toBeGreaterThan(0);
     expect(retried).toBeLessThan(requests / 2);
-    step(`docker kill of task ${victim}: a replacement was healthy after ${(replaced / 1000).toFixed(1)} s; ${requests} requests meanwhile, all answered by users, ${retried} retried once after a 502 from the dead target`);
+    step(
+      `docker kill of task ${victim}: a replacement was healthy after ${(replaced / 1000).toFixed(1)} s; ${requests} requests meanwhile, all answered by users, ${retried} retried once after a 502 from the dead target`,
+    );
   });
 
-  it('5b2. a posts task killed during a bounded write load: every 201 reads back; the rest were the load balancer\'s errors, not silent losses', async () => {
-    const [victim] = dockerOrThrow(['ps', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Label "forum.task"}}']).split('\n');
+  it("5b2. a posts task killed during a bounded write load: every 201 reads back; the rest were the load balancer's errors, not silent losses", async () => {
+    const [victim] = dockerOrThrow([
+      'ps',
+      '--filter',
+      ownLabel,
+      '--filter',
+      'label=forum.service=forum-dev-posts',
+      '--format',
+      '{{.Label "forum.task"}}',
+    ]).split('\n');
     const created: number[] = [];
     const errors: string[] = [];
     let sent = 0;
@@ -619,7 +776,13 @@ describe('the refactor on the emulator, step by step', () => {
       while (sent < 300 && Date.now() < deadline) {
         const n = (sent += 1);
         if (n === 50) dockerOrThrow(['kill', `forum-local-${victim}`]);
-        const answer = await ask(albPort, '/api/posts', { 'content-type': 'application/json' }, 'POST', JSON.stringify({ thread: 4, text: `under a kill ${n}`, user: 2 }));
+        const answer = await ask(
+          albPort,
+          '/api/posts',
+          { 'content-type': 'application/json' },
+          'POST',
+          JSON.stringify({ thread: 4, text: `under a kill ${n}`, user: 2 }),
+        );
         if (answer.status === 201) created.push((JSON.parse(answer.body) as { id: number }).id);
         else errors.push(answer.error ?? String(answer.status));
       }
@@ -628,7 +791,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect(created.length).toBeGreaterThan(200);
     for (const id of created) expect({ id, status: (await ask(albPort, `/api/posts/${id}`)).status }).toEqual({ id, status: 200 });
     expect(errors.every((error) => error === '502')).toBe(true);
-    step(`docker kill of posts task ${victim} after 50 of ${sent} writes: ${created.length} answered 201, every one read back; ${errors.length} got the ALB's 502 from the dead target (the client knows to retry)`);
+    step(
+      `docker kill of posts task ${victim} after 50 of ${sent} writes: ${created.length} answered 201, every one read back; ${errors.length} got the ALB's 502 from the dead target (the client knows to retry)`,
+    );
   });
 
   it('5c. a deploy whose tasks never become healthy trips the circuit breaker: every service goes back, production untouched; the next deploy rolls', async () => {
@@ -639,29 +804,50 @@ describe('the refactor on the emulator, step by step', () => {
     const names = ['monolith', 'posts', 'threads', 'users'].map((service) => `forum-dev-${service}`);
     /** Each service's task definition revision, as the emulator has it. */
     const revisions = async () =>
-      Object.fromEntries(((await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: names }))).services ?? []).map((service) => [service.serviceName!, service.taskDefinition!.split('/').pop()!]));
+      Object.fromEntries(
+        ((await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: names }))).services ?? []).map((service) => [
+          service.serviceName!,
+          service.taskDefinition!.split('/').pop()!,
+        ]),
+      );
     const before = await revisions();
     const { result: report } = await withoutFailures('a deploy of broken images', () => timed('deploy broken images', () => target.deploy(broken)));
     const failed = report!.failures.map((failure) => ({ service: failure.service, rolledBackTo: failure.rolledBackTo?.split('/').pop() }));
     expect(failed.sort((a, b) => a.service.localeCompare(b.service))).toEqual(names.map((service) => ({ service, rolledBackTo: before[service] })));
     expect(await revisions()).toEqual(before);
-    for (const entry of report!.services) expect({ service: entry.name, revisions: [...new Set(entry.tasks.map((task) => task.taskDefinition))] }).toEqual({ service: entry.name, revisions: [before[entry.name]] });
-    step(`every service's new tasks exited at start: the circuit breaker put each back on the revision it ran (${Object.values(before).join(', ')}; read back from the emulator), the old tasks served throughout, and deploy:local would exit 1`);
+    for (const entry of report!.services)
+      expect({ service: entry.name, revisions: [...new Set(entry.tasks.map((task) => task.taskDefinition))] }).toEqual({
+        service: entry.name,
+        revisions: [before[entry.name]],
+      });
+    step(
+      `every service's new tasks exited at start: the circuit breaker put each back on the revision it ran (${Object.values(before).join(', ')}; read back from the emulator), the old tasks served throughout, and deploy:local would exit 1`,
+    );
 
-    const { result: rolled } = await withoutFailures('the next deploy, rolling', () => timed('deploy after the rollback', () => target.deploy({ EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' })));
+    const { result: rolled } = await withoutFailures('the next deploy, rolling', () =>
+      timed('deploy after the rollback', () => target.deploy({ EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50' })),
+    );
     expect(rolled!.failures).toEqual([]);
     const after = await revisions();
     // The broken deploy registered one revision per service, the next deploy another.
     for (const service of names) expect(Number(after[service].split(':').pop())).toBe(Number(before[service].split(':').pop()) + 2);
-    for (const entry of rolled!.services) expect({ service: entry.name, revisions: [...new Set(entry.tasks.map((task) => task.taskDefinition))] }).toEqual({ service: entry.name, revisions: [after[entry.name]] });
-    step(`the next deploy registered a new revision of each service (${Object.values(after).join(', ')}); new tasks became healthy before the old ones were drained and stopped (minimum healthy 100 %, maximum 200 %)`);
+    for (const entry of rolled!.services)
+      expect({ service: entry.name, revisions: [...new Set(entry.tasks.map((task) => task.taskDefinition))] }).toEqual({
+        service: entry.name,
+        revisions: [after[entry.name]],
+      });
+    step(
+      `the next deploy registered a new revision of each service (${Object.values(after).join(', ')}); new tasks became healthy before the old ones were drained and stopped (minimum healthy 100 %, maximum 200 %)`,
+    );
   });
 
   it('6. users on CodeDeploy blue/green: deploys, is read back, and re-plans empty', async () => {
     await timed('deploy users blue/green', () => target.deploy(BLUE_GREEN_STAGE));
     const [service] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-users'] }))).services!;
     expect(service.deploymentController).toEqual({ type: 'CODE_DEPLOY' });
-    const { deploymentGroupInfo: group } = await clients.codedeploy.send(new GetDeploymentGroupCommand({ applicationName: 'forum-dev-users', deploymentGroupName: 'forum-dev-users' }));
+    const { deploymentGroupInfo: group } = await clients.codedeploy.send(
+      new GetDeploymentGroupCommand({ applicationName: 'forum-dev-users', deploymentGroupName: 'forum-dev-users' }),
+    );
     expect(group).toMatchObject({
       computePlatform: 'ECS',
       deploymentConfigName: 'CodeDeployDefault.ECSCanary10Percent5Minutes',
@@ -669,12 +855,17 @@ describe('the refactor on the emulator, step by step', () => {
       autoRollbackConfiguration: { enabled: true },
       ecsServices: [{ clusterName: 'forum-dev-cluster', serviceName: 'forum-dev-users' }],
     });
-    expect(group!.alarmConfiguration!.alarms!.map((alarm) => alarm.name).sort()).toEqual(
-      ['forum-dev-users-blue-target-5xx', 'forum-dev-users-blue-unhealthy-hosts', 'forum-dev-users-green-target-5xx', 'forum-dev-users-green-unhealthy-hosts'],
-    );
+    expect(group!.alarmConfiguration!.alarms!.map((alarm) => alarm.name).sort()).toEqual([
+      'forum-dev-users-blue-target-5xx',
+      'forum-dev-users-blue-unhealthy-hosts',
+      'forum-dev-users-green-target-5xx',
+      'forum-dev-users-green-unhealthy-hosts',
+    ]);
     const pairs = group!.loadBalancerInfo!.targetGroupPairInfoList![0];
     expect(pairs.targetGroups!.map((tg) => tg.name)).toEqual(['forum-dev-users', 'forum-dev-users-green']);
-    step('users: ECS service under the CODE_DEPLOY controller; deployment group: canary 10 % 5 min, rollback on failure and on its 4 alarms, blue and green target groups');
+    step(
+      'users: ECS service under the CODE_DEPLOY controller; deployment group: canary 10 % 5 min, rollback on failure and on its 4 alarms, blue and green target groups',
+    );
     const { alb } = await listener();
     const listeners = (await clients.elb.send(new DescribeListenersCommand({ LoadBalancerArn: alb.LoadBalancerArn }))).Listeners!;
     const test = listeners.find((candidate) => candidate.Port === 9010)!;
@@ -700,7 +891,15 @@ describe('the refactor on the emulator, step by step', () => {
     const lines: string[] = [];
     const { result: released } = await withoutFailures('the users release', () =>
       timed('blue/green release of users', () =>
-        release({ service: 'users', image, outputs: target.outputs(), clients: { ecs: clients.ecs, codedeploy: clients.codedeploy }, log: (line) => lines.push(line), pollMs: 250, timeoutMs: 5 * 60_000 }),
+        release({
+          service: 'users',
+          image,
+          outputs: target.outputs(),
+          clients: { ecs: clients.ecs, codedeploy: clients.codedeploy },
+          log: (line) => lines.push(line),
+          pollMs: 250,
+          timeoutMs: 5 * 60_000,
+        }),
       ),
     );
     releasedTaskDefinitions.push(released.taskDefinitionArn);
@@ -708,7 +907,10 @@ describe('the refactor on the emulator, step by step', () => {
     expect(taskDefinition!.containerDefinitions![0].image).toBe(image);
     const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: released.deploymentId }));
     const appSpec = JSON.parse(deploymentInfo!.revision!.appSpecContent!.content!);
-    expect(appSpec.Resources[0].TargetService.Properties).toEqual({ TaskDefinition: released.taskDefinitionArn, LoadBalancerInfo: { ContainerName: 'users', ContainerPort: 3000 } });
+    expect(appSpec.Resources[0].TargetService.Properties).toEqual({
+      TaskDefinition: released.taskDefinitionArn,
+      LoadBalancerInfo: { ContainerName: 'users', ContainerPort: 3000 },
+    });
     expect(appSpec.Hooks).toEqual([{ BeforeAllowTraffic: expect.stringContaining('forum-dev-users-pre-traffic') }]);
     expect({ finished: released.finished, status: released.status }).toEqual({ finished: true, status: 'Succeeded' });
     expect(lines).toContain(`deployment ${released.deploymentId}: InProgress`);
@@ -733,7 +935,16 @@ describe('the refactor on the emulator, step by step', () => {
     const before = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
     const { result: released, load } = await withoutFailures(
       'the failing release',
-      () => release({ service: 'users', image: broken, outputs: target.outputs(), clients: { ecs: clients.ecs, codedeploy: clients.codedeploy }, log: () => undefined, pollMs: 250, timeoutMs: 5 * 60_000 }),
+      () =>
+        release({
+          service: 'users',
+          image: broken,
+          outputs: target.outputs(),
+          clients: { ecs: clients.ecs, codedeploy: clients.codedeploy },
+          log: () => undefined,
+          pollMs: 250,
+          timeoutMs: 5 * 60_000,
+        }),
       ['/api/users', '/api/users/1'],
     );
     releasedTaskDefinitions.push(released.taskDefinitionArn);
@@ -743,7 +954,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect(load.servedBy).toEqual({ users: load.sent });
     const after = (await runtimeStatus(target.runtime!)).services.find((service) => service.name === 'forum-dev-users')!;
     expect(after.tasks.map((task) => task.id).sort()).toEqual(before.tasks.map((task) => task.id).sort());
-    step(`release of ${broken}: Failed (${deploymentInfo!.errorInformation!.message!.split(':')[0]}); production stayed on the same 2 tasks, every request answered by users`);
+    step(
+      `release of ${broken}: Failed (${deploymentInfo!.errorInformation!.message!.split(':')[0]}); production stayed on the same 2 tasks, every request answered by users`,
+    );
   });
 
   it('7. putting posts back into the monolith destroys only the posts service and rule', async () => {
@@ -755,7 +968,9 @@ describe('the refactor on the emulator, step by step', () => {
     expect(plan.changes.map((change) => change.path)).toContain('routing/posts');
     step(`plan: ${plan.changes.length} to destroy, all of posts (its resources and its rule); nothing else changes`);
 
-    await withoutFailures('putting posts back', () => timed('deploy posts back to the monolith', () => target.deploy({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' })));
+    await withoutFailures('putting posts back', () =>
+      timed('deploy posts back to the monolith', () => target.deploy({ ...BLUE_GREEN_STAGE, EXTRACTED_SERVICES: 'users,threads' })),
+    );
     expect(dockerOrThrow(['ps', '-a', '--filter', ownLabel, '--filter', 'label=forum.service=forum-dev-posts', '--format', '{{.Names}}'])).toBe('');
     for (const path of ['/api/posts/in-thread/1', '/api/posts/by-user/2']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
     step('after the drain, /api/posts* is answered by the monolith again and no posts container is left');
@@ -781,7 +996,15 @@ describe('the refactor on the emulator, step by step', () => {
     step('no load balancer, listener or target group');
     const clusters = (await clients.ecs.send(new DescribeClustersCommand({ clusters: ['forum-dev-cluster'] }))).clusters ?? [];
     expect(clusters.filter((cluster) => cluster.status === 'ACTIVE')).toEqual([]);
-    const services = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-monolith', 'forum-dev-users', 'forum-dev-threads', 'forum-dev-posts'] }))).services ?? [];
+    const services =
+      (
+        await clients.ecs.send(
+          new DescribeServicesCommand({
+            cluster: 'forum-dev-cluster',
+            services: ['forum-dev-monolith', 'forum-dev-users', 'forum-dev-threads', 'forum-dev-posts'],
+          }),
+        )
+      ).services ?? [];
     expect(services.filter((service) => service.status === 'ACTIVE')).toEqual([]);
     const taskDefinitions = (await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'forum-dev', status: 'ACTIVE' }))).taskDefinitionArns!;
     expect(taskDefinitions).toEqual([]);
@@ -797,12 +1020,22 @@ describe('the refactor on the emulator, step by step', () => {
     expect((await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'forum-dev' }))).MetricAlarms).toEqual([]);
     step('no CodeDeploy application, Lambda function or alarm');
     expect(((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).filter((bucket) => bucket.Name!.startsWith('forum-dev-'))).toEqual([]);
-    expect(((await clients.wafv2.send(new ListWebACLsCommand({ Scope: 'REGIONAL' }))).WebACLs ?? []).filter((acl) => acl.Name!.startsWith('forum-dev'))).toEqual([]);
+    expect(
+      ((await clients.wafv2.send(new ListWebACLsCommand({ Scope: 'REGIONAL' }))).WebACLs ?? []).filter((acl) => acl.Name!.startsWith('forum-dev')),
+    ).toEqual([]);
     expect((await clients.ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).toEqual([]);
     // The stack's own keys. The AWS-managed aws/dynamodb key (made for the tables' encryption) belongs to the
     // account and stays, as on AWS; moto marks it CUSTOMER, so it is told apart by its alias.
-    const awsManaged = new Set(((await clients.kms.send(new ListAliasesCommand({}))).Aliases ?? []).filter((alias) => alias.AliasName!.startsWith('alias/aws/')).map((alias) => alias.TargetKeyId));
-    const metadata = await Promise.all(((await clients.kms.send(new ListKeysCommand({}))).Keys ?? []).map(async (key) => (await clients.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!));
+    const awsManaged = new Set(
+      ((await clients.kms.send(new ListAliasesCommand({}))).Aliases ?? [])
+        .filter((alias) => alias.AliasName!.startsWith('alias/aws/'))
+        .map((alias) => alias.TargetKeyId),
+    );
+    const metadata = await Promise.all(
+      ((await clients.kms.send(new ListKeysCommand({}))).Keys ?? []).map(
+        async (key) => (await clients.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!,
+      ),
+    );
     const keys = metadata.filter((key) => key.KeyManager === 'CUSTOMER' && !awsManaged.has(key.KeyId));
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(key.KeyState).toBe('PendingDeletion');

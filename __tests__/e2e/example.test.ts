@@ -6,7 +6,12 @@
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -41,7 +46,9 @@ describe('examples/ready-made-image: the constructs outside the forum', () => {
     const outputs = target.outputs();
 
     const [listener] = (await elb.send(new DescribeListenersCommand({ ListenerArns: [String(outputs.listener_arn)] }))).Listeners!;
-    expect(listener.DefaultActions).toEqual([expect.objectContaining({ Type: 'fixed-response', FixedResponseConfig: expect.objectContaining({ StatusCode: '404', ContentType: 'application/json' }) })]);
+    expect(listener.DefaultActions).toEqual([
+      expect.objectContaining({ Type: 'fixed-response', FixedResponseConfig: expect.objectContaining({ StatusCode: '404', ContentType: 'application/json' }) }),
+    ]);
     const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }))).Rules!.filter((rule) => !rule.IsDefault);
     expect(rules).toHaveLength(1);
     expect([...rules[0].Conditions![0].PathPatternConfig!.Values!].sort()).toEqual(['/whoami', '/whoami/*']);
@@ -55,9 +62,16 @@ describe('examples/ready-made-image: the constructs outside the forum', () => {
     const [container] = taskDefinition!.containerDefinitions!;
     expect(container).toMatchObject({ image: 'traefik/whoami:v1.10.3', user: '1000', readonlyRootFilesystem: true });
     expect(container.healthCheck).toBeUndefined();
-    expect(container.environment).toEqual(expect.arrayContaining([{ name: 'WHOAMI_PORT_NUMBER', value: '8080' }, { name: 'PORT', value: '8080' }]));
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'WHOAMI_PORT_NUMBER', value: '8080' },
+        { name: 'PORT', value: '8080' },
+      ]),
+    );
     expect((await new ECRClient(config).send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);
-    const { PolicyDocument } = await new IAMClient(config).send(new GetRolePolicyCommand({ RoleName: 'whoami-dev-whoami-execution', PolicyName: 'pull-image-write-logs-read-secrets' }));
+    const { PolicyDocument } = await new IAMClient(config).send(
+      new GetRolePolicyCommand({ RoleName: 'whoami-dev-whoami-execution', PolicyName: 'pull-image-write-logs-read-secrets' }),
+    );
     const statements = (JSON.parse(decodeURIComponent(PolicyDocument!)) as { Statement: { Sid: string }[] }).Statement;
     expect(statements.map((statement) => statement.Sid)).toEqual(['WriteLogs']);
     step('example: task runs traefik/whoami as uid 1000, no container health check, no ECR repository, execution role may only write logs');

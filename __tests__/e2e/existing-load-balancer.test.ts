@@ -23,7 +23,10 @@ jest.setTimeout(15 * 60_000);
 
 const APP = `node ${join(REPO_ROOT, 'build', 'examples', 'existing-load-balancer', 'main.js')}`;
 const target = new LocalTarget({ app: APP });
-const LEGACY_DEFAULT = { Type: 'fixed-response' as const, FixedResponseConfig: { StatusCode: '200', ContentType: 'text/plain', MessageBody: 'the legacy application' } };
+const LEGACY_DEFAULT = {
+  Type: 'fixed-response' as const,
+  FixedResponseConfig: { StatusCode: '200', ContentType: 'text/plain', MessageBody: 'the legacy application' },
+};
 let elb: ElasticLoadBalancingV2Client;
 let listenerArn: string;
 
@@ -34,13 +37,24 @@ beforeAll(async () => {
   elb = new ElasticLoadBalancingV2Client(config);
   // Another team's load balancer: nothing of it is in this stack's state.
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
-  const subnet = async (cidr: string, zone: string) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet!.SubnetId!;
+  const subnet = async (cidr: string, zone: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr, AvailabilityZone: zone }))).Subnet!.SubnetId!;
   const publicSubnets = [await subnet('10.20.0.0/24', 'us-east-1a'), await subnet('10.20.1.0/24', 'us-east-1b')];
   const privateSubnets = [await subnet('10.20.10.0/24', 'us-east-1a'), await subnet('10.20.11.0/24', 'us-east-1b')];
   const groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'their-alb', Description: 'their load balancer', VpcId: vpcId }))).GroupId!;
-  const alb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'their-alb', Subnets: publicSubnets, SecurityGroups: [groupId], Type: 'application' }))).LoadBalancers![0];
-  listenerArn = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: alb.LoadBalancerArn, Port: 80, Protocol: 'HTTP', DefaultActions: [LEGACY_DEFAULT] }))).Listeners![0].ListenerArn!;
-  target.env = { ...target.env, LISTENER_ARN: listenerArn, LOAD_BALANCER_SECURITY_GROUP_ID: groupId, VPC_ID: vpcId, PUBLIC_SUBNET_IDS: publicSubnets.join(','), PRIVATE_SUBNET_IDS: privateSubnets.join(',') };
+  const alb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'their-alb', Subnets: publicSubnets, SecurityGroups: [groupId], Type: 'application' })))
+    .LoadBalancers![0];
+  listenerArn = (
+    await elb.send(new CreateListenerCommand({ LoadBalancerArn: alb.LoadBalancerArn, Port: 80, Protocol: 'HTTP', DefaultActions: [LEGACY_DEFAULT] }))
+  ).Listeners![0].ListenerArn!;
+  target.env = {
+    ...target.env,
+    LISTENER_ARN: listenerArn,
+    LOAD_BALANCER_SECURITY_GROUP_ID: groupId,
+    VPC_ID: vpcId,
+    PUBLIC_SUBNET_IDS: publicSubnets.join(','),
+    PRIVATE_SUBNET_IDS: privateSubnets.join(','),
+  };
   step(`existing load balancer their-alb with a listener on 80 (default: a fixed response), made with the AWS SDK in VPC ${vpcId}`);
 });
 afterAll(() => target.stop());
@@ -64,7 +78,9 @@ describe('examples/existing-load-balancer: the stack on a listener it does not o
     const [listener] = (await elb.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] }))).Listeners!;
     expect(listener.DefaultActions).toEqual([expect.objectContaining(LEGACY_DEFAULT)]);
     const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules!.filter((rule) => !rule.IsDefault);
-    expect(rules.map((rule) => [rule.Priority, rule.Conditions![0].Values ?? rule.Conditions![0].PathPatternConfig?.Values])).toEqual([['10', ['/api/users', '/api/users/*']]]);
+    expect(rules.map((rule) => [rule.Priority, rule.Conditions![0].Values ?? rule.Conditions![0].PathPatternConfig?.Values])).toEqual([
+      ['10', ['/api/users', '/api/users/*']],
+    ]);
     expect((await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers!.map((balancer) => balancer.LoadBalancerName)).toEqual(['their-alb']);
     step('deployed: rule 10 on their listener; its default action still the fixed response; still one load balancer');
   });
@@ -72,12 +88,16 @@ describe('examples/existing-load-balancer: the stack on a listener it does not o
   it('take-over: the Fargate monolith answers the rest through a rule evaluated last, and still nothing of the listener changes', () => {
     const plan = target.plan({ EXTRACTED_SERVICES: 'users', DEFAULT_ACTION: 'take-over' });
     // Creates only, but for the users rule: it gains its weighted form, with the monolith to share with.
-    expect(plan.changes.filter((change) => change.actions.join() !== 'create').map((change) => `${change.path} ${change.actions.join()}`)).toEqual(['routing/users update']);
+    expect(plan.changes.filter((change) => change.actions.join() !== 'create').map((change) => `${change.path} ${change.actions.join()}`)).toEqual([
+      'routing/users update',
+    ]);
     const rule = plan.changes.find((change) => change.path === 'routing/default');
     expect(rule?.after).toMatchObject({ priority: 50000, condition: [{ path_pattern: [{ values: ['/*'] }] }] });
     expect(plan.changes.some((change) => change.path.startsWith('monolith/'))).toBe(true);
     expect(plan.changes.filter((change) => change.type === 'aws_lb_listener')).toEqual([]);
-    step(`plan (take-over): the monolith and a catch-all rule at priority 50000, ${plan.changes.length - 1} to create; the users rule gets its weighted form; nothing of the listener`);
+    step(
+      `plan (take-over): the monolith and a catch-all rule at priority 50000, ${plan.changes.length - 1} to create; the users rule gets its weighted form; nothing of the listener`,
+    );
   });
 
   it('destroy removes what the stack added and leaves their load balancer and listener as they were', async () => {

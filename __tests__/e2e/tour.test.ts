@@ -55,7 +55,11 @@ const share = (result: StepResult, service: string) => (result.answeredBy[servic
 describe('npm run tour', () => {
   it('fails no request, during any transition or after it', () => {
     for (const result of report.steps) {
-      expect({ step: result.step, failed: result.duringDeploy.failed, failedAfter: result.failedAfter }).toEqual({ step: result.step, failed: 0, failedAfter: 0 });
+      expect({ step: result.step, failed: result.duringDeploy.failed, failedAfter: result.failedAfter }).toEqual({
+        step: result.step,
+        failed: 0,
+        failedAfter: 0,
+      });
     }
     // Every step after the first deployed under load.
     expect(report.steps.slice(1).every((result) => result.duringDeploy.sent > 0)).toBe(true);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProviderMirror, localTargetEnv, writeCliConfig } from '../../local/aws/local-aws';
+import { findProviderMirror, localTargetEnv, seedProviderLock, writeCliConfig } from '../../local/aws/local-aws';
 import { projectConfig } from '../../forum/config/project';
 import { resolveConfig } from '../../forum/config/resolve';
 import { ForumStack } from '../../forum/stack';
@@ -32,6 +32,7 @@ describe.each(['none', 'users', 'all'])('the emulator configuration with EXTRACT
     expect(synth.stderr).toBe('');
     expect(synth.status).toBe(0);
     const stackDir = join(dir, extracted, 'stacks', 'forum-dev');
+    seedProviderLock(stackDir);
     const init = spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: stackDir, env, encoding: 'utf8' });
     expect(init.status).toBe(0);
     const validate = spawnSync('terraform', ['validate', '-json', '-no-color'], { cwd: stackDir, env, encoding: 'utf8' });
@@ -52,6 +53,7 @@ describe('a stage with allowedAccountIds', () => {
     const app = Testing.app();
     const stack = new ForumStack(app, 'forum-dev', resolveConfig({ ...projectConfig, stages }, env, REPO_ROOT));
     const stackDir = join(Testing.fullSynth(stack), 'stacks', 'forum-dev');
+    seedProviderLock(stackDir);
     const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: stackDir, env, encoding: 'utf8' });
     expect(init.stderr).toBe('');
     return spawnSync('terraform', ['plan', '-input=false', '-no-color', '-lock=false'], { cwd: stackDir, env, encoding: 'utf8', timeout: 100_000 });

@@ -8,9 +8,16 @@ import type { MicroserviceConfig, ProjectConfig } from '../../forum/config/types
 import { REPO_ROOT } from '../support/processes';
 import { synth } from '../support/synth';
 
-const withServices = (microservices: MicroserviceConfig[], extra: Partial<ProjectConfig> = {}): ProjectConfig => ({ ...projectConfig, ...extra, microservices });
+const withServices = (microservices: MicroserviceConfig[], extra: Partial<ProjectConfig> = {}): ProjectConfig => ({
+  ...projectConfig,
+  ...extra,
+  microservices,
+});
 const [users, threads, posts] = projectConfig.microservices;
-const resolve = (config: ProjectConfig, env: Record<string, string> = {}) => () => resolveConfig(config, env, REPO_ROOT);
+const resolve =
+  (config: ProjectConfig, env: Record<string, string> = {}) =>
+  () =>
+    resolveConfig(config, env, REPO_ROOT);
 
 describe('EXTRACTED_SERVICES', () => {
   const extracted = (value?: string) => resolveConfig(projectConfig, { EXTRACTED_SERVICES: value }, REPO_ROOT).microservices.map((service) => service.name);
@@ -28,7 +35,9 @@ describe('EXTRACTED_SERVICES', () => {
   });
 
   it('rejects an unknown service, naming it and the variable', () => {
-    expect(resolve(projectConfig, { EXTRACTED_SERVICES: 'users,likes' })).toThrow('Invalid configuration: EXTRACTED_SERVICES: unknown service "likes" (known: users, threads, posts; or "all", "none")');
+    expect(resolve(projectConfig, { EXTRACTED_SERVICES: 'users,likes' })).toThrow(
+      'Invalid configuration: EXTRACTED_SERVICES: unknown service "likes" (known: users, threads, posts; or "all", "none")',
+    );
   });
 });
 
@@ -36,9 +45,21 @@ describe('STAGE: each stage is its own stack, with its own state and accounts', 
   it('deploys the first configured stage unless STAGE names another', () => {
     expect(Object.keys(projectConfig.stages)).toEqual(['dev', 'prod']);
     const dev = resolveConfig(projectConfig, {}, REPO_ROOT);
-    expect({ stage: dev.stage, namePrefix: dev.namePrefix, state: dev.state, deletionProtection: dev.deletionProtection }).toEqual({ stage: 'dev', namePrefix: 'forum-dev', state: { backend: 'local' }, deletionProtection: false });
+    expect({ stage: dev.stage, namePrefix: dev.namePrefix, state: dev.state, deletionProtection: dev.deletionProtection }).toEqual({
+      stage: 'dev',
+      namePrefix: 'forum-dev',
+      state: { backend: 'local' },
+      deletionProtection: false,
+    });
     const prod = resolveConfig(projectConfig, { STAGE: 'prod' }, REPO_ROOT);
-    expect({ stage: prod.stage, namePrefix: prod.namePrefix, backend: prod.state.backend, accounts: prod.allowedAccountIds, deletionProtection: prod.deletionProtection, logRetentionDays: prod.logRetentionDays }).toEqual({
+    expect({
+      stage: prod.stage,
+      namePrefix: prod.namePrefix,
+      backend: prod.state.backend,
+      accounts: prod.allowedAccountIds,
+      deletionProtection: prod.deletionProtection,
+      logRetentionDays: prod.logRetentionDays,
+    }).toEqual({
       stage: 'prod',
       namePrefix: 'forum-prod',
       backend: 's3',
@@ -50,8 +71,15 @@ describe('STAGE: each stage is its own stack, with its own state and accounts', 
 
   it('names the stack and every resource after the stage, and gives the provider its accounts', () => {
     const json = synth({ STAGE: 'prod' });
-    expect(json.provider.aws).toEqual([expect.objectContaining({ allowed_account_ids: ['123456789012'], default_tags: [{ tags: { Project: 'forum', Environment: 'prod', ManagedBy: 'cdktf' } }] })]);
-    expect(json.terraform.backend).toEqual({ s3: { bucket: 'forum-terraform-state-123456789012', key: 'forum-prod/terraform.tfstate', region: 'us-east-1', encrypt: true, use_lockfile: true } });
+    expect(json.provider.aws).toEqual([
+      expect.objectContaining({
+        allowed_account_ids: ['123456789012'],
+        default_tags: [{ tags: { Project: 'forum', Environment: 'prod', ManagedBy: 'cdktf' } }],
+      }),
+    ]);
+    expect(json.terraform.backend).toEqual({
+      s3: { bucket: 'forum-terraform-state-123456789012', key: 'forum-prod/terraform.tfstate', region: 'us-east-1', encrypt: true, use_lockfile: true },
+    });
     expect(Object.values(json.resource.aws_lb).map((lb) => lb.name)).toEqual(['forum-prod-alb']);
     expect((synth().provider.aws[0] as Record<string, unknown>).allowed_account_ids).toBeUndefined();
   });
@@ -60,7 +88,12 @@ describe('STAGE: each stage is its own stack, with its own state and accounts', 
     ['an unknown STAGE', projectConfig, { STAGE: 'qa' }, 'STAGE: unknown stage "qa" (configured: dev, prod)'],
     ['no stage at all', { ...projectConfig, stages: {} }, {}, 'stages: configure at least one stage'],
     ['a stage name AWS names cannot take', { ...projectConfig, stages: { Dev_1: {} } }, {}, 'stages.Dev_1: "Dev_1" must be lower-case letters'],
-    ['an account id that is not one', { ...projectConfig, stages: { dev: { allowedAccountIds: ['12345'] } } }, {}, 'stages.dev.allowedAccountIds: "12345" is not a 12-digit AWS account id'],
+    [
+      'an account id that is not one',
+      { ...projectConfig, stages: { dev: { allowedAccountIds: ['12345'] } } },
+      {},
+      'stages.dev.allowedAccountIds: "12345" is not a 12-digit AWS account id',
+    ],
     ['an empty account list', { ...projectConfig, stages: { dev: { allowedAccountIds: [] } } }, {}, 'stages.dev.allowedAccountIds: name at least one account'],
   ])('rejects %s, naming the field', (_, config, env, message) => {
     expect(resolve(config, env)).toThrow(`Invalid configuration: ${message}`);
@@ -70,11 +103,31 @@ describe('STAGE: each stage is its own stack, with its own state and accounts', 
 describe('configuration errors name the service and the field', () => {
   it.each<[string, ProjectConfig, string]>([
     ['duplicate names', withServices([users, { ...threads, name: 'users' }]), 'microservices.users.name: duplicate service name "users"'],
-    ['a microservice named like the monolith', withServices([{ ...users, name: 'monolith' }]), 'microservices.monolith.name: duplicate service name "monolith"'],
-    ['duplicate priorities', withServices([users, { ...threads, route: { priority: 10 } }]), 'microservices.threads.route.priority: priority 10 is already used by "users"'],
-    ['duplicate path patterns', withServices([users, { ...posts, route: { ...posts.route, pathPatterns: ['/api/posts', '/api/users/*'] } }]), 'microservices.posts.route.pathPatterns: path pattern "/api/users/*" is already routed to "users"'],
-    ['a missing build context', withServices([{ ...users, image: { build: { context: 'nowhere', dockerfile: 'Dockerfile' } } }]), 'microservices.users.image.build.context: build context "nowhere" does not exist'],
-    ['a missing Dockerfile', withServices([{ ...users, image: { build: { context: '.', dockerfile: 'services/users/Nope' } } }]), 'microservices.users.image.build.dockerfile: "services/users/Nope" does not exist in the build context "."'],
+    [
+      'a microservice named like the monolith',
+      withServices([{ ...users, name: 'monolith' }]),
+      'microservices.monolith.name: duplicate service name "monolith"',
+    ],
+    [
+      'duplicate priorities',
+      withServices([users, { ...threads, route: { priority: 10 } }]),
+      'microservices.threads.route.priority: priority 10 is already used by "users"',
+    ],
+    [
+      'duplicate path patterns',
+      withServices([users, { ...posts, route: { ...posts.route, pathPatterns: ['/api/posts', '/api/users/*'] } }]),
+      'microservices.posts.route.pathPatterns: path pattern "/api/users/*" is already routed to "users"',
+    ],
+    [
+      'a missing build context',
+      withServices([{ ...users, image: { build: { context: 'nowhere', dockerfile: 'Dockerfile' } } }]),
+      'microservices.users.image.build.context: build context "nowhere" does not exist',
+    ],
+    [
+      'a missing Dockerfile',
+      withServices([{ ...users, image: { build: { context: '.', dockerfile: 'services/users/Nope' } } }]),
+      'microservices.users.image.build.dockerfile: "services/users/Nope" does not exist in the build context "."',
+    ],
     ['an invalid name', withServices([{ ...users, name: 'Users_1' }]), 'microservices.Users_1.name: "Users_1" must be lower-case letters'],
   ])('%s', (_, config, message) => {
     expect(resolve(config)).toThrow(`Invalid configuration: ${message}`);
@@ -82,8 +135,12 @@ describe('configuration errors name the service and the field', () => {
 
   it('rejects an unknown DEPLOY_TARGET and a local target without ready-made images', () => {
     expect(resolve(projectConfig, { DEPLOY_TARGET: 'gcp' })).toThrow('Invalid configuration: DEPLOY_TARGET: "gcp" must be "aws" or "local"');
-    expect(resolve(projectConfig, { DEPLOY_TARGET: 'local' })).toThrow('Invalid configuration: IMAGE_URI_TEMPLATE: DEPLOY_TARGET=local needs ready-made images');
-    expect(resolve(projectConfig, { IMAGE_URI_TEMPLATE: 'registry/forum:latest' })).toThrow('IMAGE_URI_TEMPLATE: "registry/forum:latest" must contain {service}');
+    expect(resolve(projectConfig, { DEPLOY_TARGET: 'local' })).toThrow(
+      'Invalid configuration: IMAGE_URI_TEMPLATE: DEPLOY_TARGET=local needs ready-made images',
+    );
+    expect(resolve(projectConfig, { IMAGE_URI_TEMPLATE: 'registry/forum:latest' })).toThrow(
+      'IMAGE_URI_TEMPLATE: "registry/forum:latest" must contain {service}',
+    );
   });
 
   it('validates an unextracted service too: a bad config fails before the step that would need it', () => {
@@ -105,12 +162,24 @@ describe('configuration errors name the service and the field', () => {
 describe('limits checked by the constructs at synth, naming the construct and the field', () => {
   it.each<[string, Partial<MicroserviceConfig>, string]>([
     ['a priority out of range', { route: { priority: 0 } }, 'forum-dev/routing: rules.users.priority: 0 must be an integer from 1 to 50000'],
-    ['inverted scaling bounds', { autoScaling: { minCapacity: 5, maxCapacity: 2 } }, 'forum-dev/users/scaling: minCapacity/maxCapacity: 5..2 must be integers with 0 <= min <= max and max >= 1'],
+    [
+      'inverted scaling bounds',
+      { autoScaling: { minCapacity: 5, maxCapacity: 2 } },
+      'forum-dev/users/scaling: minCapacity/maxCapacity: 5..2 must be integers with 0 <= min <= max and max >= 1',
+    ],
     ['a retention CloudWatch Logs does not offer', { logRetentionDays: 10 }, 'forum-dev/users: logRetentionDays: 10 is not a retention CloudWatch Logs offers'],
-    ['a health check timeout not below its interval', { healthCheck: { intervalSeconds: 5, timeoutSeconds: 5 } }, 'forum-dev/users: healthCheck.timeoutSeconds: 5 must be less than the interval (5)'],
+    [
+      'a health check timeout not below its interval',
+      { healthCheck: { intervalSeconds: 5, timeoutSeconds: 5 } },
+      'forum-dev/users: healthCheck.timeoutSeconds: 5 must be less than the interval (5)',
+    ],
     ['an invalid Fargate cpu', { cpu: 300 }, 'forum-dev/users: cpu: 300 is not a Fargate CPU value'],
     ['memory that does not fit the cpu', { cpu: 256, memory: 4096 }, 'forum-dev/users: memory: 4096 MiB is not valid with cpu 256 on Fargate'],
-    ['a name over the 32 characters of a target group', { name: 'users-with-a-very-long-name-x' }, 'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32'],
+    [
+      'a name over the 32 characters of a target group',
+      { name: 'users-with-a-very-long-name-x' },
+      'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32',
+    ],
   ])('%s', (_, change, message) => {
     expect(() => synth({}, withServices([{ ...users, ...change }]))).toThrow(message);
   });

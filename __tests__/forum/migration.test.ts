@@ -11,9 +11,13 @@ import { LegacyEc2Monolith } from '../../constructs/legacy-ec2-monolith';
 import { REPO_ROOT } from '../support/processes';
 import { flatten, ref, resource, resources, synth, type TfJson } from '../support/synth';
 
-const legacy = (percent: number, extra: Record<string, string> = {}): TfJson => synth({ EXTRACTED_SERVICES: 'none', LEGACY_TRAFFIC: String(percent), ...extra });
+const legacy = (percent: number, extra: Record<string, string> = {}): TfJson =>
+  synth({ EXTRACTED_SERVICES: 'none', LEGACY_TRAFFIC: String(percent), ...extra });
 const stages = { ec2: legacy(100), split: legacy(90), fargate: legacy(0), removed: synth({ EXTRACTED_SERVICES: 'none' }) };
-const resolve = (env: Record<string, string>, base: ProjectConfig = projectConfig) => () => resolveConfig(base, env, REPO_ROOT);
+const resolve =
+  (env: Record<string, string>, base: ProjectConfig = projectConfig) =>
+  () =>
+    resolveConfig(base, env, REPO_ROOT);
 const userData = (json: TfJson) => {
   const raw = resource(json, 'aws_launch_template', 'monolith-ec2/launch-template').user_data as string;
   // base64encode(join("", ["<script>", <bucket>, "<script>"])): the literal parts, decoded from their Terraform string escapes.
@@ -23,7 +27,11 @@ const userData = (json: TfJson) => {
 describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
   it('shares the default action by weight: each cut-over step changes the weights only', () => {
     const weights = (json: TfJson) => resource(json, 'aws_lb_listener', 'routing/http').default_action;
-    for (const [json, ec2] of [[stages.ec2, 100], [stages.split, 90], [stages.fargate, 0]] as const) {
+    for (const [json, ec2] of [
+      [stages.ec2, 100],
+      [stages.split, 90],
+      [stages.fargate, 0],
+    ] as const) {
       expect(weights(json)).toEqual([
         {
           type: 'forward',
@@ -66,15 +74,31 @@ describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
   it('keeps its instances in the private subnets, registered in an instance target group checked on /health, replaced when the load balancer finds them unhealthy', () => {
     const json = stages.split;
     const group = resource(json, 'aws_autoscaling_group', 'monolith-ec2/instances');
-    expect(group).toMatchObject({ min_size: 2, max_size: 4, desired_capacity: 2, health_check_type: 'ELB', target_group_arns: [ref(json, 'aws_lb_target_group', 'monolith-ec2/target-group', 'arn')] });
+    expect(group).toMatchObject({
+      min_size: 2,
+      max_size: 4,
+      desired_capacity: 2,
+      health_check_type: 'ELB',
+      target_group_arns: [ref(json, 'aws_lb_target_group', 'monolith-ec2/target-group', 'arn')],
+    });
     expect(group.vpc_zone_identifier).toEqual([0, 1].map((index) => ref(json, 'aws_subnet', `network/private-${index}`, 'id')));
-    expect(resource(json, 'aws_lb_target_group', 'monolith-ec2/target-group')).toMatchObject({ target_type: 'instance', port: 3000, health_check: { path: '/health' } });
+    expect(resource(json, 'aws_lb_target_group', 'monolith-ec2/target-group')).toMatchObject({
+      target_type: 'instance',
+      port: 3000,
+      health_check: { path: '/health' },
+    });
   });
 
   it('admits only the load balancer on the app port, and the instance profile may do what Session Manager, the logs, the build and its tables need', () => {
     const json = stages.split;
     const ingress = [...resources(json, 'aws_vpc_security_group_ingress_rule')].filter(([path]) => path.startsWith('monolith-ec2/'));
-    expect(ingress.map(([, rule]) => rule)).toEqual([expect.objectContaining({ referenced_security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'), from_port: 3000, to_port: 3000 })]);
+    expect(ingress.map(([, rule]) => rule)).toEqual([
+      expect.objectContaining({
+        referenced_security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'),
+        from_port: 3000,
+        to_port: 3000,
+      }),
+    ]);
     expect(resource(json, 'aws_iam_role_policy_attachment', 'monolith-ec2/ssm-core').policy_arn).toMatch(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
     expect([...resources(json, 'aws_iam_role_policy_attachment').keys()].filter((path) => path.startsWith('monolith-ec2/'))).toEqual(['monolith-ec2/ssm-core']);
     const policy = Object.values(json.data!.aws_iam_policy_document).find((body) => body['//']!.metadata.path === 'forum-dev/monolith-ec2/permissions')!;
@@ -93,7 +117,10 @@ describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
     expect(script).not.toMatch(/WORKERS=/);
     expect(script).toContain('"log_group_name":"/ec2/forum-dev/monolith"');
     expect(resource(stages.split, 'aws_s3_object', 'monolith-ec2/artifact').key).toMatch(/^monolith\/[0-9A-F]+\.js$/);
-    expect(resource(stages.split, 'aws_s3_bucket_public_access_block', 'monolith-ec2/artifacts/public-access')).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
+    expect(resource(stages.split, 'aws_s3_bucket_public_access_block', 'monolith-ec2/artifacts/public-access')).toMatchObject({
+      block_public_acls: true,
+      restrict_public_buckets: true,
+    });
   });
 
   it('turns the block on with its defaults for one run, and refuses a share that is not a whole percent', () => {
@@ -106,7 +133,14 @@ describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
 
   it('validates its own props at construction, naming the field', () => {
     const make = (props: Partial<ConstructorParameters<typeof LegacyEc2Monolith>[2]>) => () =>
-      new LegacyEc2Monolith(Testing.app().node.root as never, 'legacy', { namePrefix: 'forum-dev', vpcId: 'vpc', subnetIds: ['subnet'], loadBalancerSecurityGroupId: 'sg', artifactPath: __filename, ...props });
+      new LegacyEc2Monolith(Testing.app().node.root, 'legacy', {
+        namePrefix: 'forum-dev',
+        vpcId: 'vpc',
+        subnetIds: ['subnet'],
+        loadBalancerSecurityGroupId: 'sg',
+        artifactPath: __filename,
+        ...props,
+      });
     expect(make({ desiredCapacity: -1 })).toThrow(/desiredCapacity/);
     expect(make({ subnetIds: [] })).toThrow(/subnetIds: at least one subnet/);
     expect(make({ healthCheckPath: 'health' })).toThrow(/healthCheckPath: "health" must start with \//);
@@ -120,7 +154,14 @@ describe('the monolith retired (RETIRE_MONOLITH, monolith.retired)', () => {
 
   it('answers what no rule matches with a JSON 404, and destroys only the monolith and its namespace', () => {
     expect(resource(retired, 'aws_lb_listener', 'routing/http').default_action).toEqual([
-      { type: 'fixed-response', fixed_response: { status_code: '404', content_type: 'application/json', message_body: JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' }) } },
+      {
+        type: 'fixed-response',
+        fixed_response: {
+          status_code: '404',
+          content_type: 'application/json',
+          message_body: JSON.stringify({ statusCode: 404, error: 'Not Found', message: 'Not Found' }),
+        },
+      },
     ]);
     const [before, after] = [flatten(all), flatten(retired)];
     const gone = [...before.keys()].filter((key) => !after.has(key));
@@ -138,13 +179,28 @@ describe('the monolith retired (RETIRE_MONOLITH, monolith.retired)', () => {
   });
 
   it('refuses while the monolith still serves something, naming the service', () => {
-    expect(resolve({ EXTRACTED_SERVICES: 'users,threads', RETIRE_MONOLITH: 'true' })).toThrow('RETIRE_MONOLITH: the monolith still serves "posts" (not extracted)');
-    expect(resolve({ EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50', RETIRE_MONOLITH: 'true' })).toThrow('RETIRE_MONOLITH: "threads" shares its paths with the monolith (50 %)');
-    expect(resolve({ EXTRACTED_SERVICES: 'all', FACADE_SERVICES: 'posts', RETIRE_MONOLITH: 'true' })).toThrow('RETIRE_MONOLITH: "posts" keeps its items through the monolith');
-    expect(resolve({ EXTRACTED_SERVICES: 'all', RETIRE_MONOLITH: 'true', LEGACY_TRAFFIC: '10' })).toThrow('LEGACY_TRAFFIC: the monolith on EC2 shares the default action with the Fargate monolith, which is retired');
-    expect(resolve({}, { ...projectConfig, monolith: { ...projectConfig.monolith, retired: true }, microservices: projectConfig.microservices.map((service, index) => (index === 0 ? { ...service, extracted: false } : service)) })).toThrow(
-      'monolith.retired: the monolith still serves "users"',
+    expect(resolve({ EXTRACTED_SERVICES: 'users,threads', RETIRE_MONOLITH: 'true' })).toThrow(
+      'RETIRE_MONOLITH: the monolith still serves "posts" (not extracted)',
     );
+    expect(resolve({ EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50', RETIRE_MONOLITH: 'true' })).toThrow(
+      'RETIRE_MONOLITH: "threads" shares its paths with the monolith (50 %)',
+    );
+    expect(resolve({ EXTRACTED_SERVICES: 'all', FACADE_SERVICES: 'posts', RETIRE_MONOLITH: 'true' })).toThrow(
+      'RETIRE_MONOLITH: "posts" keeps its items through the monolith',
+    );
+    expect(resolve({ EXTRACTED_SERVICES: 'all', RETIRE_MONOLITH: 'true', LEGACY_TRAFFIC: '10' })).toThrow(
+      'LEGACY_TRAFFIC: the monolith on EC2 shares the default action with the Fargate monolith, which is retired',
+    );
+    expect(
+      resolve(
+        {},
+        {
+          ...projectConfig,
+          monolith: { ...projectConfig.monolith, retired: true },
+          microservices: projectConfig.microservices.map((service, index) => (index === 0 ? { ...service, extracted: false } : service)),
+        },
+      ),
+    ).toThrow('monolith.retired: the monolith still serves "users"');
     expect(resolve({ RETIRE_MONOLITH: 'soon' })).toThrow('RETIRE_MONOLITH: "soon" must be true or false');
   });
 });
@@ -157,7 +213,16 @@ describe('an existing load balancer (existingLoadBalancer)', () => {
     existingLoadBalancer: { listenerArn: LISTENER, securityGroupId: 'sg-0123abcd', defaultAction },
   });
   const keep = synth({ EXTRACTED_SERVICES: 'users' }, joined('keep'));
-  const takeOver = synth({ EXTRACTED_SERVICES: 'users', LEGACY_TRAFFIC: '30' }, { ...joined('take-over'), legacyMonolith: { trafficPercent: 30, existingTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/their-ec2/0123456789abcdef' } });
+  const takeOver = synth(
+    { EXTRACTED_SERVICES: 'users', LEGACY_TRAFFIC: '30' },
+    {
+      ...joined('take-over'),
+      legacyMonolith: {
+        trafficPercent: 30,
+        existingTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/their-ec2/0123456789abcdef',
+      },
+    },
+  );
 
   it('creates no load balancer, listener, load balancer security group, logs bucket or web ACL, and adds its rules to the given listener', () => {
     for (const json of [keep, takeOver]) {
@@ -197,11 +262,23 @@ describe('an existing load balancer (existingLoadBalancer)', () => {
   });
 
   it('refuses what cannot work there, naming the field', () => {
-    expect(resolve({ EXTRACTED_SERVICES: 'users', LEGACY_TRAFFIC: '50' }, joined('keep'))).toThrow('LEGACY_TRAFFIC: a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"');
-    expect(resolve({ EXTRACTED_SERVICES: 'all', FACADE_SERVICES: 'posts' }, joined('keep'))).toThrow('existingLoadBalancer.defaultAction: "posts" keeps its items through the Fargate monolith');
-    expect(() => synth({ EXTRACTED_SERVICES: 'users', TRAFFIC_SHARES: 'users=10' }, joined('keep'))).toThrow(/rules\.users\.percent: 10: a share needs a default service/);
-    expect(() => synth({ EXTRACTED_SERVICES: 'users' }, { ...joined('keep'), existingLoadBalancer: { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1', securityGroupId: 'sg-0123abcd' } })).toThrow(
-      /existing\.listenerArn: .* is not the ARN of an application load balancer's listener/,
+    expect(resolve({ EXTRACTED_SERVICES: 'users', LEGACY_TRAFFIC: '50' }, joined('keep'))).toThrow(
+      'LEGACY_TRAFFIC: a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"',
     );
+    expect(resolve({ EXTRACTED_SERVICES: 'all', FACADE_SERVICES: 'posts' }, joined('keep'))).toThrow(
+      'existingLoadBalancer.defaultAction: "posts" keeps its items through the Fargate monolith',
+    );
+    expect(() => synth({ EXTRACTED_SERVICES: 'users', TRAFFIC_SHARES: 'users=10' }, joined('keep'))).toThrow(
+      /rules\.users\.percent: 10: a share needs a default service/,
+    );
+    expect(() =>
+      synth(
+        { EXTRACTED_SERVICES: 'users' },
+        {
+          ...joined('keep'),
+          existingLoadBalancer: { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1', securityGroupId: 'sg-0123abcd' },
+        },
+      ),
+    ).toThrow(/existing\.listenerArn: .* is not the ARN of an application load balancer's listener/);
   });
 });

@@ -35,7 +35,13 @@ const APPS: readonly App[] = [
   {
     folder: 'examples/existing-load-balancer',
     script: 'build/examples/existing-load-balancer/main.js',
-    env: { LISTENER_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2', LOAD_BALANCER_SECURITY_GROUP_ID: 'sg-1', VPC_ID: 'vpc-1', PUBLIC_SUBNET_IDS: 'subnet-1,subnet-2', PRIVATE_SUBNET_IDS: 'subnet-3,subnet-4' },
+    env: {
+      LISTENER_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2',
+      LOAD_BALANCER_SECURITY_GROUP_ID: 'sg-1',
+      VPC_ID: 'vpc-1',
+      PUBLIC_SUBNET_IDS: 'subnet-1,subnet-2',
+      PRIVATE_SUBNET_IDS: 'subnet-3,subnet-4',
+    },
   },
 ];
 
@@ -53,10 +59,16 @@ const fullSource = (source: string) => `registry.terraform.io/${source.includes(
 /** What each stack of each app requires, from a real synth of the compiled app. */
 const required: Required[] = APPS.flatMap((app, index) => {
   const outdir = join(dir, String(index));
-  const run = spawnSync(process.execPath, [join(REPO_ROOT, app.script)], { cwd: join(REPO_ROOT, app.folder), env: { ...process.env, EXTRACTED_SERVICES: '', IMAGE_URI_TEMPLATE: '', DEPLOY_TARGET: '', ...app.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, app.script)], {
+    cwd: join(REPO_ROOT, app.folder),
+    env: { ...process.env, EXTRACTED_SERVICES: '', IMAGE_URI_TEMPLATE: '', DEPLOY_TARGET: '', ...app.env, CDKTF_OUTDIR: outdir },
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`${app.script} failed: ${run.stderr}`);
   return readdirSync(join(outdir, 'stacks')).map((stack) => {
-    const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as { terraform: { required_providers: Record<string, { source: string; version: string }> } };
+    const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
+      terraform: { required_providers: Record<string, { source: string; version: string }> };
+    };
     const providers = new Map(Object.values(json.terraform.required_providers).map(({ source, version }) => [fullSource(source), version]));
     return { stack, lockFile: join(app.folder, 'cdktf.out', 'stacks', stack, '.terraform.lock.hcl'), providers };
   });
@@ -68,26 +80,34 @@ function readLock(path: string): Map<string, { version: string; hashes: string[]
   const locked = new Map<string, { version: string; hashes: string[] }>();
   for (const match of text.matchAll(/provider "([^"]+)" \{([^}]*)\}/g)) {
     const body = match[2];
-    locked.set(match[1], { version: /version\s*=\s*"([^"]+)"/.exec(body)?.[1] ?? '', hashes: [...body.matchAll(/"((?:h1|zh):[^"]+)"/g)].map((hash) => hash[1]) });
+    locked.set(match[1], {
+      version: /version\s*=\s*"([^"]+)"/.exec(body)?.[1] ?? '',
+      hashes: [...body.matchAll(/"((?:h1|zh):[^"]+)"/g)].map((hash) => hash[1]),
+    });
   }
   return locked;
 }
 
 it('every stack has its lock file, and no lock file is left for a stack that is gone', () => {
   const tracked = spawnSync('git', ['ls-files', '--', '*.terraform.lock.hcl'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
-  expect(required.map(({ stack, lockFile }) => ({ stack, locked: existsSync(join(REPO_ROOT, lockFile)) }))).toEqual(required.map(({ stack }) => ({ stack, locked: true })));
+  expect(required.map(({ stack, lockFile }) => ({ stack, locked: existsSync(join(REPO_ROOT, lockFile)) }))).toEqual(
+    required.map(({ stack }) => ({ stack, locked: true })),
+  );
   expect(tracked).toEqual([...new Set(required.map(({ lockFile }) => relative('.', lockFile)))].sort());
 });
 
-it.each(required.map((entry) => [entry.lockFile, entry] as const))('%s locks every provider its stack requires, at the required version', (_, { providers, lockFile }) => {
-  const locked = readLock(lockFile);
-  for (const [source, version] of providers) {
-    if (NOT_IN_MIRROR.has(source) && !locked.has(source)) continue;
-    expect({ source, version: locked.get(source)?.version }).toEqual({ source, version });
-  }
-  // Nothing locked that the stack does not use.
-  expect([...locked.keys()].filter((source) => !providers.has(source))).toEqual([]);
-});
+it.each(required.map((entry) => [entry.lockFile, entry] as const))(
+  '%s locks every provider its stack requires, at the required version',
+  (_, { providers, lockFile }) => {
+    const locked = readLock(lockFile);
+    for (const [source, version] of providers) {
+      if (NOT_IN_MIRROR.has(source) && !locked.has(source)) continue;
+      expect({ source, version: locked.get(source)?.version }).toEqual({ source, version });
+    }
+    // Nothing locked that the stack does not use.
+    expect([...locked.keys()].filter((source) => !providers.has(source))).toEqual([]);
+  },
+);
 
 it('the recorded hashes include the one of the provider in the mirror, so that init verifies it', () => {
   const work = join(dir, 'mirror-lock');
@@ -96,9 +116,14 @@ it('the recorded hashes include the one of the provider in the mirror, so that i
   const [source, version] = [...required[0].providers].find(([candidate]) => candidate.endsWith('/hashicorp/aws'))!;
   writeFileSync(join(work, 'main.tf'), `terraform {\n  required_providers {\n    aws = { source = "${source}", version = "${version}" }\n  }\n}\n`);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: writeCliConfig(join(work, 'terraform.rc'), findProviderMirror()) };
-  const lock = spawnSync('terraform', ['providers', 'lock', `-fs-mirror=${findProviderMirror()}`, '-platform=linux_amd64', '-no-color'], { cwd: work, env, encoding: 'utf8' });
+  const lock = spawnSync('terraform', ['providers', 'lock', `-fs-mirror=${findProviderMirror()}`, '-platform=linux_amd64', '-no-color'], {
+    cwd: work,
+    env,
+    encoding: 'utf8',
+  });
   expect(lock.stderr).toBe('');
   const [mirrorHash] = readLock(relative(REPO_ROOT, join(work, '.terraform.lock.hcl'))).get(source)!.hashes;
   expect(mirrorHash).toMatch(/^h1:/);
-  for (const { lockFile } of required) expect({ lockFile, hashes: readLock(lockFile).get(source)?.hashes }).toEqual({ lockFile, hashes: expect.arrayContaining([mirrorHash]) });
+  for (const { lockFile } of required)
+    expect({ lockFile, hashes: readLock(lockFile).get(source)?.hashes }).toEqual({ lockFile, hashes: expect.arrayContaining([mirrorHash]) });
 });

@@ -11,11 +11,48 @@ import { evaluateControls, type ControlResult } from '../../forum/security-contr
 import { REPO_ROOT } from '../support/processes';
 import { synth } from '../support/synth';
 
-const CONTROLS = ['ECS.2', 'ECS.4', 'ECS.5', 'ECS.8', 'ECS.9', 'ECS.10', 'ECS.12', 'ECR.1', 'ECR.2', 'ECR.3', 'ELB.1', 'ELB.4', 'ELB.5', 'ELB.6', 'ELB.13', 'ELB.16', 'EC2.2', 'EC2.6', 'EC2.18', 'EC2.19', 'AutoScaling.1', 'AutoScaling.2', 'AutoScaling.9', 'EC2.170', 'EC2.25', 'S3.8', 'DynamoDB.2', 'DynamoDB.6', 'Lambda.2', 'Lambda.3', 'Logs.KMS', 'IAM.Wildcards'];
+const CONTROLS = [
+  'ECS.2',
+  'ECS.4',
+  'ECS.5',
+  'ECS.8',
+  'ECS.9',
+  'ECS.10',
+  'ECS.12',
+  'ECR.1',
+  'ECR.2',
+  'ECR.3',
+  'ELB.1',
+  'ELB.4',
+  'ELB.5',
+  'ELB.6',
+  'ELB.13',
+  'ELB.16',
+  'EC2.2',
+  'EC2.6',
+  'EC2.18',
+  'EC2.19',
+  'AutoScaling.1',
+  'AutoScaling.2',
+  'AutoScaling.9',
+  'EC2.170',
+  'EC2.25',
+  'S3.8',
+  'DynamoDB.2',
+  'DynamoDB.6',
+  'Lambda.2',
+  'Lambda.3',
+  'Logs.KMS',
+  'IAM.Wildcards',
+];
 /** The project with these settings in its dev stage (a stage's settings win over the project's). */
-const devWith = (settings: StageConfig): ProjectConfig => ({ ...projectConfig, stages: { ...projectConfig.stages, dev: { ...projectConfig.stages.dev, ...settings } } });
+const devWith = (settings: StageConfig): ProjectConfig => ({
+  ...projectConfig,
+  stages: { ...projectConfig.stages, dev: { ...projectConfig.stages.dev, ...settings } },
+});
 const hardened = devWith({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true });
-const unexplained = (results: ControlResult[]) => results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
+const unexplained = (results: ControlResult[]) =>
+  results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
 /** The settings the controls explain failures by: the stage's, as the stack was built with them. */
 const settingsOf = (config: ProjectConfig, overrides: Record<string, string> = {}) => {
   const resolved = resolveConfig(config, overrides, REPO_ROOT);
@@ -80,9 +117,16 @@ describe('what the dev configuration turns off, on purpose', () => {
     containers[0].privileged = true;
     json.resource.aws_ecs_task_definition[taskId] = { ...task, container_definitions: JSON.stringify(containers) };
     json.resource.aws_vpc_security_group_ingress_rule.ssh = { cidr_ipv4: '0.0.0.0/0', from_port: 22, to_port: 22 };
-    const [documentId, document] = Object.entries(json.data!.aws_iam_policy_document).find(([, body]) => (body.statement as { sid?: string }[]).some((statement) => statement.sid === 'WriteLogs'))!;
-    json.data!.aws_iam_policy_document[documentId] = { ...document, statement: [...(document.statement as object[]), { sid: 'Everything', effect: 'Allow', actions: ['s3:*'], resources: ['*'] }] };
-    const failed = evaluateControls(json, settingsOf(projectConfig)).filter((result) => result.status === 'fail' && !result.configured).map((result) => result.id);
+    const [documentId, document] = Object.entries(json.data!.aws_iam_policy_document).find(([, body]) =>
+      (body.statement as { sid?: string }[]).some((statement) => statement.sid === 'WriteLogs'),
+    )!;
+    json.data!.aws_iam_policy_document[documentId] = {
+      ...document,
+      statement: [...(document.statement as object[]), { sid: 'Everything', effect: 'Allow', actions: ['s3:*'], resources: ['*'] }],
+    };
+    const failed = evaluateControls(json, settingsOf(projectConfig))
+      .filter((result) => result.status === 'fail' && !result.configured)
+      .map((result) => result.id);
     expect(failed).toEqual(['ECS.4', 'EC2.18', 'EC2.19', 'IAM.Wildcards']);
   });
 });

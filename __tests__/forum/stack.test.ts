@@ -25,7 +25,11 @@ describe('routing at each refactor stage', () => {
   it('sends everything to the monolith by default, at every stage', () => {
     for (const json of Object.values(stages)) {
       const listener = resource(json, 'aws_lb_listener', 'routing/http');
-      expect(listener).toMatchObject({ port: 80, protocol: 'HTTP', default_action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'monolith/target-group', 'arn') }] });
+      expect(listener).toMatchObject({
+        port: 80,
+        protocol: 'HTTP',
+        default_action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'monolith/target-group', 'arn') }],
+      });
     }
   });
 
@@ -65,8 +69,12 @@ describe('routing at each refactor stage', () => {
 
   it('makes each service wait for its rule (or listener) so targets register on an attached group', () => {
     const json = stages.all;
-    expect(resource(json, 'aws_ecs_service', 'users/service').depends_on).toEqual([ref(json, 'aws_lb_listener_rule', 'routing/users', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
-    expect(resource(json, 'aws_ecs_service', 'monolith/service').depends_on).toEqual([ref(json, 'aws_lb_listener', 'routing/http', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1')]);
+    expect(resource(json, 'aws_ecs_service', 'users/service').depends_on).toEqual([
+      ref(json, 'aws_lb_listener_rule', 'routing/users', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1'),
+    ]);
+    expect(resource(json, 'aws_ecs_service', 'monolith/service').depends_on).toEqual([
+      ref(json, 'aws_lb_listener', 'routing/http', 'arn').replace(/^\$\{(.*)\.arn\}$/, '$1'),
+    ]);
   });
 });
 
@@ -128,9 +136,16 @@ describe('network placement and the security group chain', () => {
       security_groups: [ref(json, 'aws_security_group', `${service}/security-group`, 'id')],
       assign_public_ip: false,
     });
-    const ingress = [...resources(json, 'aws_vpc_security_group_ingress_rule')].filter(([, rule]) => rule.security_group_id === ref(json, 'aws_security_group', `${service}/security-group`, 'id'));
+    const ingress = [...resources(json, 'aws_vpc_security_group_ingress_rule')].filter(
+      ([, rule]) => rule.security_group_id === ref(json, 'aws_security_group', `${service}/security-group`, 'id'),
+    );
     expect(ingress).toHaveLength(1);
-    expect(ingress[0][1]).toMatchObject({ referenced_security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'), from_port: 3000, to_port: 3000, ip_protocol: 'tcp' });
+    expect(ingress[0][1]).toMatchObject({
+      referenced_security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'),
+      from_port: 3000,
+      to_port: 3000,
+      ip_protocol: 'tcp',
+    });
     expect(resource(json, 'aws_vpc_security_group_egress_rule', `${service}/alb-to-service`)).toMatchObject({
       security_group_id: ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'),
       referenced_security_group_id: ref(json, 'aws_security_group', `${service}/security-group`, 'id'),
@@ -139,7 +154,9 @@ describe('network placement and the security group chain', () => {
   });
 
   it('admits only port 80 from the internet to the ALB when there is no certificate', () => {
-    const albIngress = [...resources(json, 'aws_vpc_security_group_ingress_rule').values()].filter((rule) => rule.security_group_id === ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'));
+    const albIngress = [...resources(json, 'aws_vpc_security_group_ingress_rule').values()].filter(
+      (rule) => rule.security_group_id === ref(json, 'aws_security_group', 'load-balancer/security-group', 'id'),
+    );
     expect(albIngress).toEqual([expect.objectContaining({ cidr_ipv4: '0.0.0.0/0', from_port: 80, to_port: 80 })]);
   });
 });
@@ -182,11 +199,20 @@ describe('each service', () => {
       task_role_arn: ref(json, 'aws_iam_role', `${service}/roles/task`, 'arn'),
     });
     const container = containerOf(json, service);
-    expect(container).toMatchObject({ name: service, user: '1000', readonlyRootFilesystem: true, portMappings: service === 'monolith' ? [{ containerPort: 3000 }, { containerPort: 3001 }] : [{ containerPort: 3000 }] });
+    expect(container).toMatchObject({
+      name: service,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      portMappings: service === 'monolith' ? [{ containerPort: 3000 }, { containerPort: 3001 }] : [{ containerPort: 3000 }],
+    });
     expect(container.environment).toContainEqual({ name: 'PORT', value: '3000' });
     expect(container.logConfiguration).toEqual({
       logDriver: 'awslogs',
-      options: { 'awslogs-group': ref(json, 'aws_cloudwatch_log_group', `${service}/logs`, 'name'), 'awslogs-region': expect.stringContaining('data.aws_region'), 'awslogs-stream-prefix': service },
+      options: {
+        'awslogs-group': ref(json, 'aws_cloudwatch_log_group', `${service}/logs`, 'name'),
+        'awslogs-region': expect.stringContaining('data.aws_region'),
+        'awslogs-stream-prefix': service,
+      },
     });
     expect(container.healthCheck.command).toEqual(['CMD', ...projectConfig.monolith.containerHealthCheck!.command]);
     expect(resource(json, 'aws_cloudwatch_log_group', `${service}/logs`)).toMatchObject({ name: `/ecs/forum-dev/${service}`, retention_in_days: 30 });
@@ -211,9 +237,14 @@ describe('each service', () => {
   it.each(['monolith', ...MICROSERVICES])('%s: auto scaling on CPU and on ALB requests per target', (service) => {
     const target = resource(json, 'aws_appautoscaling_target', `${service}/scaling/target`);
     expect(target).toMatchObject({ service_namespace: 'ecs', scalable_dimension: 'ecs:service:DesiredCount' });
-    expect(target.resource_id).toBe(`service/${ref(json, 'aws_ecs_cluster', 'cluster/cluster', 'name')}/${ref(json, 'aws_ecs_service', `${service}/service`, 'name')}`);
+    expect(target.resource_id).toBe(
+      `service/${ref(json, 'aws_ecs_cluster', 'cluster/cluster', 'name')}/${ref(json, 'aws_ecs_service', `${service}/service`, 'name')}`,
+    );
     const cpu = resource(json, 'aws_appautoscaling_policy', `${service}/scaling/cpu`);
-    expect(cpu.target_tracking_scaling_policy_configuration).toMatchObject({ target_value: 60, predefined_metric_specification: { predefined_metric_type: 'ECSServiceAverageCPUUtilization' } });
+    expect(cpu.target_tracking_scaling_policy_configuration).toMatchObject({
+      target_value: 60,
+      predefined_metric_specification: { predefined_metric_type: 'ECSServiceAverageCPUUtilization' },
+    });
     const requests = resource(json, 'aws_appautoscaling_policy', `${service}/scaling/requests`);
     expect(requests.target_tracking_scaling_policy_configuration).toMatchObject({
       target_value: 1000,
@@ -233,7 +264,9 @@ describe('IAM', () => {
   const documents = json.data!.aws_iam_policy_document;
 
   it('has no wildcard actions in any role policy (bucket and key policies are not IAM grants: see the security-controls test)', () => {
-    const rolePolicies = new Set(Object.values(json.resource.aws_iam_role_policy).map((policy) => /aws_iam_policy_document\.([^.]+)\.json/.exec(String(policy.policy))![1]));
+    const rolePolicies = new Set(
+      Object.values(json.resource.aws_iam_role_policy).map((policy) => /aws_iam_policy_document\.([^.]+)\.json/.exec(String(policy.policy))![1]),
+    );
     expect(rolePolicies.size).toBeGreaterThan(0);
     for (const [id, document] of Object.entries(documents)) {
       if (!rolePolicies.has(id)) continue;
@@ -248,7 +281,11 @@ describe('IAM', () => {
       const trustRef = resource(json, 'aws_iam_role', `${service}/roles/${role}`).assume_role_policy as string;
       const trustId = trustRef.match(/aws_iam_policy_document\.([^.]+)\.json/)![1];
       const [statement] = documents[trustId].statement as Record<string, unknown>[];
-      expect(statement).toMatchObject({ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }] });
+      expect(statement).toMatchObject({
+        effect: 'Allow',
+        actions: ['sts:AssumeRole'],
+        principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
+      });
       expect(statement.condition).toEqual(expect.arrayContaining([expect.objectContaining({ variable: 'aws:SourceAccount' })]));
     }
   });
@@ -257,8 +294,18 @@ describe('IAM', () => {
     const policyRef = resource(json, 'aws_iam_role_policy', `${service}/roles/execution-policy`).policy as string;
     const policyId = policyRef.match(/aws_iam_policy_document\.([^.]+)\.json/)![1];
     const statements = documents[policyId].statement as { actions: string[]; resources: string[] }[];
-    expect(statements).toContainEqual(expect.objectContaining({ actions: expect.arrayContaining(['ecr:BatchGetImage']), resources: [ref(json, 'aws_ecr_repository', `${service}/image/repository`, 'arn')] }));
-    expect(statements).toContainEqual(expect.objectContaining({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${ref(json, 'aws_cloudwatch_log_group', `${service}/logs`, 'arn')}:*`] }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        actions: expect.arrayContaining(['ecr:BatchGetImage']),
+        resources: [ref(json, 'aws_ecr_repository', `${service}/image/repository`, 'arn')],
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${ref(json, 'aws_cloudwatch_log_group', `${service}/logs`, 'arn')}:*`],
+      }),
+    );
     expect(resources(json, 'aws_iam_role_policy_attachment').size).toBe(0);
   });
 });
@@ -266,26 +313,42 @@ describe('IAM', () => {
 describe('images built by the Docker provider', () => {
   const json = stages.all;
 
-  it.each(['monolith', ...MICROSERVICES])('%s: built for linux/amd64 from its Dockerfile, tagged with its content hash, pushed to its repository', (service) => {
-    const image = resource(json, 'docker_image', `${service}/image/image`);
-    const tag = (image.triggers as Record<string, string>).content_hash;
-    expect(tag).toMatch(/^[0-9a-f]{16}$/);
-    expect(image).toMatchObject({
-      name: `${ref(json, 'aws_ecr_repository', `${service}/image/repository`, 'repository_url')}:${tag}`,
-      build: { dockerfile: `services/${service}/Dockerfile`, platform: 'linux/amd64' },
-    });
-    expect(resource(json, 'docker_registry_image', `${service}/image/push`)).toMatchObject({ name: ref(json, 'docker_image', `${service}/image/image`, 'name'), keep_remotely: true });
-    expect(containerOf(json, service).image).toBe(ref(json, 'docker_registry_image', `${service}/image/push`, 'name'));
-  });
+  it.each(['monolith', ...MICROSERVICES])(
+    '%s: built for linux/amd64 from its Dockerfile, tagged with its content hash, pushed to its repository',
+    (service) => {
+      const image = resource(json, 'docker_image', `${service}/image/image`);
+      const tag = (image.triggers as Record<string, string>).content_hash;
+      expect(tag).toMatch(/^[0-9a-f]{16}$/);
+      expect(image).toMatchObject({
+        name: `${ref(json, 'aws_ecr_repository', `${service}/image/repository`, 'repository_url')}:${tag}`,
+        build: { dockerfile: `services/${service}/Dockerfile`, platform: 'linux/amd64' },
+      });
+      expect(resource(json, 'docker_registry_image', `${service}/image/push`)).toMatchObject({
+        name: ref(json, 'docker_image', `${service}/image/image`, 'name'),
+        keep_remotely: true,
+      });
+      expect(containerOf(json, service).image).toBe(ref(json, 'docker_registry_image', `${service}/image/push`, 'name'));
+    },
+  );
 
   it('logs in to ECR with a token from the AWS provider', () => {
     expect(json.provider.docker).toEqual([
-      { registry_auth: [{ address: expect.stringContaining('data.aws_ecr_authorization_token'), username: expect.stringContaining('user_name'), password: expect.stringContaining('password') }] },
+      {
+        registry_auth: [
+          {
+            address: expect.stringContaining('data.aws_ecr_authorization_token'),
+            username: expect.stringContaining('user_name'),
+            password: expect.stringContaining('password'),
+          },
+        ],
+      },
     ]);
   });
 
   it('gives each service a different tag', () => {
-    const tags = ['monolith', ...MICROSERVICES].map((service) => (resource(json, 'docker_image', `${service}/image/image`).triggers as Record<string, string>).content_hash);
+    const tags = ['monolith', ...MICROSERVICES].map(
+      (service) => (resource(json, 'docker_image', `${service}/image/image`).triggers as Record<string, string>).content_hash,
+    );
     expect(new Set(tags).size).toBe(4);
   });
 
@@ -315,20 +378,31 @@ describe('stack settings', () => {
 
   it('outputs the ALB URL, the listener, the cluster, and each service repository, ECS service and target group', () => {
     expect(Object.keys(json.output)).toEqual(
-      expect.arrayContaining(['alb_url', 'listener_arn', 'cluster_name', ...['monolith', ...MICROSERVICES].flatMap((s) => [`${s}_ecr_repository_url`, `${s}_ecs_service_name`, `${s}_target_group_arn`])]),
+      expect.arrayContaining([
+        'alb_url',
+        'listener_arn',
+        'cluster_name',
+        ...['monolith', ...MICROSERVICES].flatMap((s) => [`${s}_ecr_repository_url`, `${s}_ecs_service_name`, `${s}_target_group_arn`]),
+      ]),
     );
     expect(json.output.users_target_group_arn.value).toBe(ref(json, 'aws_lb_target_group', 'users/target-group', 'arn'));
     expect(json.output.alb_url.value).toBe(`http://${ref(json, 'aws_lb', 'load-balancer/alb', 'dns_name')}`);
   });
 
   it('enables Container Insights', () => {
-    expect(resource(json, 'aws_ecs_cluster', 'cluster/cluster')).toMatchObject({ name: 'forum-dev-cluster', setting: [{ name: 'containerInsights', value: 'enabled' }] });
+    expect(resource(json, 'aws_ecs_cluster', 'cluster/cluster')).toMatchObject({
+      name: 'forum-dev-cluster',
+      setting: [{ name: 'containerInsights', value: 'enabled' }],
+    });
   });
 
   it('keeps state locally by default, one file per stack in LOCAL_STATE_DIR, and in S3 with a lock file when configured', () => {
     expect(json.terraform.backend).toEqual({ local: { path: expect.stringMatching(/terraform\.forum-dev\.tfstate$/) } });
     expect(synth({ LOCAL_STATE_DIR: '/tmp/states' }).terraform.backend).toEqual({ local: { path: '/tmp/states/terraform.forum-dev.tfstate' } });
-    const s3 = synth({}, { ...projectConfig, stages: { dev: { state: { backend: 's3', bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1' } } } });
+    const s3 = synth(
+      {},
+      { ...projectConfig, stages: { dev: { state: { backend: 's3', bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1' } } } },
+    );
     expect(s3.terraform.backend).toEqual({ s3: { bucket: 'tf-state', key: 'forum/dev.tfstate', region: 'eu-west-1', encrypt: true, use_lockfile: true } });
   });
 });

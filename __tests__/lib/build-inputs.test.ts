@@ -82,7 +82,11 @@ describe('Dockerfile and .dockerignore parsing', () => {
   });
 
   it('reads the exec (JSON) form, with spaces in names, and expands ARG defaults', () => {
-    expect(dockerfileSources('FROM x\nCOPY ["a b/c.txt", "d.txt", "/app/"]\nARG SERVICE=users\nCOPY services/${SERVICE}/src /app/src\n')).toEqual(['a b/c.txt', 'd.txt', 'services/users/src']);
+    expect(dockerfileSources('FROM x\nCOPY ["a b/c.txt", "d.txt", "/app/"]\nARG SERVICE=users\nCOPY services/${SERVICE}/src /app/src\n')).toEqual([
+      'a b/c.txt',
+      'd.txt',
+      'services/users/src',
+    ]);
   });
 
   it('matches paths and their parents like Docker does', () => {

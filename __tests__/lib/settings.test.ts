@@ -17,14 +17,22 @@ import { REPO_ROOT } from '../support/processes';
 /** Programs packaged apart from this tree read their own environment. */
 const READ_THEMSELVES = [/^services\//, /^constructs\/pre-traffic-hook\/handler\.ts$/, /^lib\/settings\.ts$/];
 
-const sources = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '--', '*.ts', ':(exclude)__tests__', ':(exclude)**/*.d.ts'], { cwd: REPO_ROOT, encoding: 'utf8' })
+const sources = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '--', '*.ts', ':(exclude)__tests__', ':(exclude)**/*.d.ts'], {
+  cwd: REPO_ROOT,
+  encoding: 'utf8',
+})
   .stdout.split('\n')
   .filter(Boolean);
 const text = new Map(sources.map((file) => [file, readFileSync(join(REPO_ROOT, file), 'utf8')]));
 
 /** Each variable a source file reads, by the forms a read takes here. */
 function reads(source: string): string[] {
-  const forms = [/\benv\.([A-Z][A-Z0-9_]*)\b/g, /\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]/g, /\b(?:setting|portSetting|numberSetting)\(\s*'([A-Z][A-Z0-9_]*)'/g, /^\s+([A-Z][A-Z0-9_]*): Joi\./gm];
+  const forms = [
+    /\benv\.([A-Z][A-Z0-9_]*)\b/g,
+    /\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]/g,
+    /\b(?:setting|portSetting|numberSetting)\(\s*'([A-Z][A-Z0-9_]*)'/g,
+    /^\s+([A-Z][A-Z0-9_]*): Joi\./gm,
+  ];
   return forms.flatMap((form) => [...source.matchAll(form)].map((match) => match[1]));
 }
 
@@ -34,7 +42,11 @@ it('finds the reads: the source files and their variables', () => {
 });
 
 it('every variable read anywhere is declared in lib/settings.ts', () => {
-  const undeclared = [...text].flatMap(([file, source]) => reads(source).filter((name) => !(name in SETTINGS)).map((name) => `${file}: ${name}`));
+  const undeclared = [...text].flatMap(([file, source]) =>
+    reads(source)
+      .filter((name) => !(name in SETTINGS))
+      .map((name) => `${file}: ${name}`),
+  );
   expect(undeclared).toEqual([]);
 });
 
@@ -46,9 +58,17 @@ it('outside the programs packaged apart, every read goes through lib/settings.ts
 });
 
 it('every declared variable is read somewhere (no stale declaration)', () => {
-  const everything = [...text].filter(([file]) => file !== 'lib/settings.ts').map(([, source]) => source).join('\n');
+  const everything = [...text]
+    .filter(([file]) => file !== 'lib/settings.ts')
+    .map(([, source]) => source)
+    .join('\n');
   // A resource's table variable is named by the kit's tableVariable(), not written out.
-  const tables = [...resourcesOf(REPO_ROOT, projectConfig.microservices.map((service) => service.name)).keys()].map(tableVariable);
+  const tables = [
+    ...resourcesOf(
+      REPO_ROOT,
+      projectConfig.microservices.map((service) => service.name),
+    ).keys(),
+  ].map(tableVariable);
   const unread = Object.keys(SETTINGS).filter((name) => !tables.includes(name) && !new RegExp(`\\b${name}\\b`).test(everything));
   expect(unread).toEqual([]);
 });
@@ -58,5 +78,7 @@ it('reads as twelve-factor tools do: trimmed, empty is unset; a bad port or numb
   expect(setting('STAGE', { STAGE: '' })).toBeUndefined();
   expect(portSetting('LOCAL_ALB_PORT', 8080, {})).toBe(8080);
   expect(() => portSetting('LOCAL_ALB_PORT', 8080, { LOCAL_ALB_PORT: '80a' })).toThrow('LOCAL_ALB_PORT=80a is not a port number');
-  expect(() => numberSetting('LOCAL_TIME_SCALE', 1, { min: 0.01, max: 10 }, { LOCAL_TIME_SCALE: '20' })).toThrow('LOCAL_TIME_SCALE=20 must be a number from 0.01 to 10');
+  expect(() => numberSetting('LOCAL_TIME_SCALE', 1, { min: 0.01, max: 10 }, { LOCAL_TIME_SCALE: '20' })).toThrow(
+    'LOCAL_TIME_SCALE=20 must be a number from 0.01 to 10',
+  );
 });

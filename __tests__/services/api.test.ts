@@ -61,7 +61,10 @@ describe('the monolith through server.inject', () => {
   });
 
   it('404s an unknown user and thread with a JSON body naming the id', async () => {
-    for (const [url, message] of [['/api/users/999', 'User 999 not found'], ['/api/threads/77', 'Thread 77 not found']]) {
+    for (const [url, message] of [
+      ['/api/users/999', 'User 999 not found'],
+      ['/api/threads/77', 'Thread 77 not found'],
+    ]) {
       const res = await get(url);
       expect(res.statusCode).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -118,7 +121,10 @@ describe('the monolith through server.inject', () => {
   it('answers every case of the contract with its documented status', async () => {
     for (const apiCase of API_CASES) {
       const res = await monolith.inject({ method: apiCase.method, url: apiCase.path });
-      expect({ case: `${apiCase.method} ${apiCase.path}`, status: res.statusCode }).toEqual({ case: `${apiCase.method} ${apiCase.path}`, status: apiCase.status });
+      expect({ case: `${apiCase.method} ${apiCase.path}`, status: res.statusCode }).toEqual({
+        case: `${apiCase.method} ${apiCase.path}`,
+        status: apiCase.status,
+      });
       expect(res.headers['content-type']).toMatch(/^application\/json/);
     }
   });
@@ -138,7 +144,9 @@ describe('the sample data', () => {
   it('is what a fresh table serves, in id order', async () => {
     expect(JSON.parse((await get('/api/users')).payload)).toEqual(sample('users'));
     expect(JSON.parse((await get('/api/threads')).payload)).toEqual(sample('threads'));
-    const inThread1 = sample('posts').filter((post) => post.thread === 1).map(({ thread, text, user }) => ({ thread, text, user }));
+    const inThread1 = sample('posts')
+      .filter((post) => post.thread === 1)
+      .map(({ thread, text, user }) => ({ thread, text, user }));
     expect(JSON.parse((await get('/api/posts/in-thread/1')).payload)).toEqual(inThread1);
   });
 });

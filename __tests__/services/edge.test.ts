@@ -68,10 +68,20 @@ describe('a service at the HTTP edge', () => {
   it.each<[string, string | Buffer, number, string]>([
     ['a garbage request line', 'HELLO\r\n\r\n', 400, 'Bad Request'],
     ['a bad method token', 'GE(T /api/users HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'Bad Request'],
-    ['raw non-ASCII in the path', Buffer.concat([Buffer.from('GET /api/users/'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]), 400, 'Bad Request'],
+    [
+      'raw non-ASCII in the path',
+      Buffer.concat([Buffer.from('GET /api/users/'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]),
+      400,
+      'Bad Request',
+    ],
     ['a URL too long', `GET /api/users/${'1'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'URI Too Long'],
     ['headers too large', `GET /api/users HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request Header Fields Too Large'],
-    ['Content-Length with Transfer-Encoding', 'POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'Bad Request'],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'Bad Request',
+    ],
     ['two Content-Lengths', 'POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400, 'Bad Request'],
     ['a bad chunk size', 'POST /api/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', 400, 'Bad Request'],
   ])('%s: the JSON error, then the connection closes', async (_, request, status, error) => {

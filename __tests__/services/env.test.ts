@@ -61,7 +61,7 @@ describe('start-up that cannot succeed exits 1, naming why, instead of retrying 
     expect(child.stderr).toContain(`${service}: Invalid environment: "HOST" does not resolve to an address (got "nonsense")`);
   });
 
-  it('the monolith with 2 workers on an address the machine lacks: 3 start-up failures, then exit 1 with the workers\' error', async () => {
+  it("the monolith with 2 workers on an address the machine lacks: 3 start-up failures, then exit 1 with the workers' error", async () => {
     const started = Date.now();
     const child = new ServiceProcess('monolith', { ...data, HOST: '10.99.99.99', PORT: String(await freePort()), WORKERS: '2' });
     expect((await child.exited).code).toBe(1);
@@ -99,10 +99,18 @@ describe('start-up that cannot succeed exits 1, naming why, instead of retrying 
 
 describe('where the data is', () => {
   it.each<[string, Record<string, string>, string]>([
-    ['users', { USERS_TABLE: '' }, 'users: Invalid environment: "USERS_TABLE" must name the users table (or set MONOLITH_URL to keep users through the monolith)'],
+    [
+      'users',
+      { USERS_TABLE: '' },
+      'users: Invalid environment: "USERS_TABLE" must name the users table (or set MONOLITH_URL to keep users through the monolith)',
+    ],
     ['posts', { THREADS_TABLE: '' }, 'posts: Invalid environment: "THREADS_TABLE" must name the threads table'],
     ['monolith', { POSTS_TABLE: '' }, 'monolith: Invalid environment: "POSTS_TABLE" must name the posts table'],
-    ['posts', { MONOLITH_URL: 'monolith.internal:3001' }, 'posts: Invalid environment: "MONOLITH_URL" must be an http(s) URL without a path (got "monolith.internal:3001")'],
+    [
+      'posts',
+      { MONOLITH_URL: 'monolith.internal:3001' },
+      'posts: Invalid environment: "MONOLITH_URL" must be an http(s) URL without a path (got "monolith.internal:3001")',
+    ],
   ])('%s with %j exits 1 at start-up, naming the variable', async (service, override, message) => {
     const child = new ServiceProcess(service, { ...data, ...override, PORT: String(await freePort()) });
     expect((await child.exited).code).toBe(1);

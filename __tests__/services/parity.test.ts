@@ -18,8 +18,15 @@ beforeAll(async () => {
   }
 });
 
-const inject = (server: Server, writeCase: WriteCase) => server.inject({ method: 'POST', url: writeCase.path, payload: writeCase.body, headers: writeHeaders(writeCase) });
-const answer = (res: Awaited<ReturnType<Server['inject']>>) => ({ status: res.statusCode, type: res.headers['content-type'], location: res.headers.location, replayed: res.headers[REPLAYED_HEADER], body: res.payload });
+const inject = (server: Server, writeCase: WriteCase) =>
+  server.inject({ method: 'POST', url: writeCase.path, payload: writeCase.body, headers: writeHeaders(writeCase) });
+const answer = (res: Awaited<ReturnType<Server['inject']>>) => ({
+  status: res.statusCode,
+  type: res.headers['content-type'],
+  location: res.headers.location,
+  replayed: res.headers[REPLAYED_HEADER],
+  body: res.payload,
+});
 
 describe.each(RESOURCES)('the %s microservice', (resource) => {
   const cases = API_CASES.filter((apiCase) => apiCase.resource === resource);
@@ -71,7 +78,10 @@ describe('what the write cases say', () => {
 
     const body = JSON.stringify({ thread: 1, text: 'Retried.', user: 1 });
     const headers = { 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: 'retry-me' };
-    const [first, second] = [await monolith.inject({ method: 'POST', url: '/api/posts', payload: body, headers }), await monolith.inject({ method: 'POST', url: '/api/posts', payload: body, headers })];
+    const [first, second] = [
+      await monolith.inject({ method: 'POST', url: '/api/posts', payload: body, headers }),
+      await monolith.inject({ method: 'POST', url: '/api/posts', payload: body, headers }),
+    ];
     expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
     expect(second.payload).toBe(first.payload);
     expect(second.headers[REPLAYED_HEADER]).toBe('true');
@@ -101,16 +111,22 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     const env = await testTables('facade');
     const stores = storesFor(SERVICE_RESOURCES[MONOLITH], env);
     monolith = await createServer({ service: MONOLITH, resources: SERVICE_RESOURCES[MONOLITH], stores });
-    const schemas = SERVICE_RESOURCES[MONOLITH].flatMap((served) => (served.schema ? [served.schema] : [])) as ResourceSchema[];
+    const schemas = SERVICE_RESOURCES[MONOLITH].flatMap<ResourceSchema>((served) => (served.schema ? [served.schema] : []));
     internal = await createServer({ service: MONOLITH, resources: [{ plugin: persistenceApi(schemas) }], stores, port: 0, host: '127.0.0.1' });
     await internal.start();
     // Its own writes go to a second copy of the sample, to compare with.
     const reference = await testTables('facade-reference');
-    servers.set('reference', await createServer({ service: MONOLITH, resources: SERVICE_RESOURCES[MONOLITH], stores: storesFor(SERVICE_RESOURCES[MONOLITH], reference) }));
+    servers.set(
+      'reference',
+      await createServer({ service: MONOLITH, resources: SERVICE_RESOURCES[MONOLITH], stores: storesFor(SERVICE_RESOURCES[MONOLITH], reference) }),
+    );
     for (const resource of facaded) {
       // No table variable at all: only the monolith's URL.
       const facadeEnv = { MONOLITH_URL: internal.info.uri };
-      facades.set(resource, await createServer({ service: resource, resources: SERVICE_RESOURCES[resource], stores: storesFor(SERVICE_RESOURCES[resource], facadeEnv) }));
+      facades.set(
+        resource,
+        await createServer({ service: resource, resources: SERVICE_RESOURCES[resource], stores: storesFor(SERVICE_RESOURCES[resource], facadeEnv) }),
+      );
     }
   });
 
@@ -124,7 +140,11 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     for (const apiCase of API_CASES.filter((c) => c.resource === resource)) {
       const request = { method: apiCase.method, url: apiCase.path };
       const [fromReference, fromFacade] = [await reference.inject(request), await service.inject(request)];
-      expect({ case: `${apiCase.method} ${apiCase.path}`, status: fromFacade.statusCode, body: fromFacade.payload }).toEqual({ case: `${apiCase.method} ${apiCase.path}`, status: fromReference.statusCode, body: fromReference.payload });
+      expect({ case: `${apiCase.method} ${apiCase.path}`, status: fromFacade.statusCode, body: fromFacade.payload }).toEqual({
+        case: `${apiCase.method} ${apiCase.path}`,
+        status: fromReference.statusCode,
+        body: fromReference.payload,
+      });
     }
     for (const writeCase of WRITE_CASES.filter((c) => c.resource === resource)) {
       const [fromReference, fromFacade] = [await inject(reference, writeCase), await inject(service, writeCase)];
@@ -132,9 +152,14 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     }
   });
 
-  it('what a facade-mode service writes is in the monolith\'s tables: the monolith reads it back', async () => {
+  it("what a facade-mode service writes is in the monolith's tables: the monolith reads it back", async () => {
     const posts = facades.get('posts')!;
-    const created = await posts.inject({ method: 'POST', url: '/api/posts', payload: JSON.stringify({ thread: 4, text: 'Through the facade.', user: 4 }), headers: { 'content-type': 'application/json' } });
+    const created = await posts.inject({
+      method: 'POST',
+      url: '/api/posts',
+      payload: JSON.stringify({ thread: 4, text: 'Through the facade.', user: 4 }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(created.statusCode).toBe(201);
     const { id } = JSON.parse(created.payload) as { id: number };
     expect(JSON.parse((await monolith.inject(`/api/posts/${id}`)).payload)).toEqual({ id, thread: 4, text: 'Through the facade.', user: 4 });

@@ -34,7 +34,7 @@ afterAll(async () => {
   await monolith.exited;
 });
 
-it('50 concurrent POST /api/posts: 50 distinct ids, each readable, all in the thread\'s list', async () => {
+it("50 concurrent POST /api/posts: 50 distinct ids, each readable, all in the thread's list", async () => {
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => httpPost(port, '/api/posts', { thread: 3, text: `concurrent ${i}`, user: 1 })));
   expect(results.map((result) => result.status)).toEqual(Array(50).fill(201));
   const posts = results.map((result) => JSON.parse(result.body) as Post);
@@ -54,7 +54,9 @@ it('10 concurrent retries with one Idempotency-Key create one item, and all answ
   expect(new Set(results.map((result) => result.body)).size).toBe(1);
   const listed = JSON.parse((await httpGet(port, '/api/posts/in-thread/4')).body) as { text: string }[];
   expect(listed.filter((post) => post.text === body.text)).toHaveLength(1);
-  say(`10 racing retries of one key: one item (${JSON.parse(results[0].body).id}), ${results.filter((result) => result.headers['idempotent-replayed'] === 'true').length} answered as replays`);
+  say(
+    `10 racing retries of one key: one item (${JSON.parse(results[0].body).id}), ${results.filter((result) => result.headers['idempotent-replayed'] === 'true').length} answered as replays`,
+  );
 });
 
 it('SIGTERM during a bounded write load: every 201 is readable afterwards; the rest got an error, not a silent loss', async () => {
@@ -85,5 +87,7 @@ it('SIGTERM during a bounded write load: every 201 is readable afterwards; the r
   // Read back through the monolith, on the same tables.
   for (const post of created) expect({ id: post.id, status: (await httpGet(port, `/api/posts/${post.id}`)).status }).toEqual({ id: post.id, status: 200 });
   expect(failures.every((failure) => failure === 'ECONNREFUSED' || failure === 'ECONNRESET')).toBe(true);
-  say(`${sent} writes, SIGTERM after 100: ${created.length} answered 201 and all read back; ${failures.length} refused once the service stopped listening (${[...new Set(failures)].join(', ')})`);
+  say(
+    `${sent} writes, SIGTERM after 100: ${created.length} answered 201 and all read back; ${failures.length} refused once the service stopped listening (${[...new Set(failures)].join(', ')})`,
+  );
 });

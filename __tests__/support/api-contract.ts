@@ -28,7 +28,10 @@ export const SERVICE_RESOURCES: Readonly<Record<string, readonly ServedResource[
 
 /** A resource's sample items, as its `data/sample.json` holds them (what a fresh table serves). */
 export function sample(resource: Resource): ({ id: number } & Record<string, unknown>)[] {
-  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'services', resource, 'data', 'sample.json'), 'utf8')) as ({ id: number } & Record<string, unknown>)[];
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'services', resource, 'data', 'sample.json'), 'utf8')) as ({ id: number } & Record<
+    string,
+    unknown
+  >)[];
 }
 
 export interface ApiCase {
@@ -100,16 +103,57 @@ export const WRITE_CASES: readonly WriteCase[] = [
   { name: 'a body that is not JSON', path: '/api/threads', body: '{"title": "cut', status: 400, resource: 'threads' },
   { name: 'a JSON array', path: '/api/threads', body: '[]', status: 400, resource: 'threads' },
   { name: 'no body', path: '/api/threads', body: '', status: 400, resource: 'threads' },
-  { name: 'a form body', path: '/api/threads', body: 'title=x&createdBy=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, resource: 'threads' },
+  {
+    name: 'a form body',
+    path: '/api/threads',
+    body: 'title=x&createdBy=1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    resource: 'threads',
+  },
   { name: 'a new post', path: '/api/posts', body: json({ thread: 1, text: 'Start with the read path.', user: 2 }), status: 201, resource: 'posts' },
-  { name: 'a post in a thread and by a user that do not exist', path: '/api/posts', body: json({ thread: 999, text: 'Lost', user: 998 }), status: 422, resource: 'posts' },
+  {
+    name: 'a post in a thread and by a user that do not exist',
+    path: '/api/posts',
+    body: json({ thread: 999, text: 'Lost', user: 998 }),
+    status: 422,
+    resource: 'posts',
+  },
   { name: 'a text of 5001 characters', path: '/api/posts', body: json({ thread: 1, text: 'x'.repeat(5001), user: 2 }), status: 400, resource: 'posts' },
   { name: 'a missing user', path: '/api/posts', body: json({ thread: 1, text: 'Anonymous' }), status: 400, resource: 'posts' },
   { name: 'a body over 16 KB', path: '/api/posts', body: json({ thread: 1, text: 'x'.repeat(17_000), user: 2 }), status: 413, resource: 'posts' },
-  { name: 'a post with an Idempotency-Key', path: '/api/posts', body: json({ thread: 2, text: 'Once only.', user: 3 }), headers: { 'idempotency-key': 'parity-1' }, status: 201, resource: 'posts' },
-  { name: 'its retry: the same key and body', path: '/api/posts', body: json({ thread: 2, text: 'Once only.', user: 3 }), headers: { 'idempotency-key': 'parity-1' }, status: 201, resource: 'posts' },
-  { name: 'the same key with another body', path: '/api/posts', body: json({ thread: 2, text: 'Twice?', user: 3 }), headers: { 'idempotency-key': 'parity-1' }, status: 422, resource: 'posts' },
-  { name: 'an Idempotency-Key with a space', path: '/api/posts', body: json({ thread: 2, text: 'Spaced.', user: 3 }), headers: { 'idempotency-key': 'two words' }, status: 400, resource: 'posts' },
+  {
+    name: 'a post with an Idempotency-Key',
+    path: '/api/posts',
+    body: json({ thread: 2, text: 'Once only.', user: 3 }),
+    headers: { 'idempotency-key': 'parity-1' },
+    status: 201,
+    resource: 'posts',
+  },
+  {
+    name: 'its retry: the same key and body',
+    path: '/api/posts',
+    body: json({ thread: 2, text: 'Once only.', user: 3 }),
+    headers: { 'idempotency-key': 'parity-1' },
+    status: 201,
+    resource: 'posts',
+  },
+  {
+    name: 'the same key with another body',
+    path: '/api/posts',
+    body: json({ thread: 2, text: 'Twice?', user: 3 }),
+    headers: { 'idempotency-key': 'parity-1' },
+    status: 422,
+    resource: 'posts',
+  },
+  {
+    name: 'an Idempotency-Key with a space',
+    path: '/api/posts',
+    body: json({ thread: 2, text: 'Spaced.', user: 3 }),
+    headers: { 'idempotency-key': 'two words' },
+    status: 400,
+    resource: 'posts',
+  },
   { name: 'the second new post', path: '/api/posts', body: json({ thread: 3, text: 'And then the write path.', user: 1 }), status: 201, resource: 'posts' },
 ];
 

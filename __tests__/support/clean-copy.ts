@@ -18,6 +18,7 @@ export interface CommandResult {
 }
 
 /** ANSI escape sequences and the carriage returns of a terminal's output. */
+// eslint-disable-next-line no-control-regex -- a terminal's escape sequences are what it removes
 const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\r/g, '');
 
 /** cdktf's approval prompt: the selected first choice, approve, is taken by Enter. */
@@ -30,7 +31,10 @@ export function userEnvironment(repoRoot: string): Record<string, string> {
     if (value === undefined || /^(npm_|INIT_CWD$|FORUM_TEST_|JEST_|CI$)/.test(key)) continue;
     env[key] = value;
   }
-  env.PATH = (process.env.PATH ?? '').split(delimiter).filter((entry) => !entry.startsWith(repoRoot)).join(delimiter);
+  env.PATH = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((entry) => !entry.startsWith(repoRoot))
+    .join(delimiter);
   env.SHELL = '/bin/bash';
   return env;
 }

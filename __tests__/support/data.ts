@@ -27,5 +27,8 @@ export async function testTables(label: string): Promise<Record<string, string>>
 
 /** The stores a service's main would make from that environment. */
 export function storesFor(resources: readonly Resource[], env: Record<string, string>): Stores {
-  return storesFromEnv(resources.flatMap((resource) => (resource.schema ? [resource.schema] : [])), env);
+  return storesFromEnv(
+    resources.flatMap((resource) => (resource.schema ? [resource.schema] : [])),
+    env,
+  );
 }

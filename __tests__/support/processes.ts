@@ -55,7 +55,8 @@ export class ServiceProcess {
     for (;;) {
       const matches = this.logs.filter(predicate);
       if (matches.length >= count) return matches;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} log lines; saw:\n${this.logs.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${count} log lines; saw:\n${this.logs.map((l) => JSON.stringify(l)).join('\n')}\n${this.stderr}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 100);
         this.waiters.push(() => {

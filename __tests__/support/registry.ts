@@ -16,14 +16,27 @@ export interface Registry {
 }
 
 export const NO_REGISTRY_MESSAGE =
-  'The registry tests need Debian\'s docker-registry (the distribution registry) on PATH: `apt-get install -y docker-registry` (.ci/run installs it).';
+  "The registry tests need Debian's docker-registry (the distribution registry) on PATH: `apt-get install -y docker-registry` (.ci/run installs it).";
 
 export async function startRegistry(): Promise<Registry> {
   if (spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).status !== 0) throw new Error(NO_REGISTRY_MESSAGE);
   const dir = mkdtempSync(join(tmpdir(), 'registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
-  writeFileSync(config, ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`,
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;

@@ -24,7 +24,13 @@ export function ask(port: number, path: string, headers: Record<string, string> 
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () =>
-        resolve({ path, status: res.statusCode ?? 0, servedBy: res.headers['x-served-by'] as string | undefined, setCookie: res.headers['set-cookie']?.[0], body }),
+        resolve({
+          path,
+          status: res.statusCode ?? 0,
+          servedBy: res.headers['x-served-by'] as string | undefined,
+          setCookie: res.headers['set-cookie']?.[0],
+          body,
+        }),
       );
       res.on('error', (error) => resolve({ path, status: 0, body, error: error.message }));
     });
@@ -47,7 +53,11 @@ export interface LoadResult {
  * most `maxRequests` or `maxMs`: a client that keeps using the application
  * while a deploy, a drain or a release goes on.
  */
-export function backgroundLoad(port: number, paths: readonly string[], options: { concurrency?: number; maxRequests?: number; maxMs?: number } = {}): { stop: () => Promise<LoadResult> } {
+export function backgroundLoad(
+  port: number,
+  paths: readonly string[],
+  options: { concurrency?: number; maxRequests?: number; maxMs?: number } = {},
+): { stop: () => Promise<LoadResult> } {
   const maxRequests = options.maxRequests ?? 20_000;
   const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
   const failed: Answer[] = [];

@@ -15,13 +15,21 @@ jest.setTimeout(120_000);
 const dir = mkdtempSync(join(tmpdir(), 'forum-ci-deploy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('CI=true npm run deploy:ci of a stage with local state exits 1 before any change, naming the stage\'s state setting', () => {
+it("CI=true npm run deploy:ci of a stage with local state exits 1 before any change, naming the stage's state setting", () => {
   const outdir = join(dir, 'cdktf.out');
   const stateFile = join(dir, 'terraform.forum-dev.tfstate');
   const result = spawnSync('npm', ['run', '-s', 'deploy:ci'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, CI: 'true', STAGE: 'dev', IMAGE_URI_TEMPLATE: '127.0.0.1:5000/forum/{service}:{hash}', CDKTF_OUTDIR: outdir, LOCAL_STATE_DIR: dir, OUTPUTS_FILE: join(dir, 'outputs.json') },
+    env: {
+      ...process.env,
+      CI: 'true',
+      STAGE: 'dev',
+      IMAGE_URI_TEMPLATE: '127.0.0.1:5000/forum/{service}:{hash}',
+      CDKTF_OUTDIR: outdir,
+      LOCAL_STATE_DIR: dir,
+      OUTPUTS_FILE: join(dir, 'outputs.json'),
+    },
     timeout: 110_000,
   });
   expect(result.status).toBe(1);

@@ -17,7 +17,13 @@ const servers: Server[] = [];
 beforeAll(async () => {
   const env = await testTables('gateway');
   for (const name of [MONOLITH, ...RESOURCES]) {
-    const server = await createServer({ service: name, resources: SERVICE_RESOURCES[name], stores: storesFor(SERVICE_RESOURCES[name], env), port: 0, host: '127.0.0.1' });
+    const server = await createServer({
+      service: name,
+      resources: SERVICE_RESOURCES[name],
+      stores: storesFor(SERVICE_RESOURCES[name], env),
+      port: 0,
+      host: '127.0.0.1',
+    });
     await server.start();
     upstreams[name] = server.info.port as number;
     servers.push(server);

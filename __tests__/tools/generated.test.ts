@@ -27,7 +27,10 @@ describe('generated files', () => {
     const stage = config({ EXTRACTED_SERVICES: extracted });
     const conf = nginxConf(stage, routeTable(stage));
     for (const apiCase of [...API_CASES, { path: '/' }, { path: '/health' }, { path: '/api/usersx' }]) {
-      expect({ path: apiCase.path, service: nginxRoute(conf, apiCase.path) }).toEqual({ path: apiCase.path, service: routeFor(routeTable(stage), apiCase.path) });
+      expect({ path: apiCase.path, service: nginxRoute(conf, apiCase.path) }).toEqual({
+        path: apiCase.path,
+        service: routeFor(routeTable(stage), apiCase.path),
+      });
     }
   });
 
@@ -36,7 +39,9 @@ describe('generated files', () => {
     expect(conf).toContain('  split_clients "${remote_addr}${request_id}" $route_users {\n    10% users;\n    * monolith;\n  }');
     expect(conf).toContain('      proxy_pass http://$route_users:3000;');
     expect(conf).toContain('  resolver 127.0.0.11 ipv6=off;');
-    expect(mermaidDiagram(config({ TRAFFIC_SHARES: 'users=10' }), routeTable(config({ TRAFFIC_SHARES: 'users=10' })))).toContain('"priority 10: /api/users, /api/users/* (10 %; the rest to the monolith)"');
+    expect(mermaidDiagram(config({ TRAFFIC_SHARES: 'users=10' }), routeTable(config({ TRAFFIC_SHARES: 'users=10' })))).toContain(
+      '"priority 10: /api/users, /api/users/* (10 %; the rest to the monolith)"',
+    );
   });
 
   it('the compose file builds each service from the Dockerfile the infrastructure uses', () => {
@@ -44,7 +49,8 @@ describe('generated files', () => {
     const stage = configuredStage(REPO_ROOT);
     for (const service of [stage.monolith, ...stage.microservices]) {
       expect('build' in service.image).toBe(true);
-      if ('build' in service.image) expect(compose).toContain(`  ${service.name}:\n    build:\n      context: .\n      dockerfile: ${service.image.build.dockerfile}\n`);
+      if ('build' in service.image)
+        expect(compose).toContain(`  ${service.name}:\n    build:\n      context: .\n      dockerfile: ${service.image.build.dockerfile}\n`);
     }
     expect(compose).toContain('"127.0.0.1:8080:8080"');
   });

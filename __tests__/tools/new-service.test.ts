@@ -7,7 +7,20 @@
  * local gateway, and builds as an image.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerOrThrow, engineAnswers, NO_ENGINE_MESSAGE, OPT_OUT, standInBaseImage } from '../../tools/docker';
@@ -67,7 +80,7 @@ beforeAll(() => {
   const project = join(scratch, 'forum', 'config', 'project.ts');
   const text = readFileSync(project, 'utf8');
   const entry = `    { ...forumService('${NEW}'), extracted: true, route: { priority: 40 } },\n`;
-  const after = text.replace(/(  microservices: \[\n)/, `$1${entry}`);
+  const after = text.replace(/( {2}microservices: \[\n)/, `$1${entry}`);
   expect(after).not.toBe(text);
   writeFileSync(project, after);
   say(`scratch copy ${scratch} in ${Date.now() - started} ms; forum/config/project.ts gained one entry: ${entry.trim()}`);
@@ -78,7 +91,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
   it('npm run generate gives it a folder and lists it everywhere, and npm install links it', () => {
     run('npm', ['run', '-s', 'generate']);
-    for (const file of ['package.json', 'tsconfig.json', 'Dockerfile', 'src/plugin.ts', 'src/main.ts', 'src/index.ts']) expect(existsSync(join(scratch, 'services', NEW, file))).toBe(true);
+    for (const file of ['package.json', 'tsconfig.json', 'Dockerfile', 'src/plugin.ts', 'src/main.ts', 'src/index.ts'])
+      expect(existsSync(join(scratch, 'services', NEW, file))).toBe(true);
     expect(JSON.parse(readFileSync(join(scratch, 'package.json'), 'utf8')).workspaces).toContain(`services/${NEW}`);
     expect(JSON.parse(readFileSync(join(scratch, 'tsconfig.json'), 'utf8')).references).toContainEqual({ path: `services/${NEW}` });
     expect(JSON.parse(readFileSync(join(scratch, 'services', 'monolith', 'package.json'), 'utf8')).dependencies).toHaveProperty(`@forum/${NEW}`);
@@ -88,7 +102,9 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts']);
     expect(readFileSync(join(scratch, 'package-lock.json'), 'utf8')).toContain(`"node_modules/@forum/${NEW}"`);
     run('npm', ['run', '-s', 'generate', '--', '--check']);
-    say('generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, the routing diagram in docs/; npm install linked it; generate --check passes');
+    say(
+      'generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, the routing diagram in docs/; npm install linked it; generate --check passes',
+    );
   });
 
   it('builds, and synthesizes its own service and rule', () => {
@@ -96,19 +112,28 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     expect(existsSync(join(scratch, 'services', NEW, 'dist', 'main.js'))).toBe(true);
     const out = join(scratch, 'synth');
     run('node', ['build/main.js'], { CDKTF_OUTDIR: out, EXTRACTED_SERVICES: '' });
-    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown> & { '//': { metadata: { path: string } } }>> };
+    const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8')) as {
+      resource: Record<string, Record<string, Record<string, unknown> & { '//': { metadata: { path: string } } }>>;
+    };
     const at = (type: string, path: string) => Object.values(json.resource[type]).find((body) => body['//'].metadata.path === `forum-dev/${path}`);
-    expect(at('aws_lb_listener_rule', `routing/${NEW}`)).toMatchObject({ priority: 40, condition: [{ path_pattern: { values: [`/api/${NEW}`, `/api/${NEW}/*`] } }] });
+    expect(at('aws_lb_listener_rule', `routing/${NEW}`)).toMatchObject({
+      priority: 40,
+      condition: [{ path_pattern: { values: [`/api/${NEW}`, `/api/${NEW}/*`] } }],
+    });
     expect(at('aws_ecs_service', `${NEW}/service`)).toMatchObject({ name: `forum-dev-${NEW}` });
     say(`tsc -b built it; synth: rule priority 40 for /api/${NEW}, ECS service forum-dev-${NEW}`);
   });
 
   it('serves its route through the local gateway, and the monolith serves it too', async () => {
     const port = await freePort();
-    const dev = spawn(process.execPath, ['build/tools/dev/run.js'], { cwd: scratch, env: { ...process.env, GATEWAY_PORT: String(port), EXTRACTED_SERVICES: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dev = spawn(process.execPath, ['build/tools/dev/run.js'], {
+      cwd: scratch,
+      env: { ...process.env, GATEWAY_PORT: String(port), EXTRACTED_SERVICES: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    dev.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    dev.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       const deadline = Date.now() + 60_000;
       while (!output.includes('Gateway on')) {
@@ -133,7 +158,9 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     const base = standInBaseImage();
     const tag = `forum-${NEW}:scratch-test`;
     try {
-      dockerOrThrow(['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '-f', join(scratch, 'services', NEW, 'Dockerfile'), '-t', tag, scratch], { timeoutMs: 300_000 });
+      dockerOrThrow(['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '-f', join(scratch, 'services', NEW, 'Dockerfile'), '-t', tag, scratch], {
+        timeoutMs: 300_000,
+      });
       expect(dockerOrThrow(['image', 'inspect', '--format', '{{json .Config.Cmd}}', tag])).toBe(`["node","/app/services/${NEW}/dist/main.js"]`);
       say(`docker build of services/${NEW}/Dockerfile: ${tag}`);
     } finally {

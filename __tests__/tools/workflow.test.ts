@@ -60,7 +60,7 @@ describe.each(files)('.github/workflows/%s', (file) => {
     expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
   });
 
-  it('runs only npm ci, npm test and npm scripts that exist and that the repository\'s checks run too', () => {
+  it("runs only npm ci, npm test and npm scripts that exist and that the repository's checks run too", () => {
     const commands = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => (step.run ? [step.run.trim()] : [])));
     expect(commands.length).toBeGreaterThan(0);
     for (const command of commands) {
@@ -72,7 +72,11 @@ describe.each(files)('.github/workflows/%s', (file) => {
       const runner = RUN_BY[script];
       expect({ script, runBy: runner }).toEqual({ script, runBy: expect.any(String) });
       const source = readFileSync(join(REPO_ROOT, runner), 'utf8');
-      expect({ script, runner, mentioned: runner === '.ci/run' ? source.includes('.ci/prepare') && scripts[script].includes('.ci/prepare') : source.includes(`'${script}'`) }).toEqual({ script, runner, mentioned: true });
+      expect({
+        script,
+        runner,
+        mentioned: runner === '.ci/run' ? source.includes('.ci/prepare') && scripts[script].includes('.ci/prepare') : source.includes(`'${script}'`),
+      }).toEqual({ script, runner, mentioned: true });
     }
   });
 
@@ -100,7 +104,9 @@ describe.each(files)('.github/workflows/%s', (file) => {
 
   it('deploys only configured stages whose state outlives the runner, and plans pull requests against one of them', () => {
     const stages = Object.values(workflow.jobs).flatMap((job) => job.strategy?.matrix?.stage ?? []);
-    const planned = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((step) => step.run === 'npm run plan:summary').map((step) => step.env?.STAGE));
+    const planned = Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.filter((step) => step.run === 'npm run plan:summary').map((step) => step.env?.STAGE),
+    );
     expect(stages.length).toBeGreaterThan(0);
     expect(planned).toHaveLength(1);
     for (const stage of [...stages, ...planned]) {

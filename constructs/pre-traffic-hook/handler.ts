@@ -65,8 +65,9 @@ export async function runHook(event: HookEvent, deps: HookDependencies): Promise
 /** The Lambda entry point: configuration from the function's environment. */
 export async function handler(event: HookEvent): Promise<{ status: HookStatus }> {
   // Loaded here, not at the top: the Lambda runtime provides the SDK, the unit tests inject a fake.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } = require('@aws-sdk/client-codedeploy') as typeof import('@aws-sdk/client-codedeploy');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the Lambda runtime's own SDK, loaded when the hook runs
+  const codedeploy = require('@aws-sdk/client-codedeploy') as typeof import('@aws-sdk/client-codedeploy');
+  const { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } = codedeploy;
   const client = new CodeDeployClient({});
   const { status } = await runHook(event, {
     testBaseUrl: process.env.TEST_BASE_URL ?? '',

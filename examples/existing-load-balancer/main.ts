@@ -27,7 +27,11 @@ const required = (name: SettingName): string => {
   if (!value) throw new ConfigError(name, 'is required: the existing load balancer and network to join (see the header of this file)');
   return value;
 };
-const list = (name: SettingName) => required(name).split(',').map((part) => part.trim()).filter(Boolean);
+const list = (name: SettingName) =>
+  required(name)
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 
 synthApp((app) => {
   const defaultAction = setting('DEFAULT_ACTION') ?? 'keep';

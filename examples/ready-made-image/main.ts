@@ -63,7 +63,9 @@ export class WhoamiStack extends TerraformStack {
 
     new TerraformOutput(this, 'url', { value: `${loadBalancer.url}/whoami`, description: 'The service, through the load balancer' }).overrideLogicalId('url');
     new TerraformOutput(this, 'listener_arn', { value: routing.listenerArn, description: 'The production listener' }).overrideLogicalId('listener_arn');
-    new TerraformOutput(this, 'whoami_target_group_arn', { value: whoami.targetGroup.arn, description: 'Target group of the service' }).overrideLogicalId('whoami_target_group_arn');
+    new TerraformOutput(this, 'whoami_target_group_arn', { value: whoami.targetGroup.arn, description: 'Target group of the service' }).overrideLogicalId(
+      'whoami_target_group_arn',
+    );
   }
 }
 

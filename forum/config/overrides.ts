@@ -8,7 +8,18 @@ import { setting, type SettingName } from '../../lib/settings';
 import { ConfigError } from './errors';
 
 /** The variables one run of a cdktf app reads (declared, with what each does, in lib/settings.ts), as the environment gives them. */
-export const OVERRIDES = ['STAGE', 'EXTRACTED_SERVICES', 'TRAFFIC_SHARES', 'BLUE_GREEN_SERVICES', 'FACADE_SERVICES', 'LEGACY_TRAFFIC', 'RETIRE_MONOLITH', 'DEPLOY_TARGET', 'IMAGE_URI_TEMPLATE', 'LOCAL_STATE_DIR'] as const satisfies readonly SettingName[];
+export const OVERRIDES = [
+  'STAGE',
+  'EXTRACTED_SERVICES',
+  'TRAFFIC_SHARES',
+  'BLUE_GREEN_SERVICES',
+  'FACADE_SERVICES',
+  'LEGACY_TRAFFIC',
+  'RETIRE_MONOLITH',
+  'DEPLOY_TARGET',
+  'IMAGE_URI_TEMPLATE',
+  'LOCAL_STATE_DIR',
+] as const satisfies readonly SettingName[];
 export type ConfigOverrides = { readonly [name in (typeof OVERRIDES)[number]]?: string };
 
 /** What the overrides of one run say, parsed. Undefined: the configuration file decides. */
@@ -26,13 +37,23 @@ export interface RunOverrides {
 }
 
 /** A comma-separated list of known names, or one of the keywords (`all`, `none`) standing for a set. */
-function nameList(variable: SettingName, given: string | undefined, known: readonly string[], keywords: Readonly<Record<string, readonly string[]>>): ReadonlySet<string> | undefined {
+function nameList(
+  variable: SettingName,
+  given: string | undefined,
+  known: readonly string[],
+  keywords: Readonly<Record<string, readonly string[]>>,
+): ReadonlySet<string> | undefined {
   if (given === undefined) return undefined;
   if (given in keywords) return new Set(keywords[given]);
-  const names = given.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = given
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!known.includes(name)) {
-      const alternatives = Object.keys(keywords).map((keyword) => `"${keyword}"`).join(', ');
+      const alternatives = Object.keys(keywords)
+        .map((keyword) => `"${keyword}"`)
+        .join(', ');
       throw new ConfigError(variable, `unknown service "${name}" (known: ${known.join(', ')}; or ${alternatives})`);
     }
   }
@@ -42,7 +63,10 @@ function nameList(variable: SettingName, given: string | undefined, known: reado
 /** TRAFFIC_SHARES=users=10,threads=50: numbers per known microservice. */
 function shares(value: string | undefined, known: readonly string[]): ReadonlyMap<string, number> {
   const parsed = new Map<string, number>();
-  for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^([a-z][a-z0-9-]*)=(.*)$/.exec(entry);
     if (!match) throw new ConfigError('TRAFFIC_SHARES', `"${entry}" must be <service>=<percent>`);
     const [, name, raw] = match;
@@ -69,7 +93,8 @@ export function parseOverrides(overrides: ConfigOverrides, microservices: readon
     throw new ConfigError('IMAGE_URI_TEMPLATE', 'DEPLOY_TARGET=local needs ready-made images: set IMAGE_URI_TEMPLATE');
   }
   const legacy = setting('LEGACY_TRAFFIC', overrides);
-  if (legacy !== undefined && !/^-?\d+(\.\d+)?$/.test(legacy)) throw new ConfigError('LEGACY_TRAFFIC', `"${legacy}" is not a number (percent to the monolith on EC2)`);
+  if (legacy !== undefined && !/^-?\d+(\.\d+)?$/.test(legacy))
+    throw new ConfigError('LEGACY_TRAFFIC', `"${legacy}" is not a number (percent to the monolith on EC2)`);
   const retire = setting('RETIRE_MONOLITH', overrides);
   if (retire !== undefined && !['true', 'false', '1', '0'].includes(retire)) throw new ConfigError('RETIRE_MONOLITH', `"${retire}" must be true or false`);
   return {

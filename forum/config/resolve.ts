@@ -64,7 +64,10 @@ function resolveService(field: string, service: ServiceConfig, rootDir: string, 
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** The stage of this run (STAGE, else the first configured), its settings applied over the project's. */
-function applyStage(project: ProjectConfig, chosen: string | undefined): { stage: string; config: ProjectConfig & Pick<ResolvedConfig, 'allowedAccountIds' | 'state'> } {
+function applyStage(
+  project: ProjectConfig,
+  chosen: string | undefined,
+): { stage: string; config: ProjectConfig & Pick<ResolvedConfig, 'allowedAccountIds' | 'state'> } {
   const names = Object.keys(project.stages);
   if (names.length === 0) throw new ConfigError('stages', 'configure at least one stage (dev, prod...)');
   for (const name of names) requireName(`stages.${name}`, name);
@@ -92,7 +95,8 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
 
   const extracted = run.extracted ?? new Set(config.microservices.filter((service) => service.extracted).map((service) => service.name));
   for (const name of run.shares.keys()) {
-    if (!extracted.has(name)) throw new ConfigError('TRAFFIC_SHARES', `"${name}" is not extracted in this run: a share needs its rule (add it to EXTRACTED_SERVICES)`);
+    if (!extracted.has(name))
+      throw new ConfigError('TRAFFIC_SHARES', `"${name}" is not extracted in this run: a share needs its rule (add it to EXTRACTED_SERVICES)`);
   }
   const all: readonly ServiceConfig[] = [config.monolith, ...config.microservices];
   const blueGreen = run.blueGreen ?? new Set(all.filter((service) => service.deployment === 'blue-green').map((service) => service.name));
@@ -106,8 +110,13 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
   const facade = run.facade ?? new Set(config.microservices.filter((service) => service.persistence === 'monolith').map((service) => service.name));
   for (const name of facade) {
     const field = run.facade ? 'FACADE_SERVICES' : `microservices.${name}.persistence`;
-    if (!resources.has(name)) throw new ConfigError(field, `"${name}" keeps no data (no services/${name}/src/resource.json): only a resource with a table can use the monolith as its facade`);
-    if (config.monolith.internalPort === undefined) throw new ConfigError('monolith.internalPort', `"${name}" keeps its items through the monolith, whose persistence API needs an internal port`);
+    if (!resources.has(name))
+      throw new ConfigError(
+        field,
+        `"${name}" keeps no data (no services/${name}/src/resource.json): only a resource with a table can use the monolith as its facade`,
+      );
+    if (config.monolith.internalPort === undefined)
+      throw new ConfigError('monolith.internalPort', `"${name}" keeps its items through the monolith, whose persistence API needs an internal port`);
   }
 
   const monolith = resolveService('monolith', config.monolith, rootDir, blueGreen.has(config.monolith.name));
@@ -119,7 +128,11 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
         pathPatterns: service.route.pathPatterns ?? defaultPathPatterns(service.name),
         percent: run.shares.get(service.name) ?? service.route.percent,
       };
-      return { ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route), route, persistence: facade.has(service.name) ? 'monolith' : 'own' };
+      return {
+        ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route),
+        route,
+        persistence: facade.has(service.name) ? 'monolith' : 'own',
+      };
     });
 
   const monolithRetired = run.retireMonolith ?? config.monolith.retired ?? false;
@@ -133,17 +146,27 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
     const facaded = microservices.find((service) => service.persistence === 'monolith');
     if (facaded) throw new ConfigError(retiredField, `"${facaded.name}" keeps its items through the monolith: move it to its own table first`);
   }
-  const legacyMonolith =
-    run.legacyTraffic !== undefined ? { ...config.legacyMonolith, trafficPercent: run.legacyTraffic } : config.legacyMonolith;
+  const legacyMonolith = run.legacyTraffic !== undefined ? { ...config.legacyMonolith, trafficPercent: run.legacyTraffic } : config.legacyMonolith;
   if (legacyMonolith && monolithRetired) {
-    throw new ConfigError(run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith', 'the monolith on EC2 shares the default action with the Fargate monolith, which is retired: remove it first');
+    throw new ConfigError(
+      run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith',
+      'the monolith on EC2 shares the default action with the Fargate monolith, which is retired: remove it first',
+    );
   }
 
   if (keepsDefaultAction(config)) {
     // The listener's default action stays its owner's: there is no Fargate monolith to share it with, or to keep items for others.
-    if (legacyMonolith) throw new ConfigError(run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith', 'a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"');
+    if (legacyMonolith)
+      throw new ConfigError(
+        run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith',
+        'a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"',
+      );
     const facaded = microservices.find((service) => service.persistence === 'monolith');
-    if (facaded) throw new ConfigError('existingLoadBalancer.defaultAction', `"${facaded.name}" keeps its items through the Fargate monolith, which "keep" does not deploy: use "take-over"`);
+    if (facaded)
+      throw new ConfigError(
+        'existingLoadBalancer.defaultAction',
+        `"${facaded.name}" keeps its items through the Fargate monolith, which "keep" does not deploy: use "take-over"`,
+      );
   }
 
   const testPorts = new Map<number, string>();

@@ -89,8 +89,7 @@ export interface ExistingLoadBalancerConfig extends ExistingLoadBalancer {
 }
 
 export type NetworkConfig =
-  | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>)
-  | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
+  ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>) | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
 
 /** The local backend, or S3 (encrypted, locked): see lib/state-backend.ts. */
 export type StateConfig = StateBackend;
@@ -99,7 +98,18 @@ export type StateConfig = StateBackend;
 export type StageSettings = Partial<
   Pick<
     ProjectConfig,
-    'region' | 'network' | 'certificateArn' | 'ingressCidrs' | 'logRetentionDays' | 'keepImages' | 'testListenerCidrs' | 'deletionProtection' | 'accessLogs' | 'webAcl' | 'flowLogs' | 'logEncryption'
+    | 'region'
+    | 'network'
+    | 'certificateArn'
+    | 'ingressCidrs'
+    | 'logRetentionDays'
+    | 'keepImages'
+    | 'testListenerCidrs'
+    | 'deletionProtection'
+    | 'accessLogs'
+    | 'webAcl'
+    | 'flowLogs'
+    | 'logEncryption'
   >
 >;
 

@@ -61,7 +61,13 @@ export function listenerFromRouteTable(table: RouteTable): ListenerModel {
   return {
     rules: orderedRules(table).map((rule) => {
       const percent = rulePercent(rule);
-      const targetGroups = fallback === undefined ? [{ id: rule.service, weight: 100 }] : [{ id: rule.service, weight: percent }, { id: fallback, weight: 100 - percent }];
+      const targetGroups =
+        fallback === undefined
+          ? [{ id: rule.service, weight: 100 }]
+          : [
+              { id: rule.service, weight: percent },
+              { id: fallback, weight: 100 - percent },
+            ];
       return { priority: rule.priority, pathPatterns: rule.pathPatterns, action: { type: 'forward', targetGroups, stickinessSeconds: rule.stickinessSeconds } };
     }),
     defaultAction:
@@ -70,7 +76,10 @@ export function listenerFromRouteTable(table: RouteTable): ListenerModel {
         : {
             type: 'forward',
             targetGroups: table.defaultShare
-              ? [{ id: table.defaultShare.service, weight: table.defaultShare.percent }, { id: fallback, weight: 100 - table.defaultShare.percent }]
+              ? [
+                  { id: table.defaultShare.service, weight: table.defaultShare.percent },
+                  { id: fallback, weight: 100 - table.defaultShare.percent },
+                ]
               : [{ id: fallback, weight: 100 }],
           },
   };
@@ -116,7 +125,9 @@ export function chooseTargetGroup(
     }
     point -= group.weight;
   }
-  return sticky ? { id: chosen.id, setCookie: `${STICKINESS_COOKIE}=${encodeGroup(chosen.id)}; Max-Age=${action.stickinessSeconds}; Path=/` } : { id: chosen.id };
+  return sticky
+    ? { id: chosen.id, setCookie: `${STICKINESS_COOKIE}=${encodeGroup(chosen.id)}; Max-Age=${action.stickinessSeconds}; Path=/` }
+    : { id: chosen.id };
 }
 
 function encodeGroup(id: string): string {
@@ -132,9 +143,14 @@ function readCookie(header: string | undefined, name: string): string | undefine
 }
 
 /** The Location of a redirect action for this request, with ALB's #{...} placeholders filled in. */
-export function redirectLocation(action: Extract<ListenerAction, { type: 'redirect' }>, request: { protocol: string; host: string; port: string; path: string; query: string }): string {
+export function redirectLocation(
+  action: Extract<ListenerAction, { type: 'redirect' }>,
+  request: { protocol: string; host: string; port: string; path: string; query: string },
+): string {
   const fill = (template: string | undefined, original: string) =>
-    (template ?? original).replace(/#\{(protocol|host|port|path|query)\}/g, (_, key: keyof typeof request) => (key === 'path' ? request.path.replace(/^\//, '') : request[key]));
+    (template ?? original).replace(/#\{(protocol|host|port|path|query)\}/g, (_, key: keyof typeof request) =>
+      key === 'path' ? request.path.replace(/^\//, '') : request[key],
+    );
   const protocol = fill(action.protocol, request.protocol).toLowerCase();
   const port = fill(action.port, request.port);
   const defaultPort = (protocol === 'https' && port === '443') || (protocol === 'http' && port === '80');

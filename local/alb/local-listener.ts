@@ -78,7 +78,8 @@ export class LocalListener {
   /** Listens on 127.0.0.1; fails with a message naming the port when it is taken. */
   async start(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
-      const failed = (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new Error(`port ${this.options.port} on 127.0.0.1 is already in use`) : error);
+      const failed = (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${this.options.port} on 127.0.0.1 is already in use`) : error);
       this.server.once('error', failed);
       this.server.listen(this.options.port, '127.0.0.1', () => {
         this.server.off('error', failed);
@@ -127,9 +128,14 @@ export class LocalListener {
     const release = group.acquire(target);
     res.once('close', release);
     if (choice.setCookie) this.cookies.set(req, choice.setCookie);
-    this.proxy.web(req, res, { target: { host: target.host, port: target.port }, agent: this.agent }, (_error: Error, _req: IncomingMessage, response: ServerResponse | Socket) => {
-      release();
-      if ('writeHead' in response) albError(response, this.timedOut.has(req) ? 504 : 502);
-    });
+    this.proxy.web(
+      req,
+      res,
+      { target: { host: target.host, port: target.port }, agent: this.agent },
+      (_error: Error, _req: IncomingMessage, response: ServerResponse | Socket) => {
+        release();
+        if ('writeHead' in response) albError(response, this.timedOut.has(req) ? 504 : 502);
+      },
+    );
   }
 }

@@ -161,13 +161,26 @@ export class TargetGroup {
 /** One health check: a GET of the path that must answer a matching status within the timeout. */
 function probe(target: Target, settings: HealthCheckSettings): Promise<{ ok: boolean; reason?: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: target.host, port: target.port, path: settings.path, method: 'GET', agent: false, timeout: settings.timeoutMs, headers: { 'user-agent': 'ELB-HealthChecker/2.0' } }, (res) => {
-      res.resume();
-      const ok = matches(settings.matcher, res.statusCode ?? 0);
-      resolve(ok ? { ok } : { ok, reason: `Target.ResponseCodeMismatch: ${res.statusCode}` });
-    });
+    const req = request(
+      {
+        host: target.host,
+        port: target.port,
+        path: settings.path,
+        method: 'GET',
+        agent: false,
+        timeout: settings.timeoutMs,
+        headers: { 'user-agent': 'ELB-HealthChecker/2.0' },
+      },
+      (res) => {
+        res.resume();
+        const ok = matches(settings.matcher, res.statusCode ?? 0);
+        resolve(ok ? { ok } : { ok, reason: `Target.ResponseCodeMismatch: ${res.statusCode}` });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('Target.Timeout')));
-    req.on('error', (error) => resolve({ ok: false, reason: error.message.startsWith('Target.') ? error.message : `Target.FailedHealthChecks: ${error.message}` }));
+    req.on('error', (error) =>
+      resolve({ ok: false, reason: error.message.startsWith('Target.') ? error.message : `Target.FailedHealthChecks: ${error.message}` }),
+    );
     req.end();
   });
 }

@@ -5,7 +5,7 @@
  * Used by `npm run deploy:local` and by the end-to-end test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../lib/free-port';
@@ -28,7 +28,9 @@ function search(dir: string, depth: number): string | undefined {
   if (depth === 0) return undefined;
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => entry.name);
   } catch {
     return undefined;
   }
@@ -117,7 +119,9 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   const python = setting('MOTO_PYTHON') ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import moto.server'], { encoding: 'utf8' });
   if (probe.status !== 0) {
-    throw new Error(`The moto AWS emulator is not importable by ${python} (${probe.stderr.trim().split('\n').pop()}). Install it with: pip install "moto[server]==5.2.1", or set MOTO_PYTHON.`);
+    throw new Error(
+      `The moto AWS emulator is not importable by ${python} (${probe.stderr.trim().split('\n').pop()}). Install it with: pip install "moto[server]==5.2.1", or set MOTO_PYTHON.`,
+    );
   }
   const port = options.port ?? portSetting('LOCAL_AWS_PORT', await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
@@ -180,6 +184,23 @@ export function localTargetEnv(endpoint: string, cliConfigFile: string, stateDir
     // One copy of the 700 MB provider, linked into every working directory (cdktf sets the same default).
     TF_PLUGIN_CACHE_DIR: setting('TF_PLUGIN_CACHE_DIR') ?? ensureDir(join(homedir(), '.terraform.d', 'plugin-cache')),
   };
+}
+
+/** The provider lock file every stack of the project keeps in git (they lock the same hashicorp/aws). */
+const PROVIDER_LOCK = join(projectRoot(), 'cdktf.out', 'stacks', 'forum-dev', '.terraform.lock.hcl');
+
+/**
+ * Gives a stack's working folder the project's provider lock file, unless it
+ * has one. With it, `terraform init` takes the provider from the shared plugin
+ * cache as it is; without it, every init writes the cache's entry again, and
+ * another init running at that moment finds its provider gone (Terraform's
+ * plugin cache is not safe for concurrent writers).
+ */
+export function seedProviderLock(stackDir: string): void {
+  const lock = join(stackDir, '.terraform.lock.hcl');
+  if (existsSync(lock)) return;
+  ensureDir(stackDir);
+  copyFileSync(PROVIDER_LOCK, lock);
 }
 
 export function ensureDir(path: string): string {

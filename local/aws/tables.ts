@@ -5,7 +5,14 @@
  * the resources' files); each record is put only where none is, so running it
  * again never overwrites or duplicates what was written since.
  */
-import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, PutItemCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { indexDefinitions, keyAttributes, PARTITION_KEY, sampleRecords, TTL_ATTRIBUTE } from '@forum/service-kit/store/layout';
 import { tableVariable } from '@forum/service-kit/store/schema';
@@ -23,7 +30,10 @@ export async function ensureTables(endpoint: string, prefix: string, root = proj
   const client = new DynamoDBClient(emulatorClient(endpoint));
   const env: Record<string, string> = emulatorEnvironment(endpoint);
   try {
-    const resources = resourcesOf(root, projectConfig.microservices.map((service) => service.name));
+    const resources = resourcesOf(
+      root,
+      projectConfig.microservices.map((service) => service.name),
+    );
     for (const { schema, sample } of resources.values()) {
       const TableName = `${prefix}-${schema.name}`;
       env[tableVariable(schema.name)] = TableName;
@@ -54,7 +64,14 @@ export async function ensureTables(endpoint: string, prefix: string, root = proj
       }
       for (const record of sampleRecords(schema, sample)) {
         try {
-          await client.send(new PutItemCommand({ TableName, Item: marshall(record), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }));
+          await client.send(
+            new PutItemCommand({
+              TableName,
+              Item: marshall(record),
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+            }),
+          );
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }

@@ -59,7 +59,8 @@ export async function startRuntime(options: { stateFile: string; logFile: string
       child.unref();
       return runtime;
     }
-    if (exited || Date.now() > deadline) throw new Error(`the local runtime did not start (see ${options.logFile}):\n${readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
+    if (exited || Date.now() > deadline)
+      throw new Error(`the local runtime did not start (see ${options.logFile}):\n${readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -35,12 +35,21 @@ const log = (line: string) => process.stdout.write(`${new Date().toISOString()} 
 async function main(): Promise<void> {
   const settings = runtimeSettings(process.env);
   const aws = emulatorClient(settings.endpoint);
-  const clients = { elb: new ElasticLoadBalancingV2Client(aws), ecs: new ECSClient(aws), codedeploy: new CodeDeployClient(aws), lambda: new LambdaClient(aws), discovery: new ServiceDiscoveryClient(aws) };
+  const clients = {
+    elb: new ElasticLoadBalancingV2Client(aws),
+    ecs: new ECSClient(aws),
+    codedeploy: new CodeDeployClient(aws),
+    lambda: new LambdaClient(aws),
+    discovery: new ServiceDiscoveryClient(aws),
+  };
   let runner: TaskRunner;
   if (settings.mode === 'docker' || (settings.mode === undefined && (await DockerTaskRunner.available()))) {
     runner = new DockerTaskRunner(undefined, settings.imageTemplate, settings.runtimeId);
   } else {
-    if (settings.mode === undefined) log('!! no Docker engine answers: tasks run as local Node.js processes of the built services, without a container\'s isolation (LOCAL_RUNTIME=docker to insist)');
+    if (settings.mode === undefined)
+      log(
+        "!! no Docker engine answers: tasks run as local Node.js processes of the built services, without a container's isolation (LOCAL_RUNTIME=docker to insist)",
+      );
     runner = new ProcessTaskRunner(settings.imageTemplate);
   }
   const leftover = await runner.removeAll();
@@ -94,7 +103,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
   const address = control.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  if (settings.stateFile) writeFileSync(settings.stateFile, `${JSON.stringify({ pid: process.pid, port, mode: runner.mode, id: settings.runtimeId }, null, 2)}\n`);
+  if (settings.stateFile)
+    writeFileSync(settings.stateFile, `${JSON.stringify({ pid: process.pid, port, mode: runner.mode, id: settings.runtimeId }, null, 2)}\n`);
   log(`local runtime (${runner.mode} mode) controlled on 127.0.0.1:${port}; emulator ${settings.endpoint}`);
 
   // ECS replaces failed tasks, and CodeDeploy picks up new deployments, without being asked.

@@ -17,7 +17,18 @@ import {
   type ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTaskSetsCommand, ListClustersCommand, ListServicesCommand, type ContainerDefinition, type ECSClient, type NetworkConfiguration, type Service, type TaskSet } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTaskSetsCommand,
+  ListClustersCommand,
+  ListServicesCommand,
+  type ContainerDefinition,
+  type ECSClient,
+  type NetworkConfiguration,
+  type Service,
+  type TaskSet,
+} from '@aws-sdk/client-ecs';
 import { GetNamespaceCommand, GetServiceCommand, type ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type { ListenerAction, ListenerModel, ListenerRule } from '../alb/listener';
 import type { HealthCheckSettings } from '../alb/target-group';
@@ -51,7 +62,13 @@ export interface DeployedContainer {
   readonly readonlyRootFilesystem: boolean;
   readonly containerPort?: number;
   /** The health check command without Docker's leading `CMD`. */
-  readonly healthCheck?: { readonly command: readonly string[]; readonly intervalSeconds: number; readonly timeoutSeconds: number; readonly retries: number; readonly startPeriodSeconds: number };
+  readonly healthCheck?: {
+    readonly command: readonly string[];
+    readonly intervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly retries: number;
+    readonly startPeriodSeconds: number;
+  };
   /** Seconds between SIGTERM and SIGKILL when the task stops (ECS's default: 30). */
   readonly stopTimeoutSeconds: number;
 }
@@ -139,7 +156,15 @@ export function listenerAction(action: Action): ListenerAction | undefined {
     }
     case 'redirect': {
       const config = action.RedirectConfig;
-      return { type: 'redirect', statusCode: config?.StatusCode === 'HTTP_302' ? 302 : 301, protocol: config?.Protocol, host: config?.Host, port: config?.Port, path: config?.Path, query: config?.Query };
+      return {
+        type: 'redirect',
+        statusCode: config?.StatusCode === 'HTTP_302' ? 302 : 301,
+        protocol: config?.Protocol,
+        host: config?.Host,
+        port: config?.Port,
+        path: config?.Path,
+        query: config?.Query,
+      };
     }
     default:
       return undefined;
@@ -178,15 +203,24 @@ function container(definition: ContainerDefinition): DeployedContainer {
     user: definition.user,
     readonlyRootFilesystem: definition.readonlyRootFilesystem ?? false,
     containerPort: definition.portMappings?.[0]?.containerPort,
-    healthCheck: health && command.length > 0
-      ? { command: command[0] === 'CMD' || command[0] === 'CMD-SHELL' ? command.slice(1) : command, intervalSeconds: health.interval ?? 30, timeoutSeconds: health.timeout ?? 5, retries: health.retries ?? 3, startPeriodSeconds: health.startPeriod ?? 0 }
-      : undefined,
+    healthCheck:
+      health && command.length > 0
+        ? {
+            command: command[0] === 'CMD' || command[0] === 'CMD-SHELL' ? command.slice(1) : command,
+            intervalSeconds: health.interval ?? 30,
+            timeoutSeconds: health.timeout ?? 5,
+            retries: health.retries ?? 3,
+            startPeriodSeconds: health.startPeriod ?? 0,
+          }
+        : undefined,
     stopTimeoutSeconds: definition.stopTimeout ?? 30,
   };
 }
 
 function binding(entry: { targetGroupArn?: string; containerName?: string; containerPort?: number }): DeployedLoadBalancerBinding | undefined {
-  return entry.targetGroupArn ? { targetGroupArn: entry.targetGroupArn, containerName: entry.containerName ?? '', containerPort: entry.containerPort ?? 0 } : undefined;
+  return entry.targetGroupArn
+    ? { targetGroupArn: entry.targetGroupArn, containerName: entry.containerName ?? '', containerPort: entry.containerPort ?? 0 }
+    : undefined;
 }
 
 /** The Cloud Map services an ECS service registers in, with the DNS names they answer to. */
@@ -210,7 +244,7 @@ function service(described: Service, taskSets: readonly TaskSet[], registered: r
     name: described.serviceName ?? '',
     clusterArn: described.clusterArn ?? '',
     desiredCount: described.desiredCount ?? 0,
-    controller: (described.deploymentController?.type as DeployedService['controller'] | undefined) ?? 'ECS',
+    controller: described.deploymentController?.type ?? 'ECS',
     taskDefinitionArn: described.taskDefinition ?? '',
     minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
     maximumPercent: config?.maximumPercent ?? 200,

@@ -20,7 +20,10 @@ import { projectRoot } from '../../lib/project-root';
 export type Log = (line: string) => void;
 
 /** This project's images, as the local stack names them (LOCAL_IMAGE_URI_TEMPLATE unless given), with their build inputs. */
-export function projectImages(template = LOCAL_IMAGE_URI_TEMPLATE, root = projectRoot()): Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }> {
+export function projectImages(
+  template = LOCAL_IMAGE_URI_TEMPLATE,
+  root = projectRoot(),
+): Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }> {
   const images = new Map<string, { service: string; context: string; dockerfile: string; files: readonly string[] }>();
   for (const service of [projectConfig.monolith, ...projectConfig.microservices]) {
     const image = checkedImage(service.name, service.image, root);
@@ -73,7 +76,7 @@ async function findBaseImage(docker: Docker, log: Log): Promise<string> {
     log(`!! ${NODE_IMAGE_DEFAULT} cannot be pulled here (${error instanceof Error ? error.message.split('\n')[0] : error}):`);
     log('!! building on the Node.js stand-in instead (the official Node.js binary in a minimal image; see README, "The container tests")');
     const result = spawnSync('bash', [join(projectRoot(), 'tools', 'node-standin-image.sh')], { encoding: 'utf8', timeout: 300_000 });
-    if (result.status !== 0) throw new Error(`building the Node.js stand-in image failed:\n${result.stderr}`);
+    if (result.status !== 0) throw new Error(`building the Node.js stand-in image failed:\n${result.stderr}`, { cause: error });
     return result.stdout.trim().split('\n').pop()!;
   }
 }
@@ -85,11 +88,19 @@ export function isRegistryReference(image: string): boolean {
 }
 
 /** Builds one of this project's images from its Dockerfile, on the base the engine can have, under `tag`. */
-export async function buildProjectImage(docker: Docker, tag: string, build: { context: string; dockerfile: string; files: readonly string[] }, log: Log): Promise<void> {
+export async function buildProjectImage(
+  docker: Docker,
+  tag: string,
+  build: { context: string; dockerfile: string; files: readonly string[] },
+  log: Log,
+): Promise<void> {
   const started = Date.now();
   const base = await baseImage(docker, log);
   log(`building ${tag} from ${build.dockerfile} on ${base}`);
-  const stream = await docker.buildImage({ context: build.context, src: [...new Set([build.dockerfile, ...build.files])] }, { t: tag, dockerfile: build.dockerfile, buildargs: { NODE_IMAGE: base }, rm: true });
+  const stream = await docker.buildImage(
+    { context: build.context, src: [...new Set([build.dockerfile, ...build.files])] },
+    { t: tag, dockerfile: build.dockerfile, buildargs: { NODE_IMAGE: base }, rm: true },
+  );
   await follow(docker, stream);
   log(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -108,7 +119,8 @@ export async function ensureImage(docker: Docker, image: string, log: Log, optio
     return;
   }
   const sameService = [...projectImages(options.template).keys()].find((tag) => tag.split(':')[0] === image.split(':')[0] && !image.includes('/'));
-  if (sameService) throw new Error(`${image} is not in the engine, and this checkout's sources build ${sameService}: deploy again to roll out what the sources are now`);
+  if (sameService)
+    throw new Error(`${image} is not in the engine, and this checkout's sources build ${sameService}: deploy again to roll out what the sources are now`);
   log(`pulling ${image}`);
   await follow(docker, await docker.pull(image));
 }

@@ -10,9 +10,31 @@
  * stopped after the termination wait. A failed hook, green tasks that never
  * become healthy, or a StopDeployment roll back with production untouched.
  */
-import { GetDeploymentCommand, GetDeploymentGroupCommand, ListApplicationsCommand, ListDeploymentGroupsCommand, ListDeploymentsCommand, type CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { CreateTaskSetCommand, DeleteTaskSetCommand, DescribeServicesCommand, DescribeTaskSetsCommand, UpdateServicePrimaryTaskSetCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { DescribeListenersCommand, DescribeRulesCommand, DescribeTargetGroupsCommand, ModifyListenerCommand, ModifyRuleCommand, type Action, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  ListApplicationsCommand,
+  ListDeploymentGroupsCommand,
+  ListDeploymentsCommand,
+  type CodeDeployClient,
+} from '@aws-sdk/client-codedeploy';
+import {
+  CreateTaskSetCommand,
+  DeleteTaskSetCommand,
+  DescribeServicesCommand,
+  DescribeTaskSetsCommand,
+  UpdateServicePrimaryTaskSetCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +47,12 @@ import { setting } from '../../lib/settings';
 import { emulatorEnvironment } from '../aws/emulator-account';
 
 export interface LocalCodeDeployOptions {
-  readonly clients: { readonly codedeploy: Pick<CodeDeployClient, 'send'>; readonly ecs: Pick<ECSClient, 'send'>; readonly elb: Pick<ElasticLoadBalancingV2Client, 'send'>; readonly lambda: Pick<LambdaClient, 'send'> };
+  readonly clients: {
+    readonly codedeploy: Pick<CodeDeployClient, 'send'>;
+    readonly ecs: Pick<ECSClient, 'send'>;
+    readonly elb: Pick<ElasticLoadBalancingV2Client, 'send'>;
+    readonly lambda: Pick<LambdaClient, 'send'>;
+  };
   readonly runtime: LocalRuntime;
   /** The emulator: where the hook reports, and its control plane for deployment status. */
   readonly endpoint: string;
@@ -38,7 +65,11 @@ export interface LocalCodeDeployOptions {
 /** A traffic-shifting plan: the percents of production traffic on green, each held for `waitMs` before the next. */
 export function shiftSteps(configName: string): { percent: number; waitMinutes: number }[] {
   const canary = /Canary(\d+)Percent(\d+)Minutes?$/.exec(configName);
-  if (canary) return [{ percent: Number(canary[1]), waitMinutes: Number(canary[2]) }, { percent: 100, waitMinutes: 0 }];
+  if (canary)
+    return [
+      { percent: Number(canary[1]), waitMinutes: Number(canary[2]) },
+      { percent: 100, waitMinutes: 0 },
+    ];
   const linear = /Linear(\d+)PercentEvery(\d+)Minutes?$/.exec(configName);
   if (linear) {
     const step = Number(linear[1]);
@@ -50,7 +81,11 @@ export function shiftSteps(configName: string): { percent: number; waitMinutes: 
 }
 
 interface AppSpec {
-  readonly Resources: readonly { readonly TargetService: { readonly Properties: { readonly TaskDefinition: string; readonly LoadBalancerInfo: { readonly ContainerName: string; readonly ContainerPort: number } } } }[];
+  readonly Resources: readonly {
+    readonly TargetService: {
+      readonly Properties: { readonly TaskDefinition: string; readonly LoadBalancerInfo: { readonly ContainerName: string; readonly ContainerPort: number } };
+    };
+  }[];
   readonly Hooks?: readonly Record<string, string>[];
 }
 
@@ -61,7 +96,10 @@ interface ProductionRoute {
 }
 
 class RolledBack extends Error {
-  constructor(readonly status: 'Failed' | 'Stopped', message: string) {
+  constructor(
+    readonly status: 'Failed' | 'Stopped',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -81,7 +119,12 @@ export class LocalCodeDeploy {
       for (const group of (await codedeploy.send(new ListDeploymentGroupsCommand({ applicationName: application }))).deploymentGroups ?? []) {
         const key = `${application}/${group}`;
         if (this.active.has(key)) continue;
-        const waiting = (await codedeploy.send(new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: group, includeOnlyStatuses: ['Created', 'Queued'] }))).deployments ?? [];
+        const waiting =
+          (
+            await codedeploy.send(
+              new ListDeploymentsCommand({ applicationName: application, deploymentGroupName: group, includeOnlyStatuses: ['Created', 'Queued'] }),
+            )
+          ).deployments ?? [];
         if (waiting.length === 0) continue;
         this.active.add(key);
         void this.deploy(waiting[0]).finally(() => this.active.delete(key));
@@ -94,7 +137,10 @@ export class LocalCodeDeploy {
     return this.active.size > 0;
   }
 
-  private async control(deploymentId: string, update?: { status: string; errorCode?: string; errorMessage?: string }): Promise<{ status: string; hooks: Record<string, string> }> {
+  private async control(
+    deploymentId: string,
+    update?: { status: string; errorCode?: string; errorMessage?: string },
+  ): Promise<{ status: string; hooks: Record<string, string> }> {
     const response = await fetch(`${this.options.endpoint}/_local/codedeploy/deployments/${deploymentId}?region=${this.options.region}`, {
       method: update ? 'POST' : 'GET',
       headers: { 'content-type': 'application/json' },
@@ -107,12 +153,18 @@ export class LocalCodeDeploy {
   private async deploy(deploymentId: string): Promise<void> {
     const { clients, log } = this.options;
     const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId }));
-    const { deploymentGroupInfo: group } = await clients.codedeploy.send(new GetDeploymentGroupCommand({ applicationName: deploymentInfo?.applicationName, deploymentGroupName: deploymentInfo?.deploymentGroupName }));
+    const { deploymentGroupInfo: group } = await clients.codedeploy.send(
+      new GetDeploymentGroupCommand({ applicationName: deploymentInfo?.applicationName, deploymentGroupName: deploymentInfo?.deploymentGroupName }),
+    );
     const content = deploymentInfo?.revision?.appSpecContent?.content ?? deploymentInfo?.revision?.string?.content;
     const ecsService = group?.ecsServices?.[0];
     const pair = group?.loadBalancerInfo?.targetGroupPairInfoList?.[0];
     if (!content || !ecsService || !pair) {
-      await this.control(deploymentId, { status: 'Failed', errorCode: 'INVALID_REVISION', errorMessage: 'the deployment has no AppSpec, ECS service or target group pair' });
+      await this.control(deploymentId, {
+        status: 'Failed',
+        errorCode: 'INVALID_REVISION',
+        errorMessage: 'the deployment has no AppSpec, ECS service or target group pair',
+      });
       return;
     }
     const appSpec = JSON.parse(content) as AppSpec;
@@ -120,7 +172,10 @@ export class LocalCodeDeploy {
     const hooks = Object.assign({}, ...(appSpec.Hooks ?? [])) as Record<string, string>;
     const cluster = ecsService.clusterName!;
     const service = ecsService.serviceName!;
-    const configName = deploymentInfo?.deploymentConfigName && deploymentInfo.deploymentConfigName !== 'undefined' ? deploymentInfo.deploymentConfigName : (group?.deploymentConfigName ?? 'CodeDeployDefault.ECSAllAtOnce');
+    const configName =
+      deploymentInfo?.deploymentConfigName && deploymentInfo.deploymentConfigName !== 'undefined'
+        ? deploymentInfo.deploymentConfigName
+        : (group?.deploymentConfigName ?? 'CodeDeployDefault.ECSAllAtOnce');
     await this.control(deploymentId, { status: 'InProgress' });
     log(`CodeDeploy ${deploymentId}: ${service} to ${properties.TaskDefinition.split('/').pop()} (${configName})`);
 
@@ -133,20 +188,28 @@ export class LocalCodeDeploy {
     const productionListener = pair.prodTrafficRoute?.listenerArns?.[0];
     const testListener = pair.testTrafficRoute?.listenerArns?.[0];
     if (!blueSet || !blueGroup || !greenGroup || !productionListener) {
-      await this.control(deploymentId, { status: 'Failed', errorCode: 'NO_INSTANCES', errorMessage: 'the service has no primary task set behind one of its target groups' });
+      await this.control(deploymentId, {
+        status: 'Failed',
+        errorCode: 'NO_INSTANCES',
+        errorMessage: 'the service has no primary task set behind one of its target groups',
+      });
       return;
     }
     const route = await this.productionRoute(productionListener, blueGroup);
     let greenSet: string | undefined;
     try {
       // 1. The replacement (green) task set, in the green target group.
-      const { service: described } = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })).then((result) => ({ service: result.services?.[0] }));
+      const { service: described } = await clients.ecs
+        .send(new DescribeServicesCommand({ cluster, services: [service] }))
+        .then((result) => ({ service: result.services?.[0] }));
       const created = await clients.ecs.send(
         new CreateTaskSetCommand({
           cluster,
           service,
           taskDefinition: properties.TaskDefinition,
-          loadBalancers: [{ targetGroupArn: greenGroup, containerName: properties.LoadBalancerInfo.ContainerName, containerPort: properties.LoadBalancerInfo.ContainerPort }],
+          loadBalancers: [
+            { targetGroupArn: greenGroup, containerName: properties.LoadBalancerInfo.ContainerName, containerPort: properties.LoadBalancerInfo.ContainerPort },
+          ],
           launchType: 'FARGATE',
           networkConfiguration: described?.networkConfiguration,
           scale: { value: 100, unit: 'PERCENT' },
@@ -182,7 +245,9 @@ export class LocalCodeDeploy {
       // 4. Green is the service now; blue goes after the termination wait.
       await clients.ecs.send(new UpdateServicePrimaryTaskSetCommand({ cluster, service, primaryTaskSet: greenSet }));
       const waitMinutes = group?.blueGreenDeploymentConfiguration?.terminateBlueInstancesOnDeploymentSuccess?.terminationWaitTimeInMinutes ?? 0;
-      log(`CodeDeploy ${deploymentId}: all production traffic on green; blue ends after ${waitMinutes} min${this.timeScale !== 1 ? ` (× ${this.timeScale})` : ''}`);
+      log(
+        `CodeDeploy ${deploymentId}: all production traffic on green; blue ends after ${waitMinutes} min${this.timeScale !== 1 ? ` (× ${this.timeScale})` : ''}`,
+      );
       await this.wait(deploymentId, waitMinutes);
       await clients.ecs.send(new DeleteTaskSetCommand({ cluster, service, taskSet: blueSet.taskSetArn }));
       await this.options.runtime.sync();
@@ -191,11 +256,19 @@ export class LocalCodeDeploy {
     } catch (error) {
       const rolledBack = error instanceof RolledBack ? error : new RolledBack('Failed', error instanceof Error ? error.message : String(error));
       log(`CodeDeploy ${deploymentId}: ${rolledBack.message}; rolling back to blue`);
-      await this.route(route, [{ TargetGroupArn: blueGroup, Weight: 100 }, { TargetGroupArn: greenGroup, Weight: 0 }]);
-      if (testListener) await clients.elb.send(new ModifyListenerCommand({ ListenerArn: testListener, DefaultActions: [{ Type: 'forward', TargetGroupArn: blueGroup }] }));
+      await this.route(route, [
+        { TargetGroupArn: blueGroup, Weight: 100 },
+        { TargetGroupArn: greenGroup, Weight: 0 },
+      ]);
+      if (testListener)
+        await clients.elb.send(new ModifyListenerCommand({ ListenerArn: testListener, DefaultActions: [{ Type: 'forward', TargetGroupArn: blueGroup }] }));
       if (greenSet) await clients.ecs.send(new DeleteTaskSetCommand({ cluster, service, taskSet: greenSet })).catch(() => undefined);
       await this.options.runtime.sync();
-      await this.control(deploymentId, { status: rolledBack.status, errorCode: rolledBack.status === 'Stopped' ? 'DEPLOYMENT_STOPPED' : 'HEALTH_CONSTRAINTS', errorMessage: rolledBack.message });
+      await this.control(deploymentId, {
+        status: rolledBack.status,
+        errorCode: rolledBack.status === 'Stopped' ? 'DEPLOYMENT_STOPPED' : 'HEALTH_CONSTRAINTS',
+        errorMessage: rolledBack.message,
+      });
       log(`CodeDeploy ${deploymentId}: ${rolledBack.status}; production stayed on blue`);
     }
   }
@@ -203,7 +276,11 @@ export class LocalCodeDeploy {
   /** The production listener's rule that forwards to blue, or its default action. */
   private async productionRoute(listenerArn: string, blueGroup: string): Promise<ProductionRoute> {
     const forwardsToBlue = (actions: Action[] | undefined) =>
-      (actions ?? []).some((action) => action.TargetGroupArn === blueGroup || action.ForwardConfig?.TargetGroups?.some((group) => group.TargetGroupArn === blueGroup && (group.Weight ?? 1) > 0));
+      (actions ?? []).some(
+        (action) =>
+          action.TargetGroupArn === blueGroup ||
+          action.ForwardConfig?.TargetGroups?.some((group) => group.TargetGroupArn === blueGroup && (group.Weight ?? 1) > 0),
+      );
     const rules = (await this.options.clients.elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules ?? [];
     const rule = rules.find((candidate) => !candidate.IsDefault && forwardsToBlue(candidate.Actions));
     return { listenerArn, ruleArn: rule?.RuleArn };
@@ -251,14 +328,20 @@ export class LocalCodeDeploy {
     const payload = JSON.stringify({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: executionId });
     const script = `require(${JSON.stringify(code)})[${JSON.stringify(exported)}](JSON.parse(process.argv[1])).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); })`;
     const output = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['-e', script, payload], { env: environment, stdio: ['ignore', 'pipe', 'pipe'], timeout: (configuration.Timeout ?? 30) * 1000 });
+      const child = spawn(process.execPath, ['-e', script, payload], {
+        env: environment,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: (configuration.Timeout ?? 30) * 1000,
+      });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
       child.once('exit', () => resolve(text.trim()));
     });
     const reported = (await this.control(deploymentId)).hooks[executionId];
-    this.options.log(`CodeDeploy ${deploymentId}: ${event} hook ${functionName} reported ${reported ?? 'nothing'}${output ? `: ${output.split('\n').pop()}` : ''}`);
+    this.options.log(
+      `CodeDeploy ${deploymentId}: ${event} hook ${functionName} reported ${reported ?? 'nothing'}${output ? `: ${output.split('\n').pop()}` : ''}`,
+    );
     if (reported !== 'Succeeded') throw new RolledBack('Failed', `the ${event} hook reported ${reported ?? 'nothing'}`);
   }
 }

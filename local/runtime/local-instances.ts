@@ -88,7 +88,9 @@ export class LocalInstances {
       const template = group.LaunchTemplate ?? group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       if (!template?.LaunchTemplateId) continue;
       const version = (
-        await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: [template.Version ?? '$Latest'] }))
+        await clients.ec2.send(
+          new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: template.LaunchTemplateId, Versions: [template.Version ?? '$Latest'] }),
+        )
       ).LaunchTemplateVersions?.[0];
       const userData = version?.LaunchTemplateData?.UserData;
       const launch = userData ? parseUserData(Buffer.from(userData, 'base64').toString('utf8')) : undefined;
@@ -148,23 +150,48 @@ export class LocalInstances {
     return file;
   }
 
-  private async start(spec: { id: string; group: string; targetGroupArns: readonly string[]; launch: InstanceLaunch; launchKey: string; workers: number }): Promise<void> {
+  private async start(spec: {
+    id: string;
+    group: string;
+    targetGroupArns: readonly string[];
+    launch: InstanceLaunch;
+    launchKey: string;
+    workers: number;
+  }): Promise<void> {
     const file = await this.build(spec.launch);
     const port = await freePort();
     const child = spawn(process.execPath, [file], {
-      env: { PATH: setting('PATH') ?? '', ...spec.launch.environment, ...this.options.environment, PORT: String(port), HOST: LOOPBACK, WORKERS: String(spec.workers) },
+      env: {
+        PATH: setting('PATH') ?? '',
+        ...spec.launch.environment,
+        ...this.options.environment,
+        PORT: String(port),
+        HOST: LOOPBACK,
+        WORKERS: String(spec.workers),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-2000)));
-    const instance = { id: spec.id, group: spec.group, targetGroupArns: spec.targetGroupArns, port, launchKey: spec.launchKey, process: child, stopping: false, workers: spec.workers };
+    const instance = {
+      id: spec.id,
+      group: spec.group,
+      targetGroupArns: spec.targetGroupArns,
+      port,
+      launchKey: spec.launchKey,
+      process: child,
+      stopping: false,
+      workers: spec.workers,
+    };
     this.instances.set(spec.id, instance);
     // systemd's Restart=always: a monolith that exits is started again, on the same port.
     child.once('exit', (code) => {
       if (instance.stopping || this.instances.get(spec.id) !== instance) return;
       this.options.log(`${spec.id}: the monolith exited (${code}); systemd would start it again: ${errors.trim().split('\n').pop() ?? ''}`);
       this.instances.delete(spec.id);
-      void this.start(spec).catch((error: unknown) => this.options.log(`${spec.id}: restart failed: ${error instanceof Error ? error.message : String(error)}`));
+      void this.start(spec).catch((error: unknown) =>
+        this.options.log(`${spec.id}: restart failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     });
     await this.answers(port, child, () => errors);
     const groups = spec.targetGroupArns.flatMap((arn) => this.options.targetGroup(arn) ?? []);
@@ -189,7 +216,10 @@ export class LocalInstances {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`the monolith exited (${child.exitCode}): ${errors().trim()}`);
-      const ok = await fetch(`http://${LOOPBACK}:${port}/health`).then((response) => response.ok, () => false);
+      const ok = await fetch(`http://${LOOPBACK}:${port}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ok) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -199,7 +229,8 @@ export class LocalInstances {
   private async stop(instance: LocalInstance, drain = true): Promise<void> {
     instance.stopping = true;
     this.instances.delete(instance.id);
-    if (drain) await Promise.all(instance.targetGroupArns.map((arn) => this.options.targetGroup(arn)?.deregister({ host: LOOPBACK, port: instance.port })));
+    if (drain)
+      await Promise.all(instance.targetGroupArns.flatMap((arn) => this.options.targetGroup(arn)?.deregister({ host: LOOPBACK, port: instance.port }) ?? []));
     if (instance.process.exitCode === null) {
       const exited = new Promise((resolve) => instance.process.once('exit', resolve));
       instance.process.kill('SIGTERM');

@@ -10,24 +10,23 @@
  * task definition rolls (minimum healthy 100 %, maximum 200 %); new tasks
  * that never become healthy trip the circuit breaker and the service goes
  * back to the task definition it ran. An essential container that exits is
- * replaced. A service registered in Cloud Map gets a loopback endpoint for
- * its DNS name: its healthy tasks' internal ports (INTERNAL_PORT), round
- * robin, registered as Cloud Map instances too; a task whose environment
- * calls `http://<that name>:<port>` calls the endpoint instead (there is no
- * private DNS here).
+ * replaced. This module schedules the tasks; the listeners (listeners.ts),
+ * Cloud Map (discovery.ts) and the report (report.ts) are their own.
  */
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTaskSetCommand, UpdateServiceCommand, UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
-import { DeregisterInstanceCommand, RegisterInstanceCommand } from '@aws-sdk/client-servicediscovery';
 import { randomBytes } from 'node:crypto';
-import type { ListenerAction } from '../alb/listener';
-import { LocalListener } from '../alb/local-listener';
 import { TargetGroup, type Target } from '../alb/target-group';
 import { freePort } from '../../lib/free-port';
-import { readDeployedState, type DeployedListener, type DeployedService, type DeployedState, type DeployedStateClients, type DeployedTargetGroup } from './deployed-state';
+import { readDeployedState, type DeployedService, type DeployedState, type DeployedStateClients, type DeployedTargetGroup } from './deployed-state';
+import { LocalDiscovery } from './discovery';
 import type { Log } from './images';
 import { LocalInstances, type InstanceClients } from './local-instances';
+import { LocalListeners } from './listeners';
+import { family, syncReport, type SyncReport } from './report';
 import type { TaskRunner } from './task-runner';
+
+export type { SyncReport } from './report';
 
 export interface LocalRuntimeOptions {
   readonly clients: DeployedStateClients;
@@ -69,37 +68,13 @@ interface DesiredSet {
   readonly count: number;
 }
 
-export interface TaskReport {
-  readonly id: string;
-  readonly port: number;
-  readonly taskDefinition: string;
-  readonly health: string;
-}
-
-/** A route of a listener, with target group names: where its requests go, by weight. */
-export interface RouteReport {
-  readonly priority?: number;
-  readonly pathPatterns?: readonly string[];
-  /** Target group names and weights; empty for a fixed response or a redirect. */
-  readonly targets: readonly { readonly name: string; readonly weight: number }[];
-}
-
-export interface SyncReport {
-  readonly listeners: readonly { readonly loadBalancer: string; readonly awsPort: number; readonly port: number; readonly arn: string; readonly routes: readonly RouteReport[] }[];
-  readonly services: readonly { readonly name: string; readonly tasks: readonly TaskReport[] }[];
-  /** Services whose new tasks never became healthy, and what was done about it. */
-  readonly failures: readonly { readonly service: string; readonly taskDefinitionArn: string; readonly reason: string; readonly rolledBackTo?: string }[];
-}
-
 const setKey = (taskDefinitionArn: string, targetGroupArn?: string) => `${taskDefinitionArn}|${targetGroupArn ?? ''}`;
-const family = (arn: string) => arn.split('/').pop() ?? arn;
 const LOOPBACK = '127.0.0.1';
 
 export class LocalRuntime {
-  /** Per Cloud Map DNS name: the loopback endpoint over the registered tasks' internal ports. */
-  private readonly endpoints = new Map<string, { listener: LocalListener; group: TargetGroup; serviceId: string }>();
   private readonly groups = new Map<string, { group: TargetGroup; deployed: DeployedTargetGroup }>();
-  private readonly listeners = new Map<string, { listener: LocalListener; deployed: DeployedListener }>();
+  private readonly listeners: LocalListeners;
+  private readonly discovery: LocalDiscovery;
   private readonly tasks = new Map<string, LocalTask>();
   private readonly images = new Map<string, Promise<void>>();
   private state?: DeployedState;
@@ -109,8 +84,15 @@ export class LocalRuntime {
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
+    this.listeners = new LocalListeners({ albPort: options.albPort, targetGroup: (arn) => this.groups.get(arn)?.group, log: options.log });
+    this.discovery = new LocalDiscovery({ client: options.clients.discovery, log: options.log });
     if (options.instances) {
-      this.instances = new LocalInstances({ ...options.instances, environment: options.taskEnvironment ?? {}, targetGroup: (arn) => this.groups.get(arn)?.group, log: options.log });
+      this.instances = new LocalInstances({
+        ...options.instances,
+        environment: options.taskEnvironment ?? {},
+        targetGroup: (arn) => this.groups.get(arn)?.group,
+        log: options.log,
+      });
     }
   }
 
@@ -126,39 +108,32 @@ export class LocalRuntime {
 
   /** What runs now. */
   report(failures: SyncReport['failures'] = []): SyncReport {
-    const byService = new Map<string, TaskReport[]>();
-    for (const task of this.tasks.values()) {
-      if (task.retiring) continue;
-      const group = task.targetGroupArn ? this.groups.get(task.targetGroupArn)?.group : undefined;
-      const health = group?.health().find((entry) => entry.target.port === task.port)?.state ?? 'no target group';
-      byService.set(task.service, [...(byService.get(task.service) ?? []), { id: task.id, port: task.port, taskDefinition: family(task.taskDefinitionArn), health }]);
-    }
+    const groupOf = (arn?: string) => (arn ? this.groups.get(arn)?.group : undefined);
+    const tasks = [...this.tasks.values()]
+      .filter((task) => !task.retiring)
+      .map((task) => ({
+        service: task.service,
+        id: task.id,
+        port: task.port,
+        taskDefinition: family(task.taskDefinitionArn),
+        group: groupOf(task.targetGroupArn),
+      }));
     // Instances of an Auto Scaling group are reported as its tasks, with the group's name.
-    for (const { group: name, instances, targetGroupArns } of this.instances?.report() ?? []) {
-      const group = targetGroupArns[0] ? this.groups.get(targetGroupArns[0])?.group : undefined;
-      const health = (port: number) => group?.health().find((entry) => entry.target.port === port)?.state ?? 'no target group';
-      byService.set(name, instances.map((instance) => ({ id: instance.id, port: instance.port, taskDefinition: `ec2 (${instance.workers} workers)`, health: health(instance.port) })));
-    }
-    return {
-      listeners: [...this.listeners.values()].map(({ listener, deployed }) => ({
-        loadBalancer: deployed.loadBalancerName,
-        awsPort: deployed.port,
-        port: listener.port,
-        arn: deployed.arn,
-        routes: [...deployed.model.rules.map((rule) => ({ priority: rule.priority, pathPatterns: rule.pathPatterns, targets: this.named(rule.action) })), { targets: this.named(deployed.model.defaultAction) }],
+    const instances = (this.instances?.report() ?? []).flatMap(({ group: name, instances: running, targetGroupArns }) =>
+      running.map((instance) => ({
+        service: name,
+        id: instance.id,
+        port: instance.port,
+        taskDefinition: `ec2 (${instance.workers} workers)`,
+        group: groupOf(targetGroupArns[0]),
       })),
-      services: [...byService].sort(([a], [b]) => a.localeCompare(b)).map(([name, tasks]) => ({ name, tasks })),
-      failures,
-    };
-  }
-
-  private named(action: ListenerAction): RouteReport['targets'] {
-    return action.type === 'forward' ? action.targetGroups.map((group) => ({ name: this.groups.get(group.id)?.deployed.name ?? group.id, weight: group.weight })) : [];
+    );
+    return syncReport({ listeners: this.listeners.list(), tasks: [...tasks, ...instances], groupName: (arn) => this.groups.get(arn)?.deployed.name }, failures);
   }
 
   /** The loopback port serving the deployed listener with this ARN. */
   listenerPort(arn: string): number | undefined {
-    return this.listeners.get(arn)?.listener.port;
+    return this.listeners.port(arn);
   }
 
   /** The deployed state the last sync converged on. */
@@ -171,10 +146,7 @@ export class LocalRuntime {
     return this.exclusive(async () => {
       await Promise.all([...this.tasks.values()].map((task) => this.retire(task, { drain: false })));
       await this.instances?.stopAll();
-      await Promise.all([...this.listeners.values(), ...this.endpoints.values()].map(({ listener }) => listener.stop()));
-      this.listeners.clear();
-      for (const { group } of this.endpoints.values()) group.close();
-      this.endpoints.clear();
+      await Promise.all([this.listeners.stop(), this.discovery.stop()]);
       for (const { group } of this.groups.values()) group.close();
       this.groups.clear();
     });
@@ -191,7 +163,7 @@ export class LocalRuntime {
     if (await this.createPrimaryTaskSets(state)) state = await readDeployedState(this.options.clients);
     this.state = state;
     this.syncTargetGroups(state);
-    await this.syncEndpoints(state);
+    await this.discovery.sync(state);
     const failures = (await Promise.all(state.services.map((service) => this.rollOut(service, state)))).flat();
     if (failures.some((failure) => failure.rolledBackTo)) {
       // A service went back to the task definition it ran: its tasks are wanted again, not the failed ones.
@@ -200,7 +172,7 @@ export class LocalRuntime {
     }
     // The instances serve before the listeners send them anything, and leave before a group that still holds them goes.
     await this.instances?.sync();
-    await this.syncListeners(state);
+    await this.listeners.sync(state);
     await this.retireUnwanted(state);
     for (const [arn, { group }] of this.groups) {
       if (!state.targetGroups.has(arn)) {
@@ -230,7 +202,9 @@ export class LocalRuntime {
           scale: { value: 100, unit: 'PERCENT' },
         }),
       );
-      await this.options.clients.ecs.send(new UpdateServicePrimaryTaskSetCommand({ cluster: service.clusterArn, service: service.arn, primaryTaskSet: taskSet?.taskSetArn }));
+      await this.options.clients.ecs.send(
+        new UpdateServicePrimaryTaskSetCommand({ cluster: service.clusterArn, service: service.arn, primaryTaskSet: taskSet?.taskSetArn }),
+      );
       created = true;
     }
     return created;
@@ -252,36 +226,6 @@ export class LocalRuntime {
     }
   }
 
-  /** A loopback endpoint per Cloud Map DNS name a deployed service registers in; those no service registers in any more are stopped. */
-  private async syncEndpoints(state: DeployedState): Promise<void> {
-    const wanted = new Map(state.services.flatMap((service) => service.registries.map((registry) => [registry.hostname, registry] as const)));
-    for (const [hostname, registry] of wanted) {
-      if (this.endpoints.has(hostname)) continue;
-      const group = new TargetGroup(`discovery:${hostname}`);
-      const listener = new LocalListener({ port: 0, model: { rules: [], defaultAction: { type: 'forward', targetGroups: [{ id: group.id, weight: 1 }] } }, targetGroups: (id) => (id === group.id ? group : undefined) });
-      await listener.start();
-      this.endpoints.set(hostname, { listener, group, serviceId: registry.serviceId });
-      this.options.log(`${hostname} (Cloud Map) answers on http://${LOOPBACK}:${listener.port}: the internal ports of its service's tasks`);
-    }
-    for (const [hostname, { listener, group }] of this.endpoints) {
-      if (wanted.has(hostname)) continue;
-      await listener.stop();
-      group.close();
-      this.endpoints.delete(hostname);
-    }
-  }
-
-  /** A task's environment here: URLs naming a Cloud Map DNS name point at its loopback endpoint instead. */
-  private localEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
-    const rewritten: Record<string, string> = {};
-    for (const [name, value] of Object.entries(environment)) {
-      const match = /^(https?):\/\/([^/:]+)(:\d+)?(\/.*)?$/.exec(value);
-      const endpoint = match && this.endpoints.get(match[2]);
-      if (match && endpoint) rewritten[name] = `http://${LOOPBACK}:${endpoint.listener.port}${match[4] ?? ''}`;
-    }
-    return rewritten;
-  }
-
   private desiredSets(service: DeployedService): DesiredSet[] {
     if (service.taskSets.length > 0) {
       return service.taskSets.map((set) => ({
@@ -292,11 +236,23 @@ export class LocalRuntime {
       }));
     }
     const binding = service.loadBalancers[0];
-    return [{ taskDefinitionArn: service.taskDefinitionArn, targetGroupArn: binding?.targetGroupArn, containerName: binding?.containerName, count: service.desiredCount }];
+    return [
+      {
+        taskDefinitionArn: service.taskDefinitionArn,
+        targetGroupArn: binding?.targetGroupArn,
+        containerName: binding?.containerName,
+        count: service.desiredCount,
+      },
+    ];
   }
 
   private live(service: string, set?: DesiredSet): LocalTask[] {
-    return [...this.tasks.values()].filter((task) => task.service === service && !task.retiring && (!set || setKey(task.taskDefinitionArn, task.targetGroupArn) === setKey(set.taskDefinitionArn, set.targetGroupArn)));
+    return [...this.tasks.values()].filter(
+      (task) =>
+        task.service === service &&
+        !task.retiring &&
+        (!set || setKey(task.taskDefinitionArn, task.targetGroupArn) === setKey(set.taskDefinitionArn, set.targetGroupArn)),
+    );
   }
 
   /**
@@ -320,11 +276,13 @@ export class LocalRuntime {
             task = await this.startTask(service, set, state);
             const outcome = await this.becomesHealthy(task, state);
             if (outcome === true) {
-              await this.registerInstances(task, service);
+              task.registeredIn.push(...(await this.discovery.register(task, service)));
               return true;
             }
             failed += 1;
-            this.options.log(`${service.name}: task ${task.id} (${family(set.taskDefinitionArn)}) failed: ${outcome}${failed < threshold ? '; starting another' : ''}`);
+            this.options.log(
+              `${service.name}: task ${task.id} (${family(set.taskDefinitionArn)}) failed: ${outcome}${failed < threshold ? '; starting another' : ''}`,
+            );
           } catch (error) {
             failed += 1;
             this.options.log(`${service.name}: a task of ${family(set.taskDefinitionArn)} could not start: ${error instanceof Error ? error.message : error}`);
@@ -352,7 +310,10 @@ export class LocalRuntime {
   private async startTask(service: DeployedService, set: DesiredSet, state: DeployedState): Promise<LocalTask> {
     const definition = state.taskDefinitions.get(set.taskDefinitionArn);
     if (!definition) throw new Error(`task definition ${set.taskDefinitionArn} was not found`);
-    const container = definition.containers.find((candidate) => candidate.name === set.containerName) ?? definition.containers.find((candidate) => candidate.essential) ?? definition.containers[0];
+    const container =
+      definition.containers.find((candidate) => candidate.name === set.containerName) ??
+      definition.containers.find((candidate) => candidate.essential) ??
+      definition.containers[0];
     if (!container) throw new Error(`${definition.family} has no container`);
     if (!this.images.has(container.image)) this.images.set(container.image, this.options.runner.prepare(container.image, this.options.log));
     try {
@@ -373,7 +334,7 @@ export class LocalRuntime {
       // Each task on loopback ports of its own: PORT (and INTERNAL_PORT) are overridden, and it binds 127.0.0.1 only.
       environment: {
         ...this.options.taskEnvironment,
-        ...this.localEnvironment(container.environment),
+        ...this.discovery.localEnvironment(container.environment),
         PORT: String(port),
         ...(internalPort !== undefined && { INTERNAL_PORT: String(internalPort) }),
         HOST: LOOPBACK,
@@ -391,7 +352,11 @@ export class LocalRuntime {
       startedAt: Date.now(),
       gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
       stopTimeoutSeconds: container.stopTimeoutSeconds,
-      containerHealthCheckMs: container.healthCheck && (container.healthCheck.startPeriodSeconds * this.timeScale + Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) * 1000,
+      containerHealthCheckMs:
+        container.healthCheck &&
+        (container.healthCheck.startPeriodSeconds * this.timeScale +
+          Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) *
+          1000,
       retiring: false,
     };
     this.tasks.set(id, task);
@@ -418,53 +383,10 @@ export class LocalRuntime {
       const group = task.targetGroupArn ? this.groups.get(task.targetGroupArn)?.group : undefined;
       const containerHealthy = task.containerHealthCheckMs === undefined || status === 'healthy';
       if (containerHealthy && (group ? group.isHealthy(target) : Date.now() - task.startedAt > 1_000)) return true;
-      if (Date.now() > deadline) return `it did not pass ${containerHealthy ? 'the health checks of its target group' : 'its container health check'} within ${Math.round((deadline - task.startedAt) / 1000)} s`;
+      if (Date.now() > deadline)
+        return `it did not pass ${containerHealthy ? 'the health checks of its target group' : 'its container health check'} within ${Math.round((deadline - task.startedAt) / 1000)} s`;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-  }
-
-  private async syncListeners(state: DeployedState): Promise<void> {
-    const production = state.listeners.find((listener) => listener.port === 443) ?? state.listeners.find((listener) => listener.port === 80);
-    for (const deployed of state.listeners) {
-      for (const skipped of deployed.skippedRules) this.options.log(`!! rule ${skipped} has conditions the local load balancer does not evaluate (only path-pattern); it is skipped`);
-      const existing = this.listeners.get(deployed.arn);
-      if (existing) {
-        existing.listener.update(deployed.model);
-        this.listeners.set(deployed.arn, { listener: existing.listener, deployed });
-        continue;
-      }
-      const port = deployed === production ? this.options.albPort : await this.portFor(deployed.port);
-      const listener = new LocalListener({ port, model: deployed.model, targetGroups: (id) => this.groups.get(id)?.group, idleTimeoutSeconds: deployed.idleTimeoutSeconds });
-      try {
-        await listener.start();
-      } catch (error) {
-        const variable = deployed === production ? ' (LOCAL_ALB_PORT: choose a free one)' : '';
-        throw new Error(`the local load balancer cannot listen for ${deployed.loadBalancerName}:${deployed.port}: ${error instanceof Error ? error.message : error}${variable}`);
-      }
-      this.listeners.set(deployed.arn, { listener, deployed });
-      this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} (${deployed.protocol}) serves on http://${LOOPBACK}:${listener.port}`);
-    }
-    for (const [arn, { listener, deployed }] of this.listeners) {
-      if (state.listeners.some((candidate) => candidate.arn === arn)) continue;
-      await listener.stop();
-      this.listeners.delete(arn);
-      this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} is gone: stopped serving on ${listener.port}`);
-    }
-  }
-
-  /** The listener's own port when it is free and unprivileged (a test listener's 9010), else any free one. */
-  private async portFor(awsPort: number): Promise<number> {
-    if (awsPort >= 1024) {
-      const probe = new LocalListener({ port: awsPort, model: { rules: [], defaultAction: { type: 'fixed-response', statusCode: 503 } }, targetGroups: () => undefined });
-      try {
-        await probe.start();
-        await probe.stop();
-        return awsPort;
-      } catch {
-        // taken
-      }
-    }
-    return freePort();
   }
 
   /** Tasks no set wants any more (another task definition, a removed service, fewer tasks): drained and stopped. */
@@ -474,7 +396,9 @@ export class LocalRuntime {
       const deployed = state.services.find((candidate) => candidate.name === service);
       const sets = deployed ? this.desiredSets(deployed) : [];
       for (const task of this.live(service)) {
-        const set = sets.find((candidate) => setKey(candidate.taskDefinitionArn, candidate.targetGroupArn) === setKey(task.taskDefinitionArn, task.targetGroupArn));
+        const set = sets.find(
+          (candidate) => setKey(candidate.taskDefinitionArn, candidate.targetGroupArn) === setKey(task.taskDefinitionArn, task.targetGroupArn),
+        );
         if (!set) unwanted.push(task);
       }
       for (const set of sets) unwanted.push(...this.live(service, set).slice(set.count));
@@ -482,33 +406,16 @@ export class LocalRuntime {
     await Promise.all(unwanted.map((task) => this.retire(task, { drain: true })));
   }
 
-  /** A healthy task with an internal port joins its service's Cloud Map services: here, and in the emulator. */
-  private async registerInstances(task: LocalTask, service: DeployedService): Promise<void> {
-    if (task.internalPort === undefined) return;
-    for (const registry of service.registries) {
-      const endpoint = this.endpoints.get(registry.hostname);
-      if (!endpoint) continue;
-      endpoint.group.register({ host: LOOPBACK, port: task.internalPort });
-      await this.options.clients.discovery.send(
-        new RegisterInstanceCommand({ ServiceId: registry.serviceId, InstanceId: task.id, Attributes: { AWS_INSTANCE_IPV4: LOOPBACK, AWS_INSTANCE_PORT: String(task.internalPort) } }),
-      );
-      task.registeredIn.push(registry.hostname);
-    }
-  }
-
   /** Deregisters the task (draining it, unless told not to), then stops it: SIGTERM, SIGKILL after its stop timeout. */
   private async retire(task: LocalTask, options: { drain: boolean }): Promise<void> {
     if (task.retiring && !this.tasks.has(task.id)) return;
     task.retiring = true;
-    for (const hostname of task.registeredIn.splice(0)) {
-      const endpoint = this.endpoints.get(hostname);
-      if (!endpoint || task.internalPort === undefined) continue;
-      void endpoint.group.deregister({ host: LOOPBACK, port: task.internalPort });
-      await this.options.clients.discovery.send(new DeregisterInstanceCommand({ ServiceId: endpoint.serviceId, InstanceId: task.id })).catch(() => undefined);
-    }
+    await this.discovery.deregister(task, task.registeredIn.splice(0));
     if (task.targetGroupArn) {
       const drained = this.groups.get(task.targetGroupArn)?.group.deregister({ host: LOOPBACK, port: task.port });
-      await this.options.clients.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: task.targetGroupArn, Targets: [{ Id: LOOPBACK, Port: task.port }] })).catch(() => undefined);
+      await this.options.clients.elb
+        .send(new DeregisterTargetsCommand({ TargetGroupArn: task.targetGroupArn, Targets: [{ Id: LOOPBACK, Port: task.port }] }))
+        .catch(() => undefined);
       if (options.drain) await drained;
     }
     await this.options.runner.stop(task.id, task.stopTimeoutSeconds);
@@ -522,9 +429,15 @@ export class LocalRuntime {
     for (const task of [...this.tasks.values()].filter((candidate) => !candidate.retiring)) {
       const { status, detail } = await this.options.runner.status(task.id);
       const group = task.targetGroupArn ? this.groups.get(task.targetGroupArn)?.group : undefined;
-      const albUnhealthy = group?.health().find((entry) => entry.target.port === task.port)?.state === 'unhealthy' && Date.now() - task.startedAt > task.gracePeriodMs;
+      const albUnhealthy =
+        group?.health().find((entry) => entry.target.port === task.port)?.state === 'unhealthy' && Date.now() - task.startedAt > task.gracePeriodMs;
       if (status !== 'exited' && status !== 'unhealthy' && !albUnhealthy) continue;
-      const why = status === 'exited' ? `its essential container exited (${detail})` : status === 'unhealthy' ? 'its container health check failed' : 'it failed the health checks of its target group';
+      const why =
+        status === 'exited'
+          ? `its essential container exited (${detail})`
+          : status === 'unhealthy'
+            ? 'its container health check failed'
+            : 'it failed the health checks of its target group';
       this.options.log(`${task.service}: task ${task.id} stopped because ${why}; starting a replacement`);
       await this.retire(task, { drain: false });
       const service = state.services.find((candidate) => candidate.name === task.service);

@@ -12,7 +12,10 @@ import { LOCAL_IMAGE_URI_TEMPLATE } from '../aws/local-aws';
  * state file finds and removes what its predecessor left.
  */
 export function runtimeIdOf(stateFile: string | undefined): string {
-  return createHash('sha256').update(stateFile ? resolve(stateFile) : 'default').digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(stateFile ? resolve(stateFile) : 'default')
+    .digest('hex')
+    .slice(0, 10);
 }
 
 export interface RuntimeSettings {

@@ -63,12 +63,17 @@ export function summary(report: RuntimeReport, albPort: number, config: Deployed
   for (const listener of report.listeners.filter((candidate) => candidate !== production)) {
     lines.push(`Listener ${listener.loadBalancer}:${listener.awsPort} (a blue/green test listener, or the HTTP redirect): http://127.0.0.1:${listener.port}`);
   }
-  lines.push('', `Running tasks (${report.mode === 'docker' ? `Docker containers with host networking, labeled forum.local=${report.id}` : 'Node.js processes: no Docker engine'}):`);
+  lines.push(
+    '',
+    `Running tasks (${report.mode === 'docker' ? `Docker containers with host networking, labeled forum.local=${report.id}` : 'Node.js processes: no Docker engine'}):`,
+  );
   for (const service of report.services) {
     lines.push(`  ${service.name.padEnd(24)} ${service.tasks.map((task) => `${task.taskDefinition} on :${task.port} (${task.health})`).join(', ')}`);
   }
   for (const failure of report.failures) {
-    lines.push(`!! ${failure.service}: ${failure.reason}${failure.rolledBackTo ? `; the circuit breaker rolled it back to ${failure.rolledBackTo.split('/').pop()}` : ''}`);
+    lines.push(
+      `!! ${failure.service}: ${failure.reason}${failure.rolledBackTo ? `; the circuit breaker rolled it back to ${failure.rolledBackTo.split('/').pop()}` : ''}`,
+    );
   }
   lines.push(
     '',

@@ -131,7 +131,7 @@ export class DockerTaskRunner implements TaskRunner {
       const buffer = await this.docker.getContainer(`forum-local-${taskId}`).logs({ stdout: true, stderr: true, tail: 20 });
       // Without a TTY each frame has an 8-byte header.
       const lines: string[] = [];
-      for (let i = 0; i + 8 <= buffer.length; ) {
+      for (let i = 0; i + 8 <= buffer.length;) {
         const size = buffer.readUInt32BE(i + 4);
         lines.push(buffer.subarray(i + 8, i + 8 + size).toString('utf8'));
         i += 8 + size;
@@ -144,7 +144,14 @@ export class DockerTaskRunner implements TaskRunner {
 
   async removeAll(): Promise<number> {
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${TASK_LABEL}=${this.runtimeId}`] } });
-    await Promise.all(containers.map((info) => this.docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      containers.map((info) =>
+        this.docker
+          .getContainer(info.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     return containers.length;
   }
 }
@@ -180,7 +187,9 @@ export class ProcessTaskRunner implements TaskRunner {
 
   async prepare(image: string, log: Log): Promise<void> {
     const service = this.serviceOf(image);
-    const result = spawnSync(process.execPath, [join(this.root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(this.root, 'services', service)], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(this.root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(this.root, 'services', service)], {
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`building services/${service} failed:\n${result.stdout}${result.stderr}`);
     log(`${image}: runs as node services/${service}/dist/main.js (process mode)`);
   }
@@ -193,8 +202,8 @@ export class ProcessTaskRunner implements TaskRunner {
     });
     const task: ProcessTask = { child, spec, output: '', failures: 0 };
     const keep = (chunk: Buffer) => (task.output = (task.output + chunk.toString()).slice(-8_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     child.once('exit', (code, signal) => (task.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
     this.tasks.set(spec.taskId, task);
     const health = spec.container.healthCheck;
@@ -203,7 +212,11 @@ export class ProcessTaskRunner implements TaskRunner {
       const command = health.command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
       const check = () => {
         if (task.exit) return;
-        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), { env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) }, stdio: 'ignore', timeout: health.timeoutSeconds * 1000 });
+        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), {
+          env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) },
+          stdio: 'ignore',
+          timeout: health.timeoutSeconds * 1000,
+        });
         probe.once('exit', (code) => {
           task.failures = code === 0 ? 0 : task.failures + 1;
           if (code === 0) task.health = 'healthy';

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     ['threads at 10 %', { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=10' }],
   ];
   const figures: StepFigure[] = [];
-  let canary: Record<string, number> = {};
+  let canary: Record<string, number> | undefined;
   try {
     for (const [step, env] of steps) {
       const { seconds, output } = await run('deploy:local', { ...base, ...env });
@@ -68,11 +68,11 @@ async function main(): Promise<void> {
   } finally {
     await run('destroy:local', base).catch((error: unknown) => process.stderr.write(`${error}\n`));
   }
-  const results = { date: new Date().toISOString(), steps: figures, canaryOf1000: canary };
+  const results = { date: new Date().toISOString(), steps: figures, canaryOf1000: canary ?? {} };
   writeFileSync(join(root, 'tools', 'bench', 'local-steps.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\n| step (npm run deploy:local) | start to the new routing serving | of which the local runtime |\n| --- | --- | --- |');
   for (const figure of figures) console.log(`| ${figure.step} | ${figure.totalSeconds} s | ${figure.runtimeSeconds} s |`);
-  console.log(`\nthreads at 10 %: ${canary.threads ?? 0} of 1000 requests (${((canary.threads ?? 0) / 10).toFixed(1)} %)`);
+  console.log(`\nthreads at 10 %: ${canary?.threads ?? 0} of 1000 requests (${((canary?.threads ?? 0) / 10).toFixed(1)} %)`);
 }
 
 main().catch((error: unknown) => {

@@ -16,7 +16,10 @@ import { numberSetting } from '../../lib/settings';
 
 const root = projectRoot();
 const SYNTH_RUNS = numberSetting('BENCH_SYNTH_RUNS', 5, { min: 1, max: 100 });
-const LOAD = { durationSeconds: numberSetting('BENCH_SECONDS', 5, { min: 1, max: 600 }), connections: numberSetting('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }) };
+const LOAD = {
+  durationSeconds: numberSetting('BENCH_SECONDS', 5, { min: 1, max: 600 }),
+  connections: numberSetting('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
+};
 const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
 /** Requests per CPU measurement: enough that /proc's 10 ms ticks are below 1 % of the total. */
 const CPU_REQUESTS = numberSetting('BENCH_CPU_REQUESTS', 5_000, { min: 100, max: 1_000_000 });
@@ -50,11 +53,18 @@ function synthFigures() {
   try {
     const figures = {
       cdktfSynth: measure('cdktf synth (this project)', cdktf, ['synth', '--output', out]),
-      appAlone: measure('app alone (tsc -b check + node build/main.js)', 'sh', ['-c', 'node node_modules/typescript/bin/tsc -b tsconfig.infra.json && node build/main.js']),
+      appAlone: measure('app alone (tsc -b check + node build/main.js)', 'sh', [
+        '-c',
+        'node node_modules/typescript/bin/tsc -b tsconfig.infra.json && node build/main.js',
+      ]),
       templateCdktfSynth: measure('cdktf synth (template: ts-node, provider package roots)', cdktf, ['synth', '--output', out, '--app', templateApp]),
       templateAppAlone: measure('app alone (template: ts-node, provider package roots)', 'sh', ['-c', templateApp]),
     };
-    return { ...figures, ratioCdktfSynth: round(figures.templateCdktfSynth / figures.cdktfSynth, 1), ratioAppAlone: round(figures.templateAppAlone / figures.appAlone, 1) };
+    return {
+      ...figures,
+      ratioCdktfSynth: round(figures.templateCdktfSynth / figures.cdktfSynth, 1),
+      ratioAppAlone: round(figures.templateAppAlone / figures.appAlone, 1),
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -67,7 +77,10 @@ interface Server {
 
 async function startServer(script: string, env: Record<string, string>, probe = '/health'): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...dataEnv, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...dataEnv, PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -176,7 +189,9 @@ async function requestFigures() {
       await load(server.port, route, 1); // warm-up: JIT and connection set-up
       figures[name][route] = { ...(await load(server.port, route)), ...(await cpuPerRequest(server, route)) };
       const figure = figures[name][route];
-      process.stdout.write(`  ${name.padEnd(10)} ${route.padEnd(24)} ${figure.rps} req/s, ${figure.cpuMicrosPerRequest} µs CPU per request${figure.emulatorCpuMicrosPerRequest ? ` (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)` : ''}\n`);
+      process.stdout.write(
+        `  ${name.padEnd(10)} ${route.padEnd(24)} ${figure.rps} req/s, ${figure.cpuMicrosPerRequest} µs CPU per request${figure.emulatorCpuMicrosPerRequest ? ` (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)` : ''}\n`,
+      );
     }
     await stopServer(server);
   }
@@ -198,9 +213,14 @@ async function writeFigures() {
   for (const name of ['monolith1', 'posts'] as const) {
     const server = await startServer(TARGETS[name].script, TARGETS[name].env, '/health');
     await load(server.port, WRITE.path, 1, writeRequest);
-    figures[name] = { ...(await load(server.port, WRITE.path, LOAD.durationSeconds, writeRequest)), ...(await cpuPerRequest(server, WRITE.path, writeRequest)) };
+    figures[name] = {
+      ...(await load(server.port, WRITE.path, LOAD.durationSeconds, writeRequest)),
+      ...(await cpuPerRequest(server, WRITE.path, writeRequest)),
+    };
     const figure = figures[name];
-    process.stdout.write(`  ${name.padEnd(10)} POST ${WRITE.path.padEnd(19)} ${figure.rps} req/s, p50 ${figure.p50} p99 ${figure.p99} ms, ${figure.cpuMicrosPerRequest} µs CPU per request (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)\n`);
+    process.stdout.write(
+      `  ${name.padEnd(10)} POST ${WRITE.path.padEnd(19)} ${figure.rps} req/s, p50 ${figure.p50} p99 ${figure.p99} ms, ${figure.cpuMicrosPerRequest} µs CPU per request (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)\n`,
+    );
     await stopServer(server);
   }
   return figures;
@@ -212,7 +232,6 @@ async function shutdownFigures() {
   let responses = 0;
   let non2xx = 0;
   let sigtermAt = 0;
-  let exitedAt = 0;
   const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   let finished: (result: autocannon.Result) => void = () => undefined;
   const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
@@ -233,10 +252,13 @@ async function shutdownFigures() {
     server.child.kill('SIGTERM');
   }, 1_500);
   const code = await exited;
-  exitedAt = Date.now();
+  const exitedAt = Date.now();
   const result = await done;
   const refused = errorsByCode.ECONNREFUSED ?? 0;
-  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0) + non2xx;
+  const failed =
+    Object.entries(errorsByCode)
+      .filter(([key]) => key !== 'ECONNREFUSED')
+      .reduce((sum, [, count]) => sum + count, 0) + non2xx;
   return {
     requestsSent: result.requests.sent,
     completed: responses - non2xx,
@@ -287,7 +309,9 @@ async function shutdownWithConformingClient() {
   const code = await exited;
   const shutdownMs = Date.now() - sigtermAt;
   const refused = errorsByCode.ECONNREFUSED ?? 0;
-  const failed = Object.entries(errorsByCode).filter(([key]) => key !== 'ECONNREFUSED').reduce((sum, [, count]) => sum + count, 0);
+  const failed = Object.entries(errorsByCode)
+    .filter(([key]) => key !== 'ECONNREFUSED')
+    .reduce((sum, [, count]) => sum + count, 0);
   return { requestsSent: sent, completed, failed, refusedAfterClose: refused, errorsByCode, shutdownMs, exitCode: code };
 }
 
@@ -306,7 +330,9 @@ async function localAlbFigures() {
     const direct = await load(target.port, '/health');
     const through = await load(alb.port, '/health');
     const albCpu = await cpuPerRequest(alb, '/health');
-    process.stdout.write(`  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`);
+    process.stdout.write(
+      `  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`,
+    );
     return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps) };
   } finally {
     await stopServer(alb);
@@ -329,14 +355,26 @@ function rolloutFigures() {
     const json = JSON.parse(readFileSync(join(out, 'stacks', 'forum-dev', 'cdk.tf.json'), 'utf8')) as SynthesizedRollout;
     const groups = Object.values(json.resource.aws_lb_target_group);
     const services = Object.values(json.resource.aws_ecs_service);
-    const perService: Record<string, { interval: number; healthyThreshold: number; deregistrationDelay: number; gracePeriod: number; stepSeconds: number }> = {};
+    const perService: Record<string, { interval: number; healthyThreshold: number; deregistrationDelay: number; gracePeriod: number; stepSeconds: number }> =
+      {};
     for (const service of services) {
       const group = groups.find((candidate) => candidate.name === service.name)!;
-      const figures = { interval: group.health_check.interval, healthyThreshold: group.health_check.healthy_threshold, deregistrationDelay: Number(group.deregistration_delay), gracePeriod: service.health_check_grace_period_seconds };
+      const figures = {
+        interval: group.health_check.interval,
+        healthyThreshold: group.health_check.healthy_threshold,
+        deregistrationDelay: Number(group.deregistration_delay),
+        gracePeriod: service.health_check_grace_period_seconds,
+      };
       perService[service.name] = { ...figures, stepSeconds: figures.interval * figures.healthyThreshold + figures.deregistrationDelay + figures.gracePeriod };
     }
     const awsDefaults = { interval: 30, healthyThreshold: 5, deregistrationDelay: 300, gracePeriod: 0 };
-    return { perService, awsDefaults: { ...awsDefaults, stepSeconds: awsDefaults.interval * awsDefaults.healthyThreshold + awsDefaults.deregistrationDelay + awsDefaults.gracePeriod } };
+    return {
+      perService,
+      awsDefaults: {
+        ...awsDefaults,
+        stepSeconds: awsDefaults.interval * awsDefaults.healthyThreshold + awsDefaults.deregistrationDelay + awsDefaults.gracePeriod,
+      },
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -365,7 +403,9 @@ async function main(): Promise<void> {
   console.log(`Benchmark on ${machine}; load: ${LOAD.connections} connections for ${LOAD.durationSeconds} s per route and server`);
   emulator = await startEmulator();
   dataEnv = await ensureTables(emulator.endpoint, 'bench');
-  console.log(`The services read and write DynamoDB tables of the moto emulator at ${emulator.endpoint}: its latency is a Python process's on this machine, not DynamoDB's`);
+  console.log(
+    `The services read and write DynamoDB tables of the moto emulator at ${emulator.endpoint}: its latency is a Python process's on this machine, not DynamoDB's`,
+  );
   console.log('\nSynth (median of', SYNTH_RUNS, 'runs, all services extracted)');
   const synth = synthFigures();
   console.log('\nRequests');
@@ -387,11 +427,15 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, routes] of Object.entries(requests)) {
     for (const [route, figure] of Object.entries(routes)) {
-      console.log(`| ${name} | ${route} | ${figure.cpuMicrosPerRequest} | ${figure.cpuRatioToBare}x | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | ${figure.ratioToBare} |`);
+      console.log(
+        `| ${name} | ${route} | ${figure.cpuMicrosPerRequest} | ${figure.cpuRatioToBare}x | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | ${figure.ratioToBare} |`,
+      );
     }
   }
   for (const [name, figure] of Object.entries(writes)) {
-    console.log(`| ${name} | POST ${WRITE.path} | ${figure.cpuMicrosPerRequest} | | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | |`);
+    console.log(
+      `| ${name} | POST ${WRITE.path} | ${figure.cpuMicrosPerRequest} | | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | |`,
+    );
   }
   const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
   console.log(`\nmonolith 2 workers / 1 worker: ${twoVsOne.join(', ')}`);
@@ -399,11 +443,16 @@ async function main(): Promise<void> {
   const both = (pick: (figures: typeof shutdown) => unknown) => `| ${pick(shutdown)} | ${pick(shutdownConforming)} |`;
   console.log(`| requests sent ${both((f) => f.requestsSent)}`);
   console.log(`| completed ${both((f) => f.completed)}`);
-  console.log(`| failed ${both((f) => `${f.failed} ${JSON.stringify(Object.fromEntries(Object.entries(f.errorsByCode).filter(([k]) => k !== 'ECONNREFUSED')))}`)}`);
+  console.log(
+    `| failed ${both((f) => `${f.failed} ${JSON.stringify(Object.fromEntries(Object.entries(f.errorsByCode).filter(([k]) => k !== 'ECONNREFUSED')))}`)}`,
+  );
   console.log(`| connections refused after the port closed ${both((f) => f.refusedAfterClose)}`);
   console.log(`| SIGTERM to exit ${both((f) => `${f.shutdownMs} ms, exit ${f.exitCode}`)}`);
   console.log('\n| rolling step lower bound | interval × healthy threshold + deregistration + grace |\n| --- | --- |');
-  for (const [name, figure] of Object.entries(rollout.perService)) console.log(`| ${name} | ${figure.interval} × ${figure.healthyThreshold} + ${figure.deregistrationDelay} + ${figure.gracePeriod} = ${figure.stepSeconds} s |`);
+  for (const [name, figure] of Object.entries(rollout.perService))
+    console.log(
+      `| ${name} | ${figure.interval} × ${figure.healthyThreshold} + ${figure.deregistrationDelay} + ${figure.gracePeriod} = ${figure.stepSeconds} s |`,
+    );
   const d = rollout.awsDefaults;
   console.log(`| AWS defaults | ${d.interval} × ${d.healthyThreshold} + ${d.deregistrationDelay} + ${d.gracePeriod} = ${d.stepSeconds} s |`);
 
@@ -413,7 +462,18 @@ async function main(): Promise<void> {
   console.log(`local ALB: ${localAlb.albCpuMicrosPerRequest} µs CPU per request, ${localAlb.ratio} of the direct req/s`);
 
   await emulator.stop();
-  const results = { date: new Date().toISOString(), machine, load: LOAD, synth, requests, writes, localAlb, twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])), shutdown: { autocannon: shutdown, fetch: shutdownConforming }, rollout };
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    load: LOAD,
+    synth,
+    requests,
+    writes,
+    localAlb,
+    twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])),
+    shutdown: { autocannon: shutdown, fetch: shutdownConforming },
+    rollout,
+  };
   writeFileSync(join(root, 'tools', 'bench', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(root, 'tools', 'bench', 'requests.svg'), chart(requests));
   console.log('\nWrote tools/bench/latest.json and tools/bench/requests.svg');

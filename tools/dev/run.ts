@@ -28,7 +28,8 @@ const config = resolveConfig(projectConfig, process.env, root);
 const table = routeTable(config);
 const services = [config.monolith.name, ...config.knownMicroservices];
 /** Which running services a change to a workspace affects (the monolith embeds the resource plugins). */
-const affected = (workspace: string): string[] => (workspace === 'shared' ? services : workspace === config.monolith.name ? [workspace] : [workspace, config.monolith.name]);
+const affected = (workspace: string): string[] =>
+  workspace === 'shared' ? services : workspace === config.monolith.name ? [workspace] : [workspace, config.monolith.name];
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -50,8 +51,8 @@ function start(name: string, port: number): void {
     env: { ...process.env, ...serviceEnv[name], PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  prefixLines(name, child.stdout!, process.stdout);
-  prefixLines(name, child.stderr!, process.stderr);
+  prefixLines(name, child.stdout, process.stdout);
+  prefixLines(name, child.stderr, process.stderr);
   child.once('exit', (code, signal) => {
     if (children.get(name) === child) children.delete(name);
     if (!stopping && code !== 0 && signal === null) process.stderr.write(`[${name.padEnd(8)}] exited with ${code}; fix the code and save to restart it\n`);
@@ -98,7 +99,12 @@ async function main(): Promise<void> {
       ...(name === config.monolith.name && { INTERNAL_PORT: String(internalPort) }),
     };
   }
-  console.log(`[dev     ] DynamoDB tables ${Object.entries(data).filter(([key]) => key.endsWith('_TABLE')).map(([, table]) => table).join(', ')} in the emulator at ${emulator.endpoint}, sample data loaded`);
+  console.log(
+    `[dev     ] DynamoDB tables ${Object.entries(data)
+      .filter(([key]) => key.endsWith('_TABLE'))
+      .map(([, table]) => table)
+      .join(', ')} in the emulator at ${emulator.endpoint}, sample data loaded`,
+  );
   const ports: Record<string, number> = {};
   for (const name of services) {
     ports[name] = await freePort();
@@ -109,7 +115,8 @@ async function main(): Promise<void> {
   await gateway.start();
 
   console.log(`\nGateway on http://127.0.0.1:${gatewayPort}, routing like the ALB listener:`);
-  for (const rule of table.rules) console.log(`  priority ${rule.priority}: ${rule.pathPatterns.join(', ')} → ${rule.service} (127.0.0.1:${ports[rule.service]})`);
+  for (const rule of table.rules)
+    console.log(`  priority ${rule.priority}: ${rule.pathPatterns.join(', ')} → ${rule.service} (127.0.0.1:${ports[rule.service]})`);
   console.log(`  default → ${table.defaultService === undefined ? 'a JSON 404' : `${table.defaultService} (127.0.0.1:${ports[table.defaultService]})`}`);
   console.log(`Try: curl -i localhost:${gatewayPort}/api/users  (the x-served-by header names the service). Ctrl-C stops everything.\n`);
 
@@ -127,7 +134,11 @@ async function main(): Promise<void> {
     changed.clear();
     const restart = [...new Set(workspaces.flatMap(affected))];
     console.log(`[dev     ] ${workspaces.join(', ')} changed: rebuilding, then restarting ${restart.join(', ')}`);
-    const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...restart.map((name) => join(root, 'services', name))], { stdio: 'inherit' });
+    const build = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...restart.map((name) => join(root, 'services', name))],
+      { stdio: 'inherit' },
+    );
     if (build.status !== 0) {
       console.log('[dev     ] the build failed; the services keep running the previous code');
       return;

@@ -40,7 +40,7 @@ export function configuredStage(root = projectRoot()): ResolvedConfig {
 /** Starting folders for configured services that have none: written once, never checked again. */
 export function missingScaffolds(root: string, config: ProjectConfig = projectConfig): Record<string, string> {
   const missing = config.microservices.map((service) => service.name).filter((name) => !existsSync(join(root, 'services', name, 'package.json')));
-  return Object.assign({}, ...missing.map(scaffoldFiles)) as Record<string, string>;
+  return Object.assign({}, ...missing.map((name) => scaffoldFiles(root, name))) as Record<string, string>;
 }
 
 /** What lists the services, from their names alone: workspaces, references, the monolith's plugins, every Dockerfile. */
@@ -48,7 +48,9 @@ export function serviceFiles(root: string, config: ProjectConfig = projectConfig
   const names = [config.monolith.name, ...config.microservices.map((service) => service.name)];
   return {
     ...workspaceFiles(root, config),
-    ...Object.fromEntries(names.map((name) => [`services/${name}/Dockerfile`, dockerfile(name, workspaceClosure(root, config, name), name === config.monolith.name)])),
+    ...Object.fromEntries(
+      names.map((name) => [`services/${name}/Dockerfile`, dockerfile(name, workspaceClosure(root, config, name), name === config.monolith.name)]),
+    ),
   };
 }
 

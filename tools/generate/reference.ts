@@ -37,7 +37,10 @@ function jsDoc(node: ts.Node): { description: string; defaultValue?: string } {
   const doc = docs[docs.length - 1];
   if (!doc) return { description: '' };
   const tag = doc.tags?.find((candidate) => candidate.tagName.text === 'default');
-  return { description: oneLine(ts.getTextOfJSDocComment(doc.comment) ?? ''), defaultValue: tag ? oneLine(ts.getTextOfJSDocComment(tag.comment) ?? '') : undefined };
+  return {
+    description: oneLine(ts.getTextOfJSDocComment(doc.comment) ?? ''),
+    defaultValue: tag ? oneLine(ts.getTextOfJSDocComment(tag.comment) ?? '') : undefined,
+  };
 }
 
 function exported(node: ts.Node): boolean {
@@ -52,7 +55,9 @@ export function documentFile(path: string): FileDoc {
   for (const statement of source.statements) {
     if (!exported(statement)) continue;
     const heritage = (clauses: ts.NodeArray<ts.HeritageClause> | undefined) =>
-      (clauses ?? []).filter((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword).flatMap((clause) => clause.types.map((type) => oneLine(type.getText(source))));
+      (clauses ?? [])
+        .filter((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)
+        .flatMap((clause) => clause.types.map((type) => oneLine(type.getText(source))));
     if (ts.isClassDeclaration(statement) && statement.name) {
       classes.push({ name: statement.name.text, description: jsDoc(statement).description, extends: heritage(statement.heritageClauses), members: [] });
     }
@@ -72,17 +77,28 @@ export function documentFile(path: string): FileDoc {
 function table(documented: Documented): string {
   const inherited = documented.extends.length > 0 ? ` Also every field of ${documented.extends.map((name) => `\`${name}\``).join(', ')}.` : '';
   const rows = documented.members.map(
-    (member) => `| \`${member.name}\` | \`${cell(member.type)}\` | ${member.optional ? cell(member.defaultValue ?? '—') : 'required'} | ${cell(member.description)} |`,
+    (member) =>
+      `| \`${member.name}\` | \`${cell(member.type)}\` | ${member.optional ? cell(member.defaultValue ?? '—') : 'required'} | ${cell(member.description)} |`,
   );
-  return [`**\`${documented.name}\`**${documented.description ? `: ${documented.description}` : ''}${inherited}`, '', '| field | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    `**\`${documented.name}\`**${documented.description ? `: ${documented.description}` : ''}${inherited}`,
+    '',
+    '| field | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** Every construct under constructs/: what it creates, then its interfaces. */
 export function constructReference(root: string): string {
   const dir = join(root, 'constructs');
-  const files = readdirSync(dir).filter((file) => file.endsWith('.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.ts'))
+    .sort();
   const docs = files.map((file) => ({ file, doc: documentFile(join(dir, file)) }));
-  const summary = docs.flatMap(({ file, doc }) => doc.classes.map((documented) => `| \`${documented.name}\` | \`constructs/${file}\` | ${cell(documented.description)} |`));
+  const summary = docs.flatMap(({ file, doc }) =>
+    doc.classes.map((documented) => `| \`${documented.name}\` | \`constructs/${file}\` | ${cell(documented.description)} |`),
+  );
   const details = docs
     .filter(({ doc }) => doc.interfaces.length > 0)
     .map(({ file, doc }) => [`#### \`constructs/${file}\``, '', ...doc.interfaces.map(table).flatMap((text) => [text, ''])].join('\n').trimEnd());
@@ -94,7 +110,8 @@ export function configurationReference(root: string): string {
   const types = documentFile(join(root, 'forum', 'config', 'types.ts')).interfaces.filter((documented) => !documented.name.startsWith('Resolved'));
   const route = documentFile(join(root, 'lib', 'route-table.ts')).interfaces.filter((documented) => documented.name === 'RouteRule');
   const variables = Object.entries(SETTINGS).map(
-    ([name, declared]: [string, SettingDeclaration]) => `| \`${name}\` | ${cell(declared.takes)} | ${cell(declared.default ?? '—')} | ${cell(declared.description)} | ${cell(declared.readBy)} |`,
+    ([name, declared]: [string, SettingDeclaration]) =>
+      `| \`${name}\` | ${cell(declared.takes)} | ${cell(declared.default ?? '—')} | ${cell(declared.description)} | ${cell(declared.readBy)} |`,
   );
   return [
     ...[...types, ...route].flatMap((documented) => [table(documented), '']),

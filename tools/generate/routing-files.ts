@@ -22,8 +22,14 @@ export function nginxConf(config: ResolvedConfig, table: RouteTable): string {
   const weighted = rules.filter((rule) => rulePercent(rule) > 0 && rulePercent(rule) < 100);
   // A weighted rule splits requests between the service and the default, as the ALB's weighted forward does.
   const splits = weighted.flatMap((rule) => {
-    if (fallback === undefined || port(rule.service) !== port(fallback)) throw new Error(`${rule.service} and the default service must listen on one port for the nginx split`);
-    return [`  split_clients "\${remote_addr}\${request_id}" $route_${id(rule.service)} {`, `    ${rulePercent(rule)}% ${rule.service};`, `    * ${fallback};`, '  }'];
+    if (fallback === undefined || port(rule.service) !== port(fallback))
+      throw new Error(`${rule.service} and the default service must listen on one port for the nginx split`);
+    return [
+      `  split_clients "\${remote_addr}\${request_id}" $route_${id(rule.service)} {`,
+      `    ${rulePercent(rule)}% ${rule.service};`,
+      `    * ${fallback};`,
+      '  }',
+    ];
   });
   const target = (rule: RouteRule) => {
     const percent = rulePercent(rule);
@@ -58,7 +64,12 @@ export function nginxConf(config: ResolvedConfig, table: RouteTable): string {
 export function composeYaml(config: ResolvedConfig): string {
   // Every service runs; the proxy decides which one answers, as the ALB would at this stage.
   const names = [config.monolith.name, ...config.knownMicroservices];
-  const lines = [`# ${HEADER}`, `# docker compose up --build: the ${names.length} services and a routing proxy on http://127.0.0.1:8080`, 'name: forum', 'services:'];
+  const lines = [
+    `# ${HEADER}`,
+    `# docker compose up --build: the ${names.length} services and a routing proxy on http://127.0.0.1:8080`,
+    'name: forum',
+    'services:',
+  ];
   for (const name of names) {
     lines.push(
       `  ${name}:`,

@@ -66,7 +66,10 @@ export function workspaceFiles(root: string, config: ProjectConfig): Record<stri
   const rootTsconfig = readJson<Record<string, unknown>>(join(root, 'tsconfig.json'));
   const files: Record<string, string> = {
     'package.json': json({ ...rootPackage, workspaces: all.map((workspace) => `services/${workspace.folder}`) }),
-    'tsconfig.json': json({ ...rootTsconfig, references: [...all.map((workspace) => ({ path: `services/${workspace.folder}` })), { path: 'tsconfig.infra.json' }] }),
+    'tsconfig.json': json({
+      ...rootTsconfig,
+      references: [...all.map((workspace) => ({ path: `services/${workspace.folder}` })), { path: 'tsconfig.infra.json' }],
+    }),
   };
   for (const workspace of all) {
     const references = workspaceDependencies(root, workspace, all, config).map((dependency) => ({ path: `../${dependency.folder}` }));
@@ -82,10 +85,17 @@ export function workspaceFiles(root: string, config: ProjectConfig): Record<stri
   const monolithPackagePath = join(root, 'services', monolith.folder, 'package.json');
   const monolithPackage = readJson<PackageJson>(monolithPackagePath);
   const others = Object.fromEntries(Object.entries(monolithPackage.dependencies ?? {}).filter(([name]) => !name.startsWith(`${SCOPE}/`)));
-  const version = (workspace: Workspace) => (existsSync(join(root, 'services', workspace.folder, 'package.json')) ? String(readJson<PackageJson>(join(root, 'services', workspace.folder, 'package.json')).version) : '1.0.0');
+  const version = (workspace: Workspace) =>
+    existsSync(join(root, 'services', workspace.folder, 'package.json'))
+      ? String(readJson<PackageJson>(join(root, 'services', workspace.folder, 'package.json')).version)
+      : '1.0.0';
   files[`services/${monolith.folder}/package.json`] = json({
     ...monolithPackage,
-    dependencies: Object.fromEntries([...Object.entries(others), ...[KIT, ...resources].map((workspace) => [workspace.name, version(workspace)])].sort(([a], [b]) => a.localeCompare(b))),
+    dependencies: Object.fromEntries(
+      [...Object.entries(others), ...[KIT, ...resources].map((workspace): [string, string] => [workspace.name, version(workspace)])].sort(([a], [b]) =>
+        a.localeCompare(b),
+      ),
+    ),
   });
   files[`services/${monolith.folder}/src/plugins.ts`] = [
     `// ${HEADER}`,
@@ -102,7 +112,9 @@ export function workspaceFiles(root: string, config: ProjectConfig): Record<stri
 const identifier = (folder: string) => folder.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 
 /** A starting folder for a configured microservice that has none yet: written once, then the service's own. */
-export function scaffoldFiles(name: string): Record<string, string> {
+export function scaffoldFiles(root: string, name: string): Record<string, string> {
+  // Its plugin imports hapi's types: the same hapi as the kit's.
+  const hapi = readJson<PackageJson>(join(root, 'services', KIT.folder, 'package.json')).dependencies?.['@hapi/hapi'];
   return {
     [`services/${name}/package.json`]: json({
       name: `${SCOPE}/${name}`,
@@ -113,10 +125,24 @@ export function scaffoldFiles(name: string): Record<string, string> {
       types: 'dist/index.d.ts',
       files: ['dist'],
       scripts: { start: 'node dist/main.js' },
-      dependencies: { [KIT.name]: '1.0.0' },
+      dependencies: { [KIT.name]: '1.0.0', ...(hapi && { '@hapi/hapi': hapi }) },
     }),
-    [`services/${name}/src/index.ts`]: [`import type { Resource } from '${KIT.name}';`, "import { plugin } from './plugin';", '', "export { plugin } from './plugin';", '/** No data yet: add a src/resource.json and a schema to give it a table (see users). */', 'export const resource: Resource = { plugin };', ''].join('\n'),
-    [`services/${name}/src/main.ts`]: [`import { runService } from '${KIT.name}';`, "import { resource } from './index';", '', `runService({ service: '${name}', resources: [resource] });`, ''].join('\n'),
+    [`services/${name}/src/index.ts`]: [
+      `import type { Resource } from '${KIT.name}';`,
+      "import { plugin } from './plugin';",
+      '',
+      "export { plugin } from './plugin';",
+      '/** No data yet: add a src/resource.json and a schema to give it a table (see users). */',
+      'export const resource: Resource = { plugin };',
+      '',
+    ].join('\n'),
+    [`services/${name}/src/main.ts`]: [
+      `import { runService } from '${KIT.name}';`,
+      "import { resource } from './index';",
+      '',
+      `runService({ service: '${name}', resources: [resource] });`,
+      '',
+    ].join('\n'),
     [`services/${name}/src/plugin.ts`]: [
       "import type { Plugin } from '@hapi/hapi';",
       `import type { ResourceOptions } from '${KIT.name}';`,

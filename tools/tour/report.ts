@@ -37,7 +37,12 @@ export interface TourReport {
 export const describePlan = (plan: StepResult['plan']) =>
   Object.entries(plan)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([construct, counts]) => `${construct} ${Object.entries(counts).map(([action, count]) => `${count} ${action}`).join(', ')}`)
+    .map(
+      ([construct, counts]) =>
+        `${construct} ${Object.entries(counts)
+          .map(([action, count]) => `${count} ${action}`)
+          .join(', ')}`,
+    )
     .join('; ') || 'nothing';
 /** Who answered a sample, largest share first. */
 export const describeShares = (answeredBy: StepResult['answeredBy']) =>
@@ -49,7 +54,8 @@ export const describeShares = (answeredBy: StepResult['answeredBy']) =>
 /** The steps as the documentation's table (docs/migration.md). */
 export function markdownTable(report: TourReport): string {
   const rows = report.steps.map(
-    (step, index) => `| ${index + 1}. ${step.step} | \`${step.overrides}\` | ${describePlan(step.plan)} | ${step.deploySeconds} s | ${step.duringDeploy.sent} (${step.duringDeploy.failed} failed) | ${describeShares(step.answeredBy)} |`,
+    (step, index) =>
+      `| ${index + 1}. ${step.step} | \`${step.overrides}\` | ${describePlan(step.plan)} | ${step.deploySeconds} s | ${step.duringDeploy.sent} (${step.duringDeploy.failed} failed) | ${describeShares(step.answeredBy)} |`,
   );
   return [
     '| step | overrides | plan, by construct | deploy | requests meanwhile | 200 requests answered by |',
@@ -58,7 +64,6 @@ export function markdownTable(report: TourReport): string {
     `| ${report.steps.length + 1}. destroy | | everything | ${report.destroySeconds} s | | |`,
   ].join('\n');
 }
-
 
 /** The documentation's section (docs/migration.md): the last measured run (tools/tour/latest.json), as a table. */
 export function tourSection(file: string): string {

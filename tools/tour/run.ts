@@ -57,7 +57,9 @@ async function ask(albPort: number, path: string): Promise<Outcome> {
     const response = await fetch(`http://127.0.0.1:${albPort}${path}`, { signal: AbortSignal.timeout(5_000) });
     await response.arrayBuffer();
     const servedBy = response.headers.get('x-served-by') ?? undefined;
-    return response.status === 200 ? { ok: true, servedBy } : { ok: false, servedBy, failure: `${path} ${response.status}${servedBy ? ` from ${servedBy}` : ''}` };
+    return response.status === 200
+      ? { ok: true, servedBy }
+      : { ok: false, servedBy, failure: `${path} ${response.status}${servedBy ? ` from ${servedBy}` : ''}` };
   } catch (error) {
     return { ok: false, failure: `${path} ${error instanceof Error ? error.name : 'error'}` };
   }
@@ -69,7 +71,10 @@ const countInto = (counts: Record<string, number>, outcome: Outcome) => {
 };
 
 /** Requests one after another until `work` ends (at most 20000, each within 5 s); what was sent and failed. */
-async function underLoad<T>(albPort: number | undefined, work: () => Promise<T>): Promise<{ result: T; sent: number; failed: number; failures: Record<string, number> }> {
+async function underLoad<T>(
+  albPort: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ result: T; sent: number; failed: number; failures: Record<string, number> }> {
   let done = false;
   let sent = 0;
   let failed = 0;
@@ -104,7 +109,10 @@ async function sample(albPort: number): Promise<{ answeredBy: Record<string, num
 }
 
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
-const overridesOf = (stage: TourStep['stage']) => Object.entries(stage).map(([key, value]) => `${key}=${value}`).join(' ');
+const overridesOf = (stage: TourStep['stage']) =>
+  Object.entries(stage)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
 
 function planOf(target: LocalTarget, stage: TourStep['stage']): StepResult['plan'] {
   const { changes } = target.plan(stage);
@@ -141,7 +149,15 @@ export async function runTour(log: (line: string) => void = (line) => process.st
         if (step.release) {
           const outputs = target.outputs();
           const image = String(outputs[`${step.release}_image`]);
-          const released = await release({ service: step.release, image, outputs, clients: clients(), log: (line) => log(`release: ${line}`), pollMs: 250, timeoutMs: 5 * 60_000 });
+          const released = await release({
+            service: step.release,
+            image,
+            outputs,
+            clients: clients(),
+            log: (line) => log(`release: ${line}`),
+            pollMs: 250,
+            timeoutMs: 5 * 60_000,
+          });
           if (released.status !== 'Succeeded') throw new Error(`the release of ${step.release} ended ${released.status}`);
         }
       });
@@ -161,7 +177,9 @@ export async function runTour(log: (line: string) => void = (line) => process.st
         }, {}),
       };
       steps.push(result);
-      log(`deployed in ${deploySeconds} s; ${deployed.sent} requests meanwhile, ${deployed.failed} failed; 200 requests answered by ${describeShares(after.answeredBy)}${after.failed ? `, ${after.failed} failed` : ''}${Object.keys(result.failures).length ? ` (${JSON.stringify(result.failures)})` : ''}`);
+      log(
+        `deployed in ${deploySeconds} s; ${deployed.sent} requests meanwhile, ${deployed.failed} failed; 200 requests answered by ${describeShares(after.answeredBy)}${after.failed ? `, ${after.failed} failed` : ''}${Object.keys(result.failures).length ? ` (${JSON.stringify(result.failures)})` : ''}`,
+      );
     }
   } catch (error) {
     failure = error;
@@ -179,7 +197,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
   } finally {
     await target.stop();
   }
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
   return { date: new Date().toISOString().slice(0, 10), steps, destroySeconds, totalSeconds: seconds(started) };
 }
 

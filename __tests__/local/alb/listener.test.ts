@@ -1,5 +1,13 @@
 /** The local load balancer's listener logic against ALB's documented semantics: path patterns, rule order, weights, stickiness, redirects. */
-import { actionFor, chooseTargetGroup, listenerFromRouteTable, redirectLocation, STICKINESS_COOKIE, type ListenerAction, type ListenerModel } from '../../../local/alb/listener';
+import {
+  actionFor,
+  chooseTargetGroup,
+  listenerFromRouteTable,
+  redirectLocation,
+  STICKINESS_COOKIE,
+  type ListenerAction,
+  type ListenerModel,
+} from '../../../local/alb/listener';
 import { pathPatternRegExp } from '../../../lib/route-table';
 
 const matches = (pattern: string, path: string) => pathPatternRegExp(pattern).test(path);
@@ -45,8 +53,18 @@ describe('rule evaluation', () => {
   });
 
   it('a route table becomes the listener ListenerRouting creates: weighted forwards against the default, a JSON 404 without one', () => {
-    const withDefault = listenerFromRouteTable({ rules: [{ priority: 10, pathPatterns: ['/api/users'], service: 'users', percent: 10, stickinessSeconds: 60 }], defaultService: 'monolith' });
-    expect(withDefault.rules[0].action).toEqual({ type: 'forward', targetGroups: [{ id: 'users', weight: 10 }, { id: 'monolith', weight: 90 }], stickinessSeconds: 60 });
+    const withDefault = listenerFromRouteTable({
+      rules: [{ priority: 10, pathPatterns: ['/api/users'], service: 'users', percent: 10, stickinessSeconds: 60 }],
+      defaultService: 'monolith',
+    });
+    expect(withDefault.rules[0].action).toEqual({
+      type: 'forward',
+      targetGroups: [
+        { id: 'users', weight: 10 },
+        { id: 'monolith', weight: 90 },
+      ],
+      stickinessSeconds: 60,
+    });
     expect(withDefault.defaultAction).toEqual({ type: 'forward', targetGroups: [{ id: 'monolith', weight: 100 }] });
     const retired = listenerFromRouteTable({ rules: [{ priority: 10, pathPatterns: ['/api/users'], service: 'users' }] });
     expect(retired.defaultAction).toMatchObject({ type: 'fixed-response', statusCode: 404, contentType: 'application/json' });
@@ -54,7 +72,13 @@ describe('rule evaluation', () => {
 });
 
 describe('weighted forwards', () => {
-  const weighted: Extract<ListenerAction, { type: 'forward' }> = { type: 'forward', targetGroups: [{ id: 'threads', weight: 10 }, { id: 'monolith', weight: 90 }] };
+  const weighted: Extract<ListenerAction, { type: 'forward' }> = {
+    type: 'forward',
+    targetGroups: [
+      { id: 'threads', weight: 10 },
+      { id: 'monolith', weight: 90 },
+    ],
+  };
 
   it('sends exactly the weight share over a uniform sweep of draws', () => {
     const counts: Record<string, number> = {};
@@ -74,7 +98,13 @@ describe('weighted forwards', () => {
   });
 
   it('never picks a group of weight 0, and none when every weight is 0', () => {
-    const zero = { type: 'forward' as const, targetGroups: [{ id: 'a', weight: 0 }, { id: 'b', weight: 100 }] };
+    const zero = {
+      type: 'forward' as const,
+      targetGroups: [
+        { id: 'a', weight: 0 },
+        { id: 'b', weight: 100 },
+      ],
+    };
     for (let i = 0; i < 100; i += 1) expect(chooseTargetGroup(zero, undefined)!.id).toBe('b');
     expect(chooseTargetGroup({ type: 'forward', targetGroups: [{ id: 'a', weight: 0 }] }, undefined)).toBeUndefined();
   });
@@ -87,7 +117,18 @@ describe('weighted forwards', () => {
     const cookie = first.setCookie!.split(';')[0];
     for (let i = 0; i < 50; i += 1) expect(chooseTargetGroup(sticky, `other=1; ${cookie}`, () => 99)).toEqual({ id: 'threads' });
     // A cookie for a group no longer in the action (or at weight 0) is ignored.
-    expect(chooseTargetGroup({ ...sticky, targetGroups: [{ id: 'threads', weight: 0 }, { id: 'monolith', weight: 100 }] }, cookie)!.id).toBe('monolith');
+    expect(
+      chooseTargetGroup(
+        {
+          ...sticky,
+          targetGroups: [
+            { id: 'threads', weight: 0 },
+            { id: 'monolith', weight: 100 },
+          ],
+        },
+        cookie,
+      )!.id,
+    ).toBe('monolith');
   });
 });
 
@@ -96,7 +137,11 @@ describe('redirects', () => {
 
   it('keeps what the action does not set, fills #{...}, and drops the default port', () => {
     expect(redirectLocation({ type: 'redirect', statusCode: 301, protocol: 'HTTPS', port: '443' }, request)).toBe('https://forum.example.com/api/users?a=1');
-    expect(redirectLocation({ type: 'redirect', statusCode: 302, path: '/v2/#{path}', query: '#{query}&b=2' }, request)).toBe('http://forum.example.com/v2/api/users?a=1&b=2');
-    expect(redirectLocation({ type: 'redirect', statusCode: 301, host: 'other.example.com', port: '8443', protocol: 'https' }, request)).toBe('https://other.example.com:8443/api/users?a=1');
+    expect(redirectLocation({ type: 'redirect', statusCode: 302, path: '/v2/#{path}', query: '#{query}&b=2' }, request)).toBe(
+      'http://forum.example.com/v2/api/users?a=1&b=2',
+    );
+    expect(redirectLocation({ type: 'redirect', statusCode: 301, host: 'other.example.com', port: '8443', protocol: 'https' }, request)).toBe(
+      'https://other.example.com:8443/api/users?a=1',
+    );
   });
 });

@@ -74,7 +74,11 @@ describe('the local listener, as an ALB answers', () => {
     const refused = new TargetGroup('refused');
     refused.register({ host: '127.0.0.1', port: await freePort() });
     const bad = await httpGet(await listener(forwardTo('refused'), [refused]), '/');
-    expect({ status: bad.status, server: bad.headers.server, body: bad.body }).toEqual({ status: 502, server: 'awselb/2.0', body: expect.stringContaining('<h1>502 Bad Gateway</h1>') });
+    expect({ status: bad.status, server: bad.headers.server, body: bad.body }).toEqual({
+      status: 502,
+      server: 'awselb/2.0',
+      body: expect.stringContaining('<h1>502 Bad Gateway</h1>'),
+    });
     const slow = new TargetGroup('slow');
     slow.register({ host: '127.0.0.1', port: await target('slow', { slowMs: 2_000 }) });
     const started = Date.now();
@@ -129,7 +133,11 @@ describe('the local listener, as an ALB answers', () => {
       [],
     );
     const fixed = await httpGet(port, '/anything?x=1');
-    expect({ status: fixed.status, type: fixed.headers['content-type'], body: fixed.body }).toEqual({ status: 404, type: 'application/json', body: '{"statusCode":404}' });
+    expect({ status: fixed.status, type: fixed.headers['content-type'], body: fixed.body }).toEqual({
+      status: 404,
+      type: 'application/json',
+      body: '{"statusCode":404}',
+    });
     const moved = await httpGet(port, '/old/page?x=1');
     expect({ status: moved.status, location: moved.headers.location }).toEqual({ status: 301, location: `http://127.0.0.1:${port}/new/old/page?x=1` });
   });
@@ -137,12 +145,20 @@ describe('the local listener, as an ALB answers', () => {
   it('matches rules on the path only, not the query string', async () => {
     const group = new TargetGroup('users');
     group.register({ host: '127.0.0.1', port: await target('users') });
-    const port = await listener({ rules: [{ priority: 1, pathPatterns: ['/api/users'], action: { type: 'forward', targetGroups: [{ id: 'users', weight: 1 }] } }], defaultAction: { type: 'fixed-response', statusCode: 404 } }, [group]);
+    const port = await listener(
+      {
+        rules: [{ priority: 1, pathPatterns: ['/api/users'], action: { type: 'forward', targetGroups: [{ id: 'users', weight: 1 }] } }],
+        defaultAction: { type: 'fixed-response', statusCode: 404 },
+      },
+      [group],
+    );
     expect((await httpGet(port, '/api/users?page=2')).body).toBe('users');
   });
 
   it('fails to start with a message naming the port when it is taken', async () => {
     const port = await listener(forwardTo('none'), []);
-    await expect(new LocalListener({ port, model: forwardTo('none'), targetGroups: () => undefined }).start()).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    await expect(new LocalListener({ port, model: forwardTo('none'), targetGroups: () => undefined }).start()).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use`,
+    );
   });
 });

@@ -13,11 +13,16 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { testEndpoint } from '../../support/data';
 
-const scaling = new ApplicationAutoScalingClient({ endpoint: testEndpoint(), region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const scaling = new ApplicationAutoScalingClient({
+  endpoint: testEndpoint(),
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 afterAll(() => scaling.destroy());
 
 // A DynamoDB table's read capacity: moto registers it without the table, where an ECS target needs a service.
-const target = () => ({ ServiceNamespace: 'dynamodb', ResourceId: `table/fix-11-${Date.now()}`, ScalableDimension: 'dynamodb:table:ReadCapacityUnits' }) as const;
+const target = () =>
+  ({ ServiceNamespace: 'dynamodb', ResourceId: `table/fix-11-${Date.now()}`, ScalableDimension: 'dynamodb:table:ReadCapacityUnits' }) as const;
 
 test('a scaling policy deleted twice: the second delete answers ObjectNotFoundException', async () => {
   const key = target();

@@ -39,7 +39,10 @@ function asAttempt(invocation: string, attempt: number) {
   return [middleware, { step: 'finalizeRequest', priority: 'low' }] as const;
 }
 
-const notes = () => readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith('moto_launcher: repeated call'));
+const notes = () =>
+  readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('moto_launcher: repeated call'));
 
 test('a create repeated after its answer: the same answer again, and one resource, not two', async () => {
   const invocation = randomUUID();
@@ -48,7 +51,9 @@ test('a create repeated after its answer: the same answer again, and one resourc
   for (const attempt of [1, 2]) {
     const client = new EC2Client(config());
     client.middlewareStack.add(...asAttempt(invocation, attempt));
-    const { Vpc } = await client.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'marker', Value: marker }] }] }));
+    const { Vpc } = await client.send(
+      new CreateVpcCommand({ CidrBlock: '10.42.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'marker', Value: marker }] }] }),
+    );
     created.push(Vpc!.VpcId!);
     client.destroy();
   }
@@ -57,11 +62,20 @@ test('a create repeated after its answer: the same answer again, and one resourc
   const { Vpcs } = await plain.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:marker', Values: [marker] }] }));
   plain.destroy();
   expect(Vpcs!.map((vpc) => vpc.VpcId)).toEqual([created[0]]);
-  expect(notes().at(-1)).toMatch(new RegExp(`^moto_launcher: repeated call: CreateVpc attempt 2 of ${invocation}; the earlier attempt was answered 200 after [0-9.]+ s, written in full: answered again from the record$`));
+  expect(notes().at(-1)).toMatch(
+    new RegExp(
+      `^moto_launcher: repeated call: CreateVpc attempt 2 of ${invocation}; the earlier attempt was answered 200 after [0-9.]+ s, written in full: answered again from the record$`,
+    ),
+  );
 });
 
 test('a repeat whose earlier attempt failed, or never arrived, is done again (JSON protocol)', async () => {
-  const policy = { ServiceNamespace: 'dynamodb', ResourceId: `table/repeat-${Date.now()}`, ScalableDimension: 'dynamodb:table:ReadCapacityUnits', PolicyName: 'none' } as const;
+  const policy = {
+    ServiceNamespace: 'dynamodb',
+    ResourceId: `table/repeat-${Date.now()}`,
+    ScalableDimension: 'dynamodb:table:ReadCapacityUnits',
+    PolicyName: 'none',
+  } as const;
   const failed = randomUUID();
   for (const attempt of [1, 2]) {
     const client = new ApplicationAutoScalingClient(config());
@@ -69,12 +83,18 @@ test('a repeat whose earlier attempt failed, or never arrived, is done again (JS
     await expect(client.send(new DeleteScalingPolicyCommand(policy))).rejects.toMatchObject({ name: 'ObjectNotFoundException' });
     client.destroy();
   }
-  expect(notes().at(-1)).toMatch(new RegExp(`^moto_launcher: repeated call: DeleteScalingPolicy attempt 2 of ${failed}; the earlier attempt was answered 400 after [0-9.]+ s, written in full: done again$`));
+  expect(notes().at(-1)).toMatch(
+    new RegExp(
+      `^moto_launcher: repeated call: DeleteScalingPolicy attempt 2 of ${failed}; the earlier attempt was answered 400 after [0-9.]+ s, written in full: done again$`,
+    ),
+  );
 
   const unseen = randomUUID();
   const client = new ApplicationAutoScalingClient(config());
   client.middlewareStack.add(...asAttempt(unseen, 3));
   await expect(client.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs' }))).resolves.toMatchObject({ ScalableTargets: [] });
   client.destroy();
-  expect(notes().at(-1)).toBe(`moto_launcher: repeated call: DescribeScalableTargets attempt 3 of ${unseen}; the earlier attempt never reached the emulator (or was forgotten): done again`);
+  expect(notes().at(-1)).toBe(
+    `moto_launcher: repeated call: DescribeScalableTargets attempt 3 of ${unseen}; the earlier attempt never reached the emulator (or was forgotten): done again`,
+  );
 });

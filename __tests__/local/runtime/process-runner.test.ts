@@ -21,7 +21,14 @@ const container: DeployedContainer = {
   healthCheck: { command: ['node', '/app/services/shared/dist/healthcheck.js'], intervalSeconds: 1, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 0 },
   stopTimeoutSeconds: 5,
 };
-const taskDefinition: DeployedTaskDefinition = { arn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/forum-dev-users:1', family: 'forum-dev-users', revision: 1, cpu: 256, memory: 512, containers: [container] };
+const taskDefinition: DeployedTaskDefinition = {
+  arn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/forum-dev-users:1',
+  family: 'forum-dev-users',
+  revision: 1,
+  cpu: 256,
+  memory: 512,
+  containers: [container],
+};
 
 describe('ProcessTaskRunner', () => {
   const runner = new ProcessTaskRunner();
@@ -34,7 +41,15 @@ describe('ProcessTaskRunner', () => {
     const logs: string[] = [];
     await runner.prepare(container.image, (line) => logs.push(line));
     expect(logs).toEqual(['forum-users:0123456789abcdef: runs as node services/users/dist/main.js (process mode)']);
-    await runner.start({ taskId: 'users-1', service: 'forum-dev-users', taskDefinition, container, port, environment: { ...data, PORT: String(port), HOST: '127.0.0.1' }, timeScale: 1 });
+    await runner.start({
+      taskId: 'users-1',
+      service: 'forum-dev-users',
+      taskDefinition,
+      container,
+      port,
+      environment: { ...data, PORT: String(port), HOST: '127.0.0.1' },
+      timeScale: 1,
+    });
     const deadline = Date.now() + 20_000;
     while ((await runner.status('users-1')).status !== 'healthy') {
       if (Date.now() > deadline) throw new Error(`not healthy: ${JSON.stringify(await runner.status('users-1'))} ${await runner.logs('users-1')}`);
@@ -48,6 +63,8 @@ describe('ProcessTaskRunner', () => {
   });
 
   it('refuses an image that is not one of this project', async () => {
-    await expect(runner.prepare('traefik/whoami:v1.10.3', () => undefined)).rejects.toThrow('traefik/whoami:v1.10.3 is not one of this project\'s images: without a Docker engine only they can run (as Node.js processes)');
+    await expect(runner.prepare('traefik/whoami:v1.10.3', () => undefined)).rejects.toThrow(
+      "traefik/whoami:v1.10.3 is not one of this project's images: without a Docker engine only they can run (as Node.js processes)",
+    );
   });
 });

@@ -46,7 +46,9 @@ function rawAnswer(socket: Socket, status: number, message: string): void {
     return;
   }
   const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The JSON error on a response hapi has not started: then the connection closes. */

@@ -27,13 +27,30 @@ export class EnvError extends Error {
   }
 }
 
-const schema = Joi.object({
+/** The variables as validated, before they become a ServiceEnv. */
+interface ValidatedEnv {
+  readonly PORT: number;
+  readonly HOST: string;
+  readonly SHUTDOWN_TIMEOUT_MS: number;
+  readonly WORKERS: number;
+  readonly LOG_REQUESTS: boolean;
+  readonly SERVED_BY?: string;
+  readonly INTERNAL_PORT?: number;
+}
+
+const schema = Joi.object<ValidatedEnv>({
   PORT: Joi.number().integer().min(1).max(65535).default(3000),
   HOST: Joi.string().hostname().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(25_000).default(10_000),
-  WORKERS: Joi.number().integer().min(1).max(64).default(() => availableParallelism()),
+  WORKERS: Joi.number()
+    .integer()
+    .min(1)
+    .max(64)
+    .default(() => availableParallelism()),
   LOG_REQUESTS: Joi.boolean().truthy('1').falsy('0').default(true),
-  SERVED_BY: Joi.string().pattern(/^[a-z][a-z0-9-]{0,62}$/).messages({ 'string.pattern.base': '"SERVED_BY" must be a lower-case name' }),
+  SERVED_BY: Joi.string()
+    .pattern(/^[a-z][a-z0-9-]{0,62}$/)
+    .messages({ 'string.pattern.base': '"SERVED_BY" must be a lower-case name' }),
   INTERNAL_PORT: Joi.number().integer().min(1).max(65535).invalid(Joi.ref('PORT')).messages({ 'any.invalid': '"INTERNAL_PORT" must differ from "PORT"' }),
 })
   // Every other variable of the environment (PATH, HOME...) is none of our business.
@@ -45,14 +62,15 @@ const schema = Joi.object({
  */
 export function readServiceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnv {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const { value, error } = schema.validate(present, { abortEarly: false, convert: true });
-  if (error) {
-    const details = error.details.map((detail) => {
+  const result = schema.validate(present, { abortEarly: false, convert: true });
+  if (result.error) {
+    const details = result.error.details.map((detail) => {
       const name = String(detail.path[0]);
       return `${detail.message} (got ${JSON.stringify(env[name])})`;
     });
     throw new EnvError(`Invalid environment: ${details.join('; ')}`);
   }
+  const { value } = result;
   return {
     port: value.PORT,
     host: value.HOST,

@@ -28,14 +28,14 @@ const internals = {
     internals.pending.push(line);
     if (!internals.scheduled) {
       internals.scheduled = true;
-      setImmediate(internals.flush);
+      setImmediate(() => internals.flush());
     }
   },
 };
 
-process.on('exit', internals.flush);
+process.on('exit', () => internals.flush());
 
-export function createLogger(service: string, write: (line: string) => void = internals.bufferedStdout): Logger {
+export function createLogger(service: string, write: (line: string) => void = (line) => internals.bufferedStdout(line)): Logger {
   const log = (level: Level, msg: string, fields: Record<string, unknown> = {}): void => {
     write(`${JSON.stringify({ time: new Date().toISOString(), level, service, pid: process.pid, msg, ...fields })}\n`);
   };

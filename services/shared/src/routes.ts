@@ -82,7 +82,11 @@ function registerCreate(server: Hapi.Server, stores: Stores, collection: Collect
       handler: async (request, h) => {
         const body = request.payload as Record<string, unknown>;
         const missing = (
-          await Promise.all(references.map(async ([field, resource]) => ((await stores.collection(resource).get(body[field] as number)) ? undefined : { field, resource, id: body[field] })))
+          await Promise.all(
+            references.map(async ([field, resource]) =>
+              (await stores.collection(resource).get(body[field] as number)) ? undefined : { field, resource, id: body[field] },
+            ),
+          )
         ).filter((entry) => entry !== undefined);
         if (missing.length > 0) {
           const error = Boom.badData(missing.map(({ field, resource, id }) => `"${field}" refers to ${resource} ${id}, which does not exist`).join('; '));

@@ -47,7 +47,14 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
   // The facade's API, on a port of its own that no load balancer forwards to.
   const internal =
     options.persistenceFacade && env.internalPort !== undefined
-      ? await createServer({ service: options.service, resources: [{ plugin: persistenceApi(schemasOf(options.resources)) }], stores, port: env.internalPort, host: env.host, logger: env.logRequests ? logger : undefined })
+      ? await createServer({
+          service: options.service,
+          resources: [{ plugin: persistenceApi(schemasOf(options.resources)) }],
+          stores,
+          port: env.internalPort,
+          host: env.host,
+          logger: env.logRequests ? logger : undefined,
+        })
       : undefined;
   // Connections we hold, so that shutdown can let keep-alive clients finish instead of cutting them.
   const sockets = new Set<Socket>();

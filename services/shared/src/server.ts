@@ -33,8 +33,7 @@ export interface ServerOptions {
 
 const internals = {
   /** hapi's own failAction hides the reason; clients of an API need to know which parameter was wrong. */
-  failAction(_request: Hapi.Request, _h: Hapi.ResponseToolkit, err?: Error): never {
-    const joiError = err as (Error & { details?: { path: (string | number)[] }[] }) | undefined;
+  failAction(_request: Hapi.Request, _h: Hapi.ResponseToolkit, joiError?: Error & { details?: { path: (string | number)[] }[] }): never {
     const boom = Boom.badRequest(joiError?.message ?? 'Invalid request');
     boom.output.payload.validation = { keys: (joiError?.details ?? []).map((detail) => detail.path.join('.')) };
     throw boom;
@@ -82,7 +81,11 @@ const internals = {
       });
     });
     server.events.on({ name: 'request', channels: 'error' }, (request, event) => {
-      logger.error('request failed', { method: request.method.toUpperCase(), path: request.path, error: String(event.error) });
+      logger.error('request failed', {
+        method: request.method.toUpperCase(),
+        path: request.path,
+        error: event.error instanceof Error ? event.error.message : JSON.stringify(event.error),
+      });
     });
   },
 };
@@ -108,7 +111,7 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     // The ALB rule `/api/users/*` also matches `/api/users/`: answer it like `/api/users`.
     router: { stripTrailingSlash: true },
     routes: {
-      validate: { failAction: internals.failAction },
+      validate: { failAction: (request, h, err) => internals.failAction(request, h, err) },
       // The edge reads bodies and answers an oversized one (413) after reading it; hapi's own limit stays out of its way.
       payload: { maxBytes: edge.maxBodyBytes + 1 },
     },
@@ -128,8 +131,9 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
   internals.methodNotAllowed(server);
   server.ext('onPreResponse', (request, h) => {
     // A store that did not answer is the client's to retry, not a 500.
-    if (request.response instanceof StoreUnavailable) {
-      options.logger?.error('store unavailable', { method: request.method.toUpperCase(), path: request.path, error: request.response.message });
+    const answer: unknown = request.response;
+    if (answer instanceof StoreUnavailable) {
+      options.logger?.error('store unavailable', { method: request.method.toUpperCase(), path: request.path, error: answer.message });
       const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;
       return h.response(payload).code(503).header('Retry-After', '1').header(SERVED_BY, options.service);
     }

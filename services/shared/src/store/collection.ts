@@ -37,7 +37,10 @@ export class IdempotencyConflict extends Error {
 
 /** The store did not answer, or refused: the request may be retried. */
 export class StoreUnavailable extends Error {
-  constructor(readonly resource: string, cause: unknown) {
+  constructor(
+    readonly resource: string,
+    cause: unknown,
+  ) {
     super(`the ${resource} store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'StoreUnavailable';
   }

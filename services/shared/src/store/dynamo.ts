@@ -6,9 +6,29 @@
  * record in one transaction, so a retry finds either both or neither.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type ScanCommandOutput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type ScanCommandOutput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './collection';
-import { COUNTER_ATTRIBUTE, COUNTER_KEY, IDEMPOTENCY_TTL_SECONDS, ITEM_PREFIX, PARTITION_KEY, SORT_ATTRIBUTE, TTL_ATTRIBUTE, itemKey, requestKey } from './layout';
+import {
+  COUNTER_ATTRIBUTE,
+  COUNTER_KEY,
+  IDEMPOTENCY_TTL_SECONDS,
+  ITEM_PREFIX,
+  PARTITION_KEY,
+  SORT_ATTRIBUTE,
+  TTL_ATTRIBUTE,
+  itemKey,
+  requestKey,
+} from './layout';
 import type { Item, ResourceSchema } from './schema';
 
 /** How many fresh ids a create tries before it gives up (each try after a collision takes the next one). */
@@ -36,7 +56,9 @@ function strip<T extends Item>(record: Record<string, unknown>): T {
   return { [SORT_ATTRIBUTE]: id, ...fields } as unknown as T;
 }
 
-async function allPages<O extends ScanCommandOutput | QueryCommandOutput>(page: (start?: Record<string, unknown>) => Promise<O>): Promise<Record<string, unknown>[]> {
+async function allPages<O extends ScanCommandOutput | QueryCommandOutput>(
+  page: (start?: Record<string, unknown>) => Promise<O>,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {

@@ -72,7 +72,7 @@ export function persistenceApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<
         },
         handler: async ({ params, payload }, h) => {
           try {
-            const created = await collectionOf(params.resource).create(payload.fields as Omit<Item, 'id'>, payload.idempotency);
+            const created = await collectionOf(params.resource).create(payload.fields, payload.idempotency);
             return h.response(created).code(201);
           } catch (error) {
             if (error instanceof IdempotencyConflict) throw Boom.conflict(error.message);

@@ -36,7 +36,7 @@ export function remoteCollection<T extends Item>(name: string, monolithUrl: stri
     query: async (index, value) => json<T[]>(await call(`/indexes/${encodeURIComponent(index)}/${value}`)),
     create: async (fields, idempotency) => {
       const body: CreateRequest = {
-        fields: fields as Record<string, unknown>,
+        fields: fields,
         idempotency,
       };
       const response = await call('/items', {

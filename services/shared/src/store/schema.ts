@@ -43,7 +43,8 @@ export function parseResourceSchema(json: unknown, file: string): ResourceSchema
     if (value === undefined) return undefined;
     if (!value || typeof value !== 'object' || Array.isArray(value)) fail(`"${field}" must be an object of strings`);
     for (const [key, inner] of Object.entries(value as object)) {
-      if (typeof inner !== 'string' || !/^[a-z][a-zA-Z0-9-]*$/.test(inner) || !/^[a-z][a-zA-Z0-9-]*$/.test(key)) fail(`"${field}.${key}" must name an attribute or resource`);
+      if (typeof inner !== 'string' || !/^[a-z][a-zA-Z0-9-]*$/.test(inner) || !/^[a-z][a-zA-Z0-9-]*$/.test(key))
+        fail(`"${field}.${key}" must name an attribute or resource`);
     }
     return value as Record<string, string>;
   };

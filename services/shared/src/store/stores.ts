@@ -27,7 +27,10 @@ export function storesFromEnv(schemas: readonly ResourceSchema[], env: NodeJS.Pr
   }
   const tableOf = (name: string): string => {
     const table = env[tableVariable(name)]?.trim();
-    if (!table) throw new EnvError(`Invalid environment: "${tableVariable(name)}" must name the ${name} table (or set MONOLITH_URL to keep ${name} through the monolith)`);
+    if (!table)
+      throw new EnvError(
+        `Invalid environment: "${tableVariable(name)}" must name the ${name} table (or set MONOLITH_URL to keep ${name} through the monolith)`,
+      );
     return table;
   };
   const known = new Map(schemas.map((schema) => [schema.name, schema]));
@@ -36,7 +39,7 @@ export function storesFromEnv(schemas: readonly ResourceSchema[], env: NodeJS.Pr
   const made = new Map<string, Collection<Item>>();
   return {
     collection<T extends Item>(resource: ResourceSchema | string): Collection<T> {
-      const schema = typeof resource === 'string' ? known.get(resource) ?? { name: resource } : resource;
+      const schema = typeof resource === 'string' ? (known.get(resource) ?? { name: resource }) : resource;
       let collection = made.get(schema.name);
       if (!collection) {
         collection = monolithUrl ? remoteCollection<Item>(schema.name, monolithUrl) : dynamoCollection<Item>(schema, tableOf(schema.name));

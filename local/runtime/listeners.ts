@@ -1,0 +1,92 @@
+/**
+ * The deployed load balancers' listeners, served on loopback: the production
+ * listener (on 443, else 80, in AWS) at LOCAL_ALB_PORT, every other one (a
+ * blue/green test listener) on its AWS port when that is free and
+ * unprivileged, else on any free port. Each takes the deployed rules as they
+ * change; one that is gone stops serving.
+ */
+import { LocalListener } from '../alb/local-listener';
+import type { TargetGroup } from '../alb/target-group';
+import { freePort } from '../../lib/free-port';
+import type { DeployedListener, DeployedState } from './deployed-state';
+import type { Log } from './images';
+
+export class LocalListeners {
+  private readonly served = new Map<string, { listener: LocalListener; deployed: DeployedListener }>();
+
+  constructor(private readonly options: { readonly albPort: number; readonly targetGroup: (arn: string) => TargetGroup | undefined; readonly log: Log }) {}
+
+  /** Serves every deployed listener with its rules now. */
+  async sync(state: DeployedState): Promise<void> {
+    const production = state.listeners.find((listener) => listener.port === 443) ?? state.listeners.find((listener) => listener.port === 80);
+    for (const deployed of state.listeners) {
+      for (const skipped of deployed.skippedRules)
+        this.options.log(`!! rule ${skipped} has conditions the local load balancer does not evaluate (only path-pattern); it is skipped`);
+      const existing = this.served.get(deployed.arn);
+      if (existing) {
+        existing.listener.update(deployed.model);
+        this.served.set(deployed.arn, { listener: existing.listener, deployed });
+        continue;
+      }
+      const port = deployed === production ? this.options.albPort : await portFor(deployed.port);
+      const listener = new LocalListener({
+        port,
+        model: deployed.model,
+        targetGroups: this.options.targetGroup,
+        idleTimeoutSeconds: deployed.idleTimeoutSeconds,
+      });
+      try {
+        await listener.start();
+      } catch (error) {
+        const variable = deployed === production ? ' (LOCAL_ALB_PORT: choose a free one)' : '';
+        throw new Error(
+          `the local load balancer cannot listen for ${deployed.loadBalancerName}:${deployed.port}: ${error instanceof Error ? error.message : error}${variable}`,
+          { cause: error },
+        );
+      }
+      this.served.set(deployed.arn, { listener, deployed });
+      this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} (${deployed.protocol}) serves on http://127.0.0.1:${listener.port}`);
+    }
+    for (const [arn, { listener, deployed }] of this.served) {
+      if (state.listeners.some((candidate) => candidate.arn === arn)) continue;
+      await listener.stop();
+      this.served.delete(arn);
+      this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} is gone: stopped serving on ${listener.port}`);
+    }
+  }
+
+  /** The loopback port serving the deployed listener with this ARN. */
+  port(arn: string): number | undefined {
+    return this.served.get(arn)?.listener.port;
+  }
+
+  /** What is served: each deployed listener and its loopback port. */
+  list(): { readonly deployed: DeployedListener; readonly port: number }[] {
+    return [...this.served.values()].map(({ listener, deployed }) => ({ deployed, port: listener.port }));
+  }
+
+  /** Every listener stops (destroy:local). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.served.values()].map(({ listener }) => listener.stop()));
+    this.served.clear();
+  }
+}
+
+/** The listener's own port when it is free and unprivileged (a test listener's 9010), else any free one. */
+async function portFor(awsPort: number): Promise<number> {
+  if (awsPort >= 1024) {
+    const probe = new LocalListener({
+      port: awsPort,
+      model: { rules: [], defaultAction: { type: 'fixed-response', statusCode: 503 } },
+      targetGroups: () => undefined,
+    });
+    try {
+      await probe.start();
+      await probe.stop();
+      return awsPort;
+    } catch {
+      // taken
+    }
+  }
+  return freePort();
+}
