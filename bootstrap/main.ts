@@ -19,6 +19,7 @@ import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
 import { projectRoot } from '../lib/project-root';
 import { stateBackend } from '../lib/state-backend';
+import { stackTags } from '../forum/stack';
 import { synthApp } from '../forum/synth-app';
 import { setting } from '../lib/settings';
 
@@ -42,7 +43,7 @@ export class BootstrapStack extends TerraformStack {
       region: config.region,
       target: config.target,
       allowedAccountIds: config.allowedAccountIds,
-      tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' },
+      tags: stackTags(config),
     });
     const state = config.state;
     stateBackend(this, state, { localStateDir: config.localStateDir, keyPrefix: 'bootstrap/' });

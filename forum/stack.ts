@@ -23,6 +23,11 @@ import { Network } from '../constructs/network';
 import { PrivateNamespace } from '../constructs/private-namespace';
 import type { IamStatement } from '../constructs/task-roles';
 
+/** The tags on every resource of a stage's stacks (the forum's and its bootstrap stack). */
+export function stackTags(config: Pick<ResolvedConfig, 'project' | 'stage'>): Record<string, string> {
+  return { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' };
+}
+
 /**
  * The whole deployment: network, load balancer, cluster, one
  * FargateAlbService per service (the monolith and each extracted
@@ -56,7 +61,7 @@ export class ForumStack extends TerraformStack {
       region: config.region,
       target: config.target,
       allowedAccountIds: config.allowedAccountIds,
-      tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' },
+      tags: stackTags(config),
     });
     stateBackend(this, config.state, { localStateDir: config.localStateDir });
 

@@ -120,17 +120,20 @@ export class LocalTarget {
   /** cdktf without blocking this process: the tests send requests while it applies. */
   private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
     const [command, all] = this.cdktfArgs(args);
-    const child = spawn(command, all, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
-    });
+    const { status, output } = await this.runAsync(command, all, stage, REPO_ROOT);
+    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
+  }
+
+  /** A command of the stage that runs beside this process (at most 10 minutes): its status and the last of its output. */
+  private async runAsync(command: string, args: string[], stage: Stage, cwd: string): Promise<{ status: number | null; output: string }> {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
     const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(timer);
-    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
+    return { status, output };
   }
 
   private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
@@ -178,16 +181,7 @@ export class LocalTarget {
    * writes them. False when the plan went stale (the state changed since).
    */
   private async applyPlan(stage: Stage): Promise<boolean> {
-    const child = spawn('terraform', ['apply', '-input=false', '-no-color', 'stage.tfplan'], {
-      cwd: this.stackDir,
-      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), NO_COLOR: '1' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(timer);
+    const { status, output } = await this.runAsync('terraform', ['apply', '-input=false', '-no-color', 'stage.tfplan'], stage, this.stackDir);
     if (status !== 0 && /Saved plan is stale/.test(output)) return false;
     if (status !== 0) throw failure('terraform apply stage.tfplan', status, output, this.emulatorNotes());
     const shown = JSON.parse(this.terraform(['output', '-json'], stage).stdout) as Record<string, { value: unknown }>;
