@@ -15,11 +15,10 @@ import { projectConfig } from '../forum/config/project';
 import { ConfigError } from '../forum/config/errors';
 import { resolveConfig } from '../forum/config/resolve';
 import type { ResolvedConfig } from '../forum/config/types';
-import { awsProvider } from '../constructs/aws-provider';
 import { GitHubDeployAccess } from '../constructs/github-deploy-access';
 import { projectRoot } from '../lib/project-root';
 import { stateBackend } from '../lib/state-backend';
-import { stackTags } from '../forum/stack';
+import { stageProvider } from '../forum/stack';
 import { synthApp } from '../forum/synth-app';
 import { setting } from '../lib/settings';
 
@@ -39,12 +38,7 @@ export class BootstrapStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: BootstrapConfig, options: BootstrapOptions) {
     super(scope, id);
-    awsProvider(this, {
-      region: config.region,
-      target: config.target,
-      allowedAccountIds: config.allowedAccountIds,
-      tags: stackTags(config),
-    });
+    stageProvider(this, config);
     const state = config.state;
     stateBackend(this, state, { localStateDir: config.localStateDir, keyPrefix: 'bootstrap/' });
     this.access = new GitHubDeployAccess(this, 'github', {

@@ -23,9 +23,14 @@ import { Network } from '../constructs/network';
 import { PrivateNamespace } from '../constructs/private-namespace';
 import type { IamStatement } from '../constructs/task-roles';
 
-/** The tags on every resource of a stage's stacks (the forum's and its bootstrap stack). */
-export function stackTags(config: Pick<ResolvedConfig, 'project' | 'stage'>): Record<string, string> {
-  return { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' };
+/** The AWS provider of a stage's stacks (the forum's and its bootstrap stack): its region, target, accounts and tags. */
+export function stageProvider(stack: TerraformStack, config: Pick<ResolvedConfig, 'project' | 'stage' | 'region' | 'target' | 'allowedAccountIds'>): void {
+  awsProvider(stack, {
+    region: config.region,
+    target: config.target,
+    allowedAccountIds: config.allowedAccountIds,
+    tags: { Project: config.project, Environment: config.stage, ManagedBy: 'cdktf' },
+  });
 }
 
 /**
@@ -57,12 +62,7 @@ export class ForumStack extends TerraformStack {
     readonly config: ResolvedConfig,
   ) {
     super(scope, id);
-    awsProvider(this, {
-      region: config.region,
-      target: config.target,
-      allowedAccountIds: config.allowedAccountIds,
-      tags: stackTags(config),
-    });
+    stageProvider(this, config);
     stateBackend(this, config.state, { localStateDir: config.localStateDir });
 
     const deployed: readonly ResolvedService[] = [...(monolithDeployed(config) ? [config.monolith] : []), ...config.microservices];
