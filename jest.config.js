@@ -24,7 +24,7 @@ module.exports = {
   globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
   // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: run two at once on 2 cores.
   maxWorkers: 2,
-  // The longest suites first, the tour after the refactor it takes turns with (support/sequencer.js).
+  // The refactor suite first, the other whole-journey suites last: they take turns (support/sequencer.js).
   testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { SETTINGS } from '../../lib/settings';
 import { CleanCopy, userEnvironment, type CommandResult } from '../support/clean-copy';
 import { REPO_ROOT } from '../support/processes';
+import { takeTurn } from '../support/turns';
 import { blockCommands, documentedBlocks, shellWords, type ShellBlock, type ShellCommand, type SimpleCommand } from '../support/shell-blocks';
 
 jest.setTimeout(40 * 60_000);
@@ -181,7 +182,11 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
   let emulatorEnv: Record<string, string> = {};
   const failures: string[] = [];
 
-  beforeAll(() => {
+  /** The whole-journey suites take turns (support/turns.ts): this one deploys and destroys a stack too. */
+  let releaseTurn: (() => void) | undefined;
+
+  beforeAll(async () => {
+    releaseTurn = await takeTurn('the README, run as written', say);
     copy = new CleanCopy(REPO_ROOT);
     // Only the environment differs from a user's: npm takes packages from its cache when it has them.
     env = { ...userEnvironment(REPO_ROOT), npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', CHECKPOINT_DISABLE: '1' };
@@ -195,6 +200,7 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
       say(`clean-up after a failure: npm run destroy:local exited ${result.status}`);
     }
     copy.remove();
+    releaseTurn?.();
   });
 
   async function runCommand(command: ShellCommand): Promise<CommandResult> {

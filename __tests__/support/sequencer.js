@@ -1,23 +1,26 @@
 /**
- * The order jest hands suites to its two workers. The longest suites start
- * first, each on its own worker: the refactor step by step and this README's
- * blocks; the tour comes next, so that it starts when the refactor is done
- * (they take turns: support/turns.ts) instead of holding a worker while it
- * waits; the rest follow in jest's own order (slowest first, from its cache).
+ * The order jest hands suites to its two workers. The whole-journey suites
+ * take turns (support/turns.ts): the refactor step by step starts first, the
+ * other suites run beside it on the second worker, and the README's blocks
+ * and the tour come last, so that each starts when the one before is done
+ * instead of holding a worker while it waits; the rest keep jest's own order.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const FIRST = ['e2e/emulator.test.ts', 'docs/readme.test.ts', 'e2e/tour.test.ts'];
+const FIRST = ['e2e/emulator.test.ts'];
+const LAST = ['docs/readme.test.ts', 'e2e/tour.test.ts'];
 const rank = (test) => {
-  const index = FIRST.findIndex((suffix) => test.path.endsWith(suffix));
-  return index === -1 ? FIRST.length : index;
+  const first = FIRST.findIndex((suffix) => test.path.endsWith(suffix));
+  if (first !== -1) return first;
+  const last = LAST.findIndex((suffix) => test.path.endsWith(suffix));
+  return last === -1 ? FIRST.length : FIRST.length + 1 + last;
 };
 
-class JourneysFirst extends Sequencer {
+class JourneysInTurn extends Sequencer {
   async sort(tests) {
     const ordered = await super.sort(tests);
     return [...ordered].sort((a, b) => rank(a) - rank(b));
   }
 }
 
-module.exports = JourneysFirst;
+module.exports = JourneysInTurn;

@@ -1,6 +1,7 @@
 /**
- * The two suites that run a whole journey on an emulator with a runtime of
- * containers (the refactor step by step, and the tour) take turns. Run at
+ * The suites that run a whole journey on an emulator with a runtime of
+ * containers (the refactor step by step, the tour, and the README run as
+ * written) take turns. Run at
  * once on a 2-core machine, with everything else, each starved the other's
  * emulator until Terraform's calls failed (a retried CreateRule found its own
  * priority taken). The lighter suites still run beside whichever has its turn.

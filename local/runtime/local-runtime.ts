@@ -269,6 +269,8 @@ export class LocalRuntime {
       // ECS: the failed-task threshold of the deployment circuit breaker.
       const threshold = Math.min(Math.max(Math.ceil(set.count / 2), 3), 200);
       let failed = 0;
+      /** Why the last task failed: the report says it, not only the log. */
+      let lastWhy = '';
       const attempt = async (): Promise<boolean> => {
         while (failed < threshold) {
           let task: LocalTask | undefined;
@@ -280,11 +282,13 @@ export class LocalRuntime {
               return true;
             }
             failed += 1;
+            lastWhy = outcome.split('\n')[0];
             this.options.log(
               `${service.name}: task ${task.id} (${family(set.taskDefinitionArn)}) failed: ${outcome}${failed < threshold ? '; starting another' : ''}`,
             );
           } catch (error) {
             failed += 1;
+            lastWhy = `it could not start: ${error instanceof Error ? error.message : error}`;
             this.options.log(`${service.name}: a task of ${family(set.taskDefinitionArn)} could not start: ${error instanceof Error ? error.message : error}`);
           }
           if (task) await this.retire(task, { drain: false });
@@ -293,7 +297,7 @@ export class LocalRuntime {
       };
       const outcomes = await Promise.all(Array.from({ length: missing }, attempt));
       if (outcomes.every(Boolean)) continue;
-      const reason = `tasks of ${family(set.taskDefinitionArn)} failed ${failed} times without becoming healthy`;
+      const reason = `tasks of ${family(set.taskDefinitionArn)} failed ${failed} times without becoming healthy (the last: ${lastWhy})`;
       for (const task of this.live(service.name, set)) await this.retire(task, { drain: false });
       const previous = this.live(service.name).find((task) => task.taskDefinitionArn !== set.taskDefinitionArn)?.taskDefinitionArn;
       if (service.controller === 'ECS' && service.circuitBreaker.enable && service.circuitBreaker.rollback && previous) {
