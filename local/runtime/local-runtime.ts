@@ -358,8 +358,7 @@ export class LocalRuntime {
       stopTimeoutSeconds: container.stopTimeoutSeconds,
       containerHealthCheckMs:
         container.healthCheck &&
-        (container.healthCheck.startPeriodSeconds * this.timeScale +
-          Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) *
+        (container.healthCheck.startPeriodSeconds + Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) *
           1000,
       retiring: false,
     };

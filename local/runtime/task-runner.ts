@@ -29,7 +29,7 @@ export interface TaskSpec {
   readonly port: number;
   /** Variables added to the container's own environment (PORT, HOST). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Multiplies the container health check's timings (LOCAL_TIME_SCALE). */
+  /** Multiplies the container health check's interval (LOCAL_TIME_SCALE); its start period stays real time. */
   readonly timeScale: number;
 }
 
@@ -91,7 +91,8 @@ export class DockerTaskRunner implements TaskRunner {
         Interval: nanos(Math.max(1, health.intervalSeconds * spec.timeScale), 1),
         Timeout: nanos(health.timeoutSeconds, 1),
         Retries: health.retries,
-        StartPeriod: nanos(health.startPeriodSeconds, spec.timeScale),
+        // Not scaled: it is how long the application takes to boot, which no time scale shortens.
+        StartPeriod: nanos(health.startPeriodSeconds, 1),
       },
       StopTimeout: spec.container.stopTimeoutSeconds,
       HostConfig: {
@@ -208,6 +209,7 @@ export class ProcessTaskRunner implements TaskRunner {
     this.tasks.set(spec.taskId, task);
     const health = spec.container.healthCheck;
     if (health) {
+      const startedAt = Date.now();
       // The image's paths (/app/...) are the project's here.
       const command = health.command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
       const check = () => {
@@ -218,7 +220,9 @@ export class ProcessTaskRunner implements TaskRunner {
           timeout: health.timeoutSeconds * 1000,
         });
         probe.once('exit', (code) => {
-          task.failures = code === 0 ? 0 : task.failures + 1;
+          // As Docker does: a failure within the start period does not count; a success does.
+          const booting = Date.now() - startedAt < health.startPeriodSeconds * 1000;
+          task.failures = code === 0 || booting ? 0 : task.failures + 1;
           if (code === 0) task.health = 'healthy';
           else if (task.failures >= health.retries) task.health = 'unhealthy';
           task.timer = setTimeout(check, Math.max(1, health.intervalSeconds * spec.timeScale) * 1000);

@@ -62,6 +62,37 @@ describe('ProcessTaskRunner', () => {
     await expect(httpGet(port, '/health')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('counts no failed health check within the start period, as Docker does, and the next ones', async () => {
+    const port = await freePort();
+    const failing: DeployedContainer = {
+      ...container,
+      healthCheck: { command: ['node', '-e', 'process.exit(1)'], intervalSeconds: 1, timeoutSeconds: 2, retries: 1, startPeriodSeconds: 3 },
+    };
+    const data = await testTables('process-runner-start-period');
+    const startedAt = Date.now();
+    await runner.start({
+      taskId: 'users-2',
+      service: 'forum-dev-users',
+      taskDefinition,
+      container: failing,
+      port,
+      environment: { ...data, PORT: String(port) },
+      timeScale: 0.2,
+    });
+    const seen: { at: number; status: string }[] = [];
+    for (let last = ''; last !== 'unhealthy' && Date.now() - startedAt < 15_000;) {
+      last = (await runner.status('users-2')).status;
+      seen.push({ at: Date.now() - startedAt, status: last });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await runner.stop('users-2', 5);
+    // Checked every second from the first; each fails, but none counts before 3 s, and the first after it does.
+    expect(seen.filter((sample) => sample.at < 2_800).every((sample) => sample.status === 'running')).toBe(true);
+    const unhealthy = seen.find((sample) => sample.status === 'unhealthy');
+    expect(unhealthy?.at).toBeGreaterThanOrEqual(3_000);
+    expect(unhealthy?.at).toBeLessThan(6_000);
+  });
+
   it('refuses an image that is not one of this project', async () => {
     await expect(runner.prepare('traefik/whoami:v1.10.3', () => undefined)).rejects.toThrow(
       "traefik/whoami:v1.10.3 is not one of this project's images: without a Docker engine only they can run (as Node.js processes)",
