@@ -1,16 +1,19 @@
 /**
  * The suites that run a whole journey on an emulator with a runtime of
  * containers (the refactor step by step, the tour, and the README run as
- * written) take turns. Run at
- * once on a 2-core machine, with everything else, each starved the other's
- * emulator until Terraform's calls failed (a retried CreateRule found its own
- * priority taken). The lighter suites still run beside whichever has its turn.
+ * written) run at most two at a time. All three at once on a 2-core machine,
+ * with everything else, starved each other's emulators until Terraform's
+ * calls failed; one at a time, they made the run half an hour long. The
+ * lighter suites run beside them.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const LOCK = join(tmpdir(), 'forum-journey-suite.lock');
+/** How many whole journeys run at once. */
+export const JOURNEYS_AT_ONCE = 2;
+
+const slot = (index: number) => join(tmpdir(), `forum-journey-suite.${index}.lock`);
 
 const alive = (pid: number) => {
   try {
@@ -21,27 +24,40 @@ const alive = (pid: number) => {
   }
 };
 
-/** Waits for the turn (a lock directory; one left by a process that is gone is taken over), and returns the release. */
+/** Takes the slot (a lock directory) when it is free or held by a process that is gone; else says who holds it. */
+function tryTake(lock: string, suite: string): { taken: true } | { taken: false; owner: string } {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'owner'), `${process.pid} ${suite}`);
+    return { taken: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  let owner = '';
+  try {
+    owner = readFileSync(join(lock, 'owner'), 'utf8');
+  } catch {
+    // Created, not yet written: its owner is about to.
+  }
+  if (owner && !alive(Number(owner.split(' ')[0]))) rmSync(lock, { recursive: true, force: true });
+  return { taken: false, owner };
+}
+
+/** Waits for a free slot, and returns its release. */
 export async function takeTurn(suite: string, log: (line: string) => void, timeoutMs = 40 * 60_000): Promise<() => void> {
   const started = Date.now();
   for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'owner'), `${process.pid} ${suite}`);
-      if (Date.now() - started > 1_000) log(`${suite}: its turn came after ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      return () => rmSync(LOCK, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owners: string[] = [];
+    for (let index = 0; index < JOURNEYS_AT_ONCE; index++) {
+      const lock = slot(index);
+      const attempt = tryTake(lock, suite);
+      if (attempt.taken) {
+        if (Date.now() - started > 1_000) log(`${suite}: its turn came after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        return () => rmSync(lock, { recursive: true, force: true });
+      }
+      owners.push(attempt.owner || 'nobody known');
     }
-    let owner = '';
-    try {
-      owner = readFileSync(join(LOCK, 'owner'), 'utf8');
-    } catch {
-      // Created, not yet written: its owner is about to.
-    }
-    const pid = Number(owner.split(' ')[0]);
-    if (owner && !alive(pid)) rmSync(LOCK, { recursive: true, force: true });
-    if (Date.now() - started > timeoutMs) throw new Error(`${suite}: no turn within ${timeoutMs / 60_000} min (held by ${owner || 'nobody known'})`);
+    if (Date.now() - started > timeoutMs) throw new Error(`${suite}: no turn within ${timeoutMs / 60_000} min (held by ${owners.join(', ')})`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
