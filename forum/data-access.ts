@@ -18,7 +18,7 @@ const RANK: Record<TableAccess, number> = { lookup: 0, read: 1, 'read-write': 2 
 export interface DataAccess {
   /** Access per resource (table). */
   readonly tables: ReadonlyMap<string, TableAccess>;
-  /** Whether it keeps its items through the monolith's persistence API. */
+  /** Whether it keeps its items through the monolith's facade API. */
   readonly facade: boolean;
 }
 
@@ -38,7 +38,7 @@ export function dataAccess(
   }
   const own = config.resources.get(service.name);
   if (!own) return { tables, facade: false };
-  if (service.persistence === 'monolith') return { tables, facade: true };
+  if (service.persistence === 'facade') return { tables, facade: true };
   grant(service.name, own.schema.writes ? 'read-write' : 'read');
   if (own.schema.writes) for (const target of Object.values(own.schema.references ?? {})) grant(target, 'lookup');
   return { tables, facade: false };
@@ -46,11 +46,11 @@ export function dataAccess(
 
 /**
  * The container environment that says where a service's data is: a
- * `<RESOURCE>_TABLE` per table it may use, and MONOLITH_URL in facade mode.
+ * `<RESOURCE>_TABLE` per table it may use, and FACADE_URL in facade mode.
  */
-export function dataEnvironment(access: DataAccess, tableName: (resource: string) => string, monolithUrl: string | undefined): Record<string, string> {
+export function dataEnvironment(access: DataAccess, tableName: (resource: string) => string, facadeUrl: string | undefined): Record<string, string> {
   return {
     ...Object.fromEntries([...access.tables.keys()].map((resource) => [tableVariable(resource), tableName(resource)])),
-    ...(access.facade && monolithUrl !== undefined && { MONOLITH_URL: monolithUrl }),
+    ...(access.facade && facadeUrl !== undefined && { FACADE_URL: facadeUrl }),
   };
 }

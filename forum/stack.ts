@@ -242,8 +242,8 @@ export class ForumStack extends TerraformStack {
       output('monolith_ec2_autoscaling_group_name', this.legacyMonolith.autoScalingGroup.name, 'Auto Scaling group of the monolith on EC2');
       output('monolith_ec2_artifact', `s3://${this.legacyMonolith.artifactBucket.bucket}/${this.legacyMonolith.artifact.key}`, 'The build the instances run');
     }
-    const monolithUrl = this.services.get(this.config.monolith.name)?.internalUrl;
-    if (monolithUrl) output('monolith_internal_url', monolithUrl, "The monolith's persistence API, inside the VPC");
+    const facadeUrl = this.services.get(this.config.monolith.name)?.internalUrl;
+    if (facadeUrl) output('monolith_internal_url', facadeUrl, "The monolith's facade API, inside the VPC");
     for (const [name, service] of this.services) {
       const key = name.replace(/-/g, '_');
       if (service.image.repository) output(`${key}_ecr_repository_url`, service.image.repository.repositoryUrl, `ECR repository of ${name}`);

@@ -226,14 +226,14 @@ export const SETTINGS = {
   USERS_TABLE: { takes: 'a table name', description: 'The users table (set by the stack for the services its task role lets use it).', readBy: 'the services' },
   THREADS_TABLE: { takes: 'a table name', description: 'The threads table.', readBy: 'the services' },
   POSTS_TABLE: { takes: 'a table name', description: 'The posts table.', readBy: 'the services' },
-  MONOLITH_URL: {
+  FACADE_URL: {
     takes: 'an http(s) URL without a path',
-    description: "The facade: keep the items through the monolith's persistence API at this URL instead of tables.",
+    description: "The facade: keep the items through the monolith's facade API at this URL instead of tables.",
     readBy: 'the microservices',
   },
   INTERNAL_PORT: {
     takes: 'a port',
-    description: "The monolith also serves the facade's persistence API on this port (never behind the load balancer).",
+    description: "The monolith also serves the facade's API on this port (never behind the load balancer).",
     readBy: 'the monolith',
   },
   TEST_BASE_URL: {

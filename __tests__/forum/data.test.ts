@@ -134,7 +134,7 @@ describe('least privilege: each task role may use exactly the tables of its serv
     expect(dynamoGrants(facade, 'posts')).toEqual({});
     const env = environment(facade, 'posts');
     expect(Object.keys(env).filter((name) => name.endsWith('_TABLE'))).toEqual([]);
-    expect(env.MONOLITH_URL).toBe('http://monolith.forum-dev.internal:3001');
+    expect(env.FACADE_URL).toBe('http://monolith.forum-dev.internal:3001');
   });
 });
 
@@ -189,7 +189,7 @@ describe('configuration that cannot work fails at synth, naming the field', () =
   it("the facade needs the monolith's internal port", () => {
     const noPort: ProjectConfig = { ...projectConfig, monolith: { ...projectConfig.monolith, internalPort: undefined } };
     expect(() => config({ FACADE_SERVICES: 'posts' }, noPort)).toThrow(
-      'monolith.internalPort: "posts" keeps its items through the monolith, whose persistence API needs an internal port',
+      'monolith.internalPort: "posts" keeps its items through the monolith, whose facade API needs an internal port',
     );
   });
 

@@ -102,14 +102,14 @@ describe('where the data is', () => {
     [
       'users',
       { USERS_TABLE: '' },
-      'users: Invalid environment: "USERS_TABLE" must name the users table (or set MONOLITH_URL to keep users through the monolith)',
+      'users: Invalid environment: "USERS_TABLE" must name the users table (or set FACADE_URL to keep users through the monolith)',
     ],
     ['posts', { THREADS_TABLE: '' }, 'posts: Invalid environment: "THREADS_TABLE" must name the threads table'],
     ['monolith', { POSTS_TABLE: '' }, 'monolith: Invalid environment: "POSTS_TABLE" must name the posts table'],
     [
       'posts',
-      { MONOLITH_URL: 'monolith.internal:3001' },
-      'posts: Invalid environment: "MONOLITH_URL" must be an http(s) URL without a path (got "monolith.internal:3001")',
+      { FACADE_URL: 'monolith.internal:3001' },
+      'posts: Invalid environment: "FACADE_URL" must be an http(s) URL without a path (got "monolith.internal:3001")',
     ],
   ])('%s with %j exits 1 at start-up, naming the variable', async (service, override, message) => {
     const child = new ServiceProcess(service, { ...data, ...override, PORT: String(await freePort()) });

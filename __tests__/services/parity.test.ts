@@ -2,11 +2,11 @@
  * Every route a microservice serves answers byte for byte like the monolith,
  * reads and writes: each service on fresh tables of its own (the same sample),
  * so the same sequence of writes gives the same ids. Then the facade (lab 4):
- * a microservice that keeps its items through a real monolith's persistence
+ * a microservice that keeps its items through a real monolith's facade
  * API answers the same again, and holds no table of its own.
  */
 import type { Server } from '@hapi/hapi';
-import { createServer, IDEMPOTENCY_HEADER, persistenceApi, REPLAYED_HEADER, type ResourceSchema } from '@forum/service-kit';
+import { createServer, IDEMPOTENCY_HEADER, facadeApi, REPLAYED_HEADER, type ResourceSchema } from '@forum/service-kit';
 import { API_CASES, MONOLITH, RESOURCES, SERVICE_RESOURCES, WRITE_CASES, writeHeaders, type WriteCase } from '../support/api-contract';
 import { storesFor, testTables } from '../support/data';
 
@@ -112,7 +112,7 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     const stores = storesFor(SERVICE_RESOURCES[MONOLITH], env);
     monolith = await createServer({ service: MONOLITH, resources: SERVICE_RESOURCES[MONOLITH], stores });
     const schemas = SERVICE_RESOURCES[MONOLITH].flatMap<ResourceSchema>((served) => (served.schema ? [served.schema] : []));
-    internal = await createServer({ service: MONOLITH, resources: [{ plugin: persistenceApi(schemas) }], stores, port: 0, host: '127.0.0.1' });
+    internal = await createServer({ service: MONOLITH, resources: [{ plugin: facadeApi(schemas) }], stores, port: 0, host: '127.0.0.1' });
     await internal.start();
     // Its own writes go to a second copy of the sample, to compare with.
     const reference = await testTables('facade-reference');
@@ -122,7 +122,7 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     );
     for (const resource of facaded) {
       // No table variable at all: only the monolith's URL.
-      const facadeEnv = { MONOLITH_URL: internal.info.uri };
+      const facadeEnv = { FACADE_URL: internal.info.uri };
       facades.set(
         resource,
         await createServer({ service: resource, resources: SERVICE_RESOURCES[resource], stores: storesFor(SERVICE_RESOURCES[resource], facadeEnv) }),
@@ -166,7 +166,7 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
   });
 
   it('a facade-mode service whose monolith does not answer says 503, as JSON, not 500', async () => {
-    const stores = storesFor(SERVICE_RESOURCES.posts, { MONOLITH_URL: 'http://127.0.0.1:9' });
+    const stores = storesFor(SERVICE_RESOURCES.posts, { FACADE_URL: 'http://127.0.0.1:9' });
     const orphan = await createServer({ service: 'posts', resources: SERVICE_RESOURCES.posts, stores });
     const res = await orphan.inject('/api/posts/in-thread/1');
     expect(res.statusCode).toBe(503);
@@ -174,7 +174,7 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     expect(JSON.parse(res.payload)).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'The store did not answer; try again' });
   });
 
-  it('the persistence API is not on the public port: /_internal is a 404 there', async () => {
+  it('the facade API is not on the public port: /_internal is a 404 there', async () => {
     const res = await monolith.inject('/_internal/users/items/1');
     expect(res.statusCode).toBe(404);
     expect((await internal.inject('/_internal/users/items/1')).statusCode).toBe(200);

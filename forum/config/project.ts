@@ -33,7 +33,7 @@ export const projectConfig: ProjectConfig = {
   },
   monolith: {
     ...forumService('monolith'),
-    // The persistence API of the facade (lab 4): reached through Cloud Map by the services with `persistence: 'monolith'`.
+    // The facade's API (lab 4), on the monolith's internal port: reached through Cloud Map by the services with `persistence: 'facade'`.
     internalPort: 3001,
     cpu: 512,
     memory: 1024,

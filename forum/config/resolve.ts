@@ -107,7 +107,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
   } catch (error) {
     throw new ConfigError('microservices', error instanceof Error ? error.message : String(error));
   }
-  const facade = run.facade ?? new Set(config.microservices.filter((service) => service.persistence === 'monolith').map((service) => service.name));
+  const facade = run.facade ?? new Set(config.microservices.filter((service) => service.persistence === 'facade').map((service) => service.name));
   for (const name of facade) {
     const field = run.facade ? 'FACADE_SERVICES' : `microservices.${name}.persistence`;
     if (!resources.has(name))
@@ -116,7 +116,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
         `"${name}" keeps no data (no services/${name}/src/resource.json): only a resource with a table can use the monolith as its facade`,
       );
     if (config.monolith.internalPort === undefined)
-      throw new ConfigError('monolith.internalPort', `"${name}" keeps its items through the monolith, whose persistence API needs an internal port`);
+      throw new ConfigError('monolith.internalPort', `"${name}" keeps its items through the monolith, whose facade API needs an internal port`);
   }
 
   const monolith = resolveService('monolith', config.monolith, rootDir, blueGreen.has(config.monolith.name));
@@ -131,7 +131,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
       return {
         ...resolveService(`microservices.${service.name}`, service, rootDir, blueGreen.has(service.name), route),
         route,
-        persistence: facade.has(service.name) ? 'monolith' : 'own',
+        persistence: facade.has(service.name) ? 'facade' : 'own',
       };
     });
 
@@ -143,7 +143,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
     if (kept) throw new ConfigError(retiredField, `the monolith still serves "${kept.name}" (not extracted): extract it before retiring the monolith`);
     const shared = microservices.find((service) => (service.route.percent ?? 100) < 100);
     if (shared) throw new ConfigError(retiredField, `"${shared.name}" shares its paths with the monolith (${shared.route.percent} %): give it 100 % first`);
-    const facaded = microservices.find((service) => service.persistence === 'monolith');
+    const facaded = microservices.find((service) => service.persistence === 'facade');
     if (facaded) throw new ConfigError(retiredField, `"${facaded.name}" keeps its items through the monolith: move it to its own table first`);
   }
   const legacyMonolith = run.legacyTraffic !== undefined ? { ...config.legacyMonolith, trafficPercent: run.legacyTraffic } : config.legacyMonolith;
@@ -161,7 +161,7 @@ export function resolveConfig(project: ProjectConfig, overrides: ConfigOverrides
         run.legacyTraffic !== undefined ? 'LEGACY_TRAFFIC' : 'legacyMonolith',
         'a weighted cut-over of the default action needs existingLoadBalancer.defaultAction "take-over"',
       );
-    const facaded = microservices.find((service) => service.persistence === 'monolith');
+    const facaded = microservices.find((service) => service.persistence === 'facade');
     if (facaded)
       throw new ConfigError(
         'existingLoadBalancer.defaultAction',

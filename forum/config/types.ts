@@ -40,14 +40,14 @@ export interface MicroserviceConfig extends ServiceConfig {
   /**
    * Where it keeps its resource's items: `'own'`, its table, with a task role
    * that may use exactly that table (and look up the items it refers to); or
-   * `'monolith'`, through the monolith's persistence API (the workshop's lab 4:
+   * `'facade'`, through the monolith's facade API (the workshop's lab 4:
    * the monolith as the facade for persistence), with no permission on any
    * table. FACADE_SERVICES overrides it for one run. @default 'own'
    */
   readonly persistence?: Persistence;
 }
 
-export type Persistence = 'own' | 'monolith';
+export type Persistence = 'own' | 'facade';
 
 export interface MonolithConfig extends ServiceConfig {
   /**

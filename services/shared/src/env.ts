@@ -13,7 +13,7 @@ export interface ServiceEnv {
   readonly workers: number;
   /** Whether to write one JSON line per request (LOG_REQUESTS, default true). */
   readonly logRequests: boolean;
-  /** Port of the monolith's persistence API for facade-mode services (INTERNAL_PORT; none when unset). */
+  /** Port of the monolith's facade API for facade-mode services (INTERNAL_PORT; none when unset). */
   readonly internalPort?: number;
   /** The name the x-served-by header gives (SERVED_BY, default the service's): tells two deployments of one service apart, such as the monolith on EC2 and on Fargate. */
   readonly servedBy?: string;

@@ -9,8 +9,8 @@ export type { Resource, ResourceOptions } from './resource';
 export { fingerprint, IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './store/collection';
 export { dynamoCollection } from './store/dynamo';
 export { INTERNAL_PREFIX } from './store/facade-protocol';
-export { persistenceApi } from './store/internal-api';
-export { remoteCollection } from './store/remote';
+export { facadeApi } from './store/facade-api';
+export { facadeCollection } from './store/facade-client';
 export { parseResourceSchema, tableVariable, type Item, type ResourceSchema } from './store/schema';
 export { resourcesUsed, storesFromEnv, type Stores } from './store/stores';
 // One joi for every workspace: resource plugins validate their payloads with the kit's.

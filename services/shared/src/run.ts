@@ -5,7 +5,7 @@ import { EnvError, readServiceEnv, type ServiceEnv } from './env';
 import { createLogger, type Logger } from './logger';
 import type { Resource } from './resource';
 import { createServer, setResponseHeader } from './server';
-import { persistenceApi } from './store/internal-api';
+import { facadeApi } from './store/facade-api';
 import { storesFromEnv, type Stores } from './store/stores';
 import { SHUTDOWN_SIGNALS, supervise, type StartupFailure } from './supervisor';
 
@@ -21,11 +21,11 @@ export interface RunOptions {
    */
   readonly clustered?: boolean;
   /**
-   * Also serve the persistence API of these resources on INTERNAL_PORT, when
+   * Also serve the facade API of these resources on INTERNAL_PORT, when
    * it is set: the monolith as the facade for persistence (lab 4).
    * @default false
    */
-  readonly persistenceFacade?: boolean;
+  readonly servesFacade?: boolean;
 }
 
 /** The schemas of the resources a service serves (those that keep data). */
@@ -46,10 +46,10 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
   });
   // The facade's API, on a port of its own that no load balancer forwards to.
   const internal =
-    options.persistenceFacade && env.internalPort !== undefined
+    options.servesFacade && env.internalPort !== undefined
       ? await createServer({
           service: options.service,
-          resources: [{ plugin: persistenceApi(schemasOf(options.resources)) }],
+          resources: [{ plugin: facadeApi(schemasOf(options.resources)) }],
           stores,
           port: env.internalPort,
           host: env.host,

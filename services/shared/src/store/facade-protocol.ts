@@ -1,6 +1,6 @@
 /**
- * What the facade (the monolith's persistence API, internal-api.ts) and its
- * clients (remote.ts) agree on: where the API lives and what a create sends.
+ * What the facade (the monolith's API for it, facade-api.ts) and its
+ * clients (facade-client.ts) agree on: where the API lives and what a create sends.
  * Both import it; neither imports the other.
  */
 

@@ -1,13 +1,13 @@
 /**
  * Where a service keeps each resource, from its environment: the resource's
  * own table (`<RESOURCE>_TABLE`, set by the stack from the task role's
- * grants), or, with MONOLITH_URL, the monolith's persistence API. Checked at
+ * grants), or, with FACADE_URL, the monolith's facade API. Checked at
  * start-up: a variable that is missing fails the service, naming it.
  */
 import { EnvError } from '../env';
 import type { Collection } from './collection';
 import { dynamoCollection } from './dynamo';
-import { remoteCollection } from './remote';
+import { facadeCollection } from './facade-client';
 import { tableVariable, type Item, type ResourceSchema } from './schema';
 
 export interface Stores {
@@ -21,28 +21,26 @@ export function resourcesUsed(schemas: readonly ResourceSchema[]): string[] {
 }
 
 export function storesFromEnv(schemas: readonly ResourceSchema[], env: NodeJS.ProcessEnv = process.env): Stores {
-  const monolithUrl = env.MONOLITH_URL?.trim() || undefined;
-  if (monolithUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(monolithUrl)) {
-    throw new EnvError(`Invalid environment: "MONOLITH_URL" must be an http(s) URL without a path (got ${JSON.stringify(env.MONOLITH_URL)})`);
+  const facadeUrl = env.FACADE_URL?.trim() || undefined;
+  if (facadeUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(facadeUrl)) {
+    throw new EnvError(`Invalid environment: "FACADE_URL" must be an http(s) URL without a path (got ${JSON.stringify(env.FACADE_URL)})`);
   }
   const tableOf = (name: string): string => {
     const table = env[tableVariable(name)]?.trim();
     if (!table)
-      throw new EnvError(
-        `Invalid environment: "${tableVariable(name)}" must name the ${name} table (or set MONOLITH_URL to keep ${name} through the monolith)`,
-      );
+      throw new EnvError(`Invalid environment: "${tableVariable(name)}" must name the ${name} table (or set FACADE_URL to keep ${name} through the monolith)`);
     return table;
   };
   const known = new Map(schemas.map((schema) => [schema.name, schema]));
   // Fail at start-up, not on the first request.
-  if (!monolithUrl) for (const name of resourcesUsed(schemas)) tableOf(name);
+  if (!facadeUrl) for (const name of resourcesUsed(schemas)) tableOf(name);
   const made = new Map<string, Collection<Item>>();
   return {
     collection<T extends Item>(resource: ResourceSchema | string): Collection<T> {
       const schema = typeof resource === 'string' ? (known.get(resource) ?? { name: resource }) : resource;
       let collection = made.get(schema.name);
       if (!collection) {
-        collection = monolithUrl ? remoteCollection<Item>(schema.name, monolithUrl) : dynamoCollection<Item>(schema, tableOf(schema.name));
+        collection = facadeUrl ? facadeCollection<Item>(schema.name, facadeUrl) : dynamoCollection<Item>(schema, tableOf(schema.name));
         made.set(schema.name, collection);
       }
       return collection as unknown as Collection<T>;

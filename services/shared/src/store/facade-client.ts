@@ -1,5 +1,5 @@
 /**
- * A resource's items through the monolith's persistence API (internal-api.ts):
+ * A resource's items through the monolith's facade API (facade-api.ts):
  * what a microservice in facade mode uses instead of a table. It holds no
  * permission on any table; it only reaches the monolith's internal port.
  */
@@ -10,8 +10,8 @@ import type { Item } from './schema';
 /** How long one call to the monolith may take. */
 const CALL_TIMEOUT_MS = 5_000;
 
-export function remoteCollection<T extends Item>(name: string, monolithUrl: string): Collection<T> {
-  const base = `${monolithUrl.replace(/\/$/, '')}${INTERNAL_PREFIX}/${encodeURIComponent(name)}`;
+export function facadeCollection<T extends Item>(name: string, facadeUrl: string): Collection<T> {
+  const base = `${facadeUrl.replace(/\/$/, '')}${INTERNAL_PREFIX}/${encodeURIComponent(name)}`;
   const call = async (path: string, init?: RequestInit): Promise<Response> => {
     try {
       return await fetch(`${base}${path}`, {

@@ -1,6 +1,6 @@
 /**
  * The monolith as the facade for persistence (the workshop's lab 4): a
- * microservice configured with `persistence: 'monolith'` processes its
+ * microservice configured with `persistence: 'facade'` processes its
  * requests itself and asks the monolith to read and store its items here. This
  * API listens on the monolith's internal port only (INTERNAL_PORT), which no
  * load balancer forwards to: only the tasks the stack lets in reach it.
@@ -14,9 +14,9 @@ import { INTERNAL_PREFIX, type CreateRequest } from './facade-protocol';
 import type { Stores } from './stores';
 
 /** The facade's routes for every resource it stores. */
-export function persistenceApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ stores: Stores }> {
+export function facadeApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ stores: Stores }> {
   return {
-    name: 'persistence-api',
+    name: 'facade-api',
     register(server, { stores }) {
       const collections = new Map<string, Collection<Item>>(schemas.map((schema) => [schema.name, stores.collection(schema)]));
       const collectionOf = (name: string): Collection<Item> => {
