@@ -1,4 +1,4 @@
-"""EC2 Auto Scaling and launch templates, read back as AWS returns them (fix 9)."""
+"""EC2 Auto Scaling and launch templates, read back as AWS returns them (fix 9); tested in __tests__/local/aws/moto-fixes.test.ts."""
 from .common import kept
 from moto.autoscaling import models as autoscaling_models
 from moto.autoscaling.responses import AutoScalingResponse

@@ -1,4 +1,4 @@
-"""EC2 security groups, as moto 5.2.1 gets them wrong (fixes 3 and 10)."""
+"""EC2 security groups, as moto 5.2.1 gets them wrong (fixes 3 and 10); tested in __tests__/local/aws/moto-fixes.test.ts and security-group-rules.test.ts."""
 from .common import already_gone
 from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
 from moto.ec2.models.security_groups import SecurityGroupBackend

@@ -1,4 +1,4 @@
-"""ECS, as moto 5.2.1 gets it wrong (fix 2)."""
+"""ECS, as moto 5.2.1 gets it wrong (fix 2); tested in __tests__/local/aws/moto-fixes.test.ts."""
 from .common import store_request_fields
 from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse

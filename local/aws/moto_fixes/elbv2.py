@@ -1,4 +1,4 @@
-"""Elastic Load Balancing targets, as moto 5.2.1 keys them wrong (fix 5)."""
+"""Elastic Load Balancing targets, as moto 5.2.1 keys them wrong (fix 5); tested in __tests__/local/aws/moto-fixes.test.ts."""
 from moto.elbv2 import exceptions as elbv2_exceptions
 from moto.elbv2 import models as elbv2_models
 

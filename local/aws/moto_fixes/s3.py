@@ -1,4 +1,4 @@
-"""S3 bucket policies with conditions, as moto 5.2.1 evaluates them wrong (fix 8)."""
+"""S3 bucket policies with conditions, as moto 5.2.1 evaluates them wrong (fix 8); tested in __tests__/local/aws/moto-fixes.test.ts."""
 import json
 
 from moto.s3 import models as s3_models
