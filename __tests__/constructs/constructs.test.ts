@@ -1,5 +1,5 @@
 /** Each construct alone, in a bare stack: its defaults, its options and its validation. */
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ContainerImage } from '../../constructs/container-image';
 import { EcsCluster } from '../../constructs/ecs-cluster';
@@ -131,7 +131,7 @@ describe('ListenerRouting', () => {
     const [rule] = bodies(json, 'aws_lb_listener_rule');
     expect(rule).toMatchObject({ priority: 5, condition: [{ path_pattern: { values: ['/api/svc', '/api/svc/*'] } }], tags: { Name: 'app-dev-svc' } });
     expect((rule.action as { forward: { target_group: { weight: number }[] } }[])[0].forward.target_group.map((group) => group.weight)).toEqual([100, 0]);
-    expect(created.rules.get('svc')).toBeDefined();
+    expect([...created.rules.keys()]).toEqual(['svc']);
     // Each service waits for the resource that attaches its target group.
     expect(bodies(json, 'aws_ecs_service').map((body) => body.depends_on)).toEqual([
       [expect.stringMatching(/^aws_lb_listener\./)],
@@ -251,8 +251,11 @@ describe('ContainerImage', () => {
       source: { build: { context: REPO_ROOT, dockerfile: 'services/users/Dockerfile' } },
     });
     expect(image.contentHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(image.pullRepositoryArn).toBeDefined();
-    expect(image.repository).toBeDefined();
+    expect(image.repository?.node.path).toBe('test/img/repository');
+    // What the tasks' pull permission names, rendered: the ARN of that repository.
+    new TerraformOutput(s, 'pull', { value: image.pullRepositoryArn });
+    const output = (JSON.parse(Testing.synth(s)) as { output: Record<string, { value: string }> }).output.pull.value;
+    expect(output).toMatch(/^\$\{aws_ecr_repository\.img_repository_[0-9A-F]+\.arn\}$/);
     expect(bodies(synth(s), 'docker_image')[0]).toMatchObject({ build: { platform: 'linux/amd64' }, triggers: { content_hash: image.contentHash } });
   });
 
@@ -285,8 +288,9 @@ describe('ServiceAutoScaling', () => {
 describe('FargateAlbService', () => {
   it('exposes what it created for callers to compose', () => {
     const svc = service(stack());
+    // Each is one of its own constructs, not a shared or foreign one.
     for (const member of [svc.image, svc.logGroup, svc.roles, svc.taskDefinition, svc.targetGroup, svc.securityGroup, svc.service, svc.autoScaling, svc.alarms])
-      expect(member).toBeDefined();
+      expect(member.node.scope).toBe(svc);
     expect(svc.greenTargetGroup).toBeUndefined();
     expect(svc.movedByCodeDeploy).toBe(false);
   });

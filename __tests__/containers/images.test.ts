@@ -137,22 +137,38 @@ suite('service images on a real Docker engine', () => {
     const { container, port } = running.get(service)!;
     // A POST whose body is held back: the service is processing it (waiting for the body) when the stop begins.
     const inFlight = await slowRequest(port, firstRoute(service).path);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Each step waits for what it needs, not for a time: the service has read what was sent (nothing left in its
+    // socket's receive queue) before the stop; it has begun shutting down before the rest of the body goes.
+    await until(`${service} read the request's head`, () =>
+      /^\s*0\s/.test(spawnSync('ss', ['-tnH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' }).stdout),
+    );
     const started = Date.now();
     const stopping = new Promise<number>((resolve) => {
       const child = spawn('docker', ['stop', container]);
       child.once('exit', () => resolve(Date.now() - started));
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(`${service} logged that it is shutting down`, () => dockerOrThrow(['logs', container]).includes('"shutting down"'));
     const response = await inFlight.finish();
     const stopMs = await stopping;
-    // Its own answer to that request (a 405, or a 400 for a create route's empty body), not a reset.
-    expect(response).toMatch(/^HTTP\/1\.1 4\d\d /);
+    // Its own answer to that request (a 405, or a 400 for a create route's empty body), not a reset: the service's JSON error.
+    const [head, body] = response.split('\r\n\r\n');
+    const status = Number(/^HTTP\/1\.1 (4\d\d) /.exec(head)?.[1]);
+    expect({ status: status >= 400 && status < 500, servedBy: /^x-served-by: (.+)$/im.exec(head)?.[1] }).toEqual({ status: true, servedBy: service });
+    expect(JSON.parse(body)).toMatchObject({ statusCode: status, error: expect.any(String) as string, message: expect.any(String) as string });
     expect(dockerOrThrow(['inspect', '--format', '{{.State.ExitCode}}', container])).toBe('0');
     expect(stopMs).toBeLessThan(5_000);
     say(`${service}: stopped in ${stopMs} ms with exit code 0; the request in flight got its response`);
   });
 });
+
+/** Polls the condition every 50 ms until it holds; fails naming it after the deadline. */
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** The first route of the contract that this service serves. */
 function firstRoute(service: string) {

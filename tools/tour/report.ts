@@ -28,6 +28,8 @@ export interface StepResult {
 /** A whole run: its steps, then destroy. */
 export interface TourReport {
   readonly date: string;
+  /** How the local runtime ran the tasks: containers, or Node.js processes when no Docker engine answered (absent in older reports). */
+  readonly runtimeMode?: 'docker' | 'process';
   readonly steps: readonly StepResult[];
   readonly destroySeconds: number;
   readonly totalSeconds: number;

@@ -125,6 +125,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
   const target = new LocalTarget({ log });
   const steps: StepResult[] = [];
   let albPort: number | undefined;
+  let runtimeMode: TourReport['runtimeMode'];
   let destroySeconds = 0;
   let failure: unknown;
   await target.start();
@@ -143,7 +144,8 @@ export async function runTour(log: (line: string) => void = (line) => process.st
         if (albPort === undefined) {
           // The first deploy: the runtime starts, with health checks and drains at 1/20 of their deployed times.
           albPort = await freePort();
-          await target.startRuntime(albPort, { LOCAL_TIME_SCALE: '0.05' });
+          runtimeMode = (await target.startRuntime(albPort, { LOCAL_TIME_SCALE: '0.05' })).mode;
+          if (runtimeMode === 'process') log('!! no Docker engine answered: the tasks run as Node.js processes, not containers');
           await target.sync();
         }
         if (step.release) {
@@ -198,7 +200,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
     await target.stop();
   }
   if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
-  return { date: new Date().toISOString().slice(0, 10), steps, destroySeconds, totalSeconds: seconds(started) };
+  return { date: new Date().toISOString().slice(0, 10), runtimeMode, steps, destroySeconds, totalSeconds: seconds(started) };
 }
 
 if (require.main === module) {

@@ -90,7 +90,6 @@ describe('ProcessTaskRunner', () => {
     expect(seen.filter((sample) => sample.at < 2_800).every((sample) => sample.status === 'running')).toBe(true);
     const unhealthy = seen.find((sample) => sample.status === 'unhealthy');
     expect(unhealthy?.at).toBeGreaterThanOrEqual(3_000);
-    expect(unhealthy?.at).toBeLessThan(6_000);
   });
 
   it('refuses an image that is not one of this project', async () => {
