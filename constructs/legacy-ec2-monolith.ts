@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AssetType, Fn, TerraformAsset, type ITerraformDependable } from 'cdktf';
+import { AssetType, dependable, Fn, TerraformAsset, type ITerraformDependable } from 'cdktf';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
@@ -92,7 +92,6 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
   readonly logGroup: CloudwatchLogGroup;
   readonly artifactBucket: S3Bucket;
   readonly artifact: S3Object;
-  private readonly attachments: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: LegacyEc2MonolithProps) {
     super(scope, id);
@@ -230,13 +229,15 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
       // A new build or setting rolls through the instances, keeping the capacity.
       instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
       tag: [{ key: 'Name', value: name, propagateAtLaunch: true }],
-      dependsOn: this.attachments,
+      // The instances' user data downloads the build: it is uploaded before the first of them boots.
+      dependsOn: [this.artifact],
     });
   }
 
   /** The instances register in the target group once a listener uses it (ELB refuses otherwise). */
   attachedBy(attachment: ITerraformDependable): void {
-    this.attachments.push(attachment);
+    // cdktf copies `dependsOn` at construction: what is added later goes onto the resource itself.
+    this.autoScalingGroup.dependsOn = [...(this.autoScalingGroup.dependsOn ?? []), dependable(attachment)];
   }
 }
 

@@ -89,6 +89,14 @@ describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
     });
   });
 
+  it('launches its instances only once the build is uploaded and its target group is attached to the listener', () => {
+    const json = stages.split;
+    const address = (type: string, path: string) => ref(json, type, path, 'id').slice(2, -4);
+    const { depends_on: dependsOn } = resource(json, 'aws_autoscaling_group', 'monolith-ec2/instances') as { depends_on?: string[] };
+    // Both are added after the group exists (the listener is made later): cdktf's copy at construction lost them.
+    expect(dependsOn).toEqual(expect.arrayContaining([address('aws_s3_object', 'monolith-ec2/artifact'), address('aws_lb_listener', 'routing/http')]));
+  });
+
   it('admits only the load balancer on the app port, and the instance profile may do what Session Manager, the logs, the build and its tables need', () => {
     const json = stages.split;
     const ingress = [...resources(json, 'aws_vpc_security_group_ingress_rule')].filter(([path]) => path.startsWith('monolith-ec2/'));
