@@ -35,7 +35,7 @@ const say = (message: string) => process.stdout.write(`  [readme] ${message}\n`)
 const where = (block: ShellBlock) => `${block.file}:${block.line}`;
 
 /** Tools a block may call besides npm and npx, each a prerequisite the documentation names. */
-const TOOLS = new Set(['curl', 'docker', 'aws', 'terraform', 'git']);
+const TOOLS = new Set(['curl', 'docker', 'aws', 'terraform', 'git', 'cp']);
 /** cdktf's commands that the documentation may use. */
 const CDKTF_COMMANDS = new Set(['synth', 'diff', 'deploy', 'destroy', 'output', 'list']);
 

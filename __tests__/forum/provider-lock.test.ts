@@ -1,7 +1,8 @@
 /**
  * Terraform's dependency lock file is kept in git for every stack a user
- * deploys (`<app>/cdktf.out/stacks/<stack>/.terraform.lock.hcl`, where cdktf
- * and Terraform read and update it), so that `npx cdktf diff|deploy` install
+ * deploys (`<app>/provider-locks/<stack>.terraform.lock.hcl`, which the app
+ * places in the stack's working folder at synth, where cdktf and Terraform
+ * read and update it), so that `npx cdktf diff|deploy` install
  * exactly the providers that were reviewed, and so that they need no
  * `terraform providers lock` from a registry first. This fails when a
  * provider changes (a new @cdktf/provider-* pins another version) without
@@ -12,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { providerLockOf } from '../../forum/synth-app';
 import { findProviderMirror, writeCliConfig } from '../../local/aws/local-aws';
 import { REPO_ROOT } from '../support/processes';
 
@@ -51,6 +53,8 @@ const NOT_IN_MIRROR = new Set(['registry.terraform.io/kreuzwerker/docker']);
 interface Required {
   readonly stack: string;
   readonly lockFile: string;
+  /** Whether the synth put that lock file in the stack's working folder. */
+  readonly placed: boolean;
   readonly providers: ReadonlyMap<string, string>;
 }
 
@@ -70,7 +74,15 @@ const required: Required[] = APPS.flatMap((app, index) => {
       terraform: { required_providers: Record<string, { source: string; version: string }> };
     };
     const providers = new Map(Object.values(json.terraform.required_providers).map(({ source, version }) => [fullSource(source), version]));
-    return { stack, lockFile: join(app.folder, 'cdktf.out', 'stacks', stack, '.terraform.lock.hcl'), providers };
+    // The synth placed the tracked lock file where Terraform reads it.
+    const placed = join(outdir, 'stacks', stack, '.terraform.lock.hcl');
+    const lockFile = relative(REPO_ROOT, providerLockOf(join(REPO_ROOT, app.folder), stack));
+    return {
+      stack,
+      lockFile,
+      placed: existsSync(placed) && existsSync(join(REPO_ROOT, lockFile)) && readFileSync(placed, 'utf8') === readFileSync(join(REPO_ROOT, lockFile), 'utf8'),
+      providers,
+    };
   });
 });
 
@@ -93,7 +105,29 @@ it('every stack has its lock file, and no lock file is left for a stack that is 
   expect(required.map(({ stack, lockFile }) => ({ stack, locked: existsSync(join(REPO_ROOT, lockFile)) }))).toEqual(
     required.map(({ stack }) => ({ stack, locked: true })),
   );
-  expect(tracked).toEqual([...new Set(required.map(({ lockFile }) => relative('.', lockFile)))].sort());
+  expect(tracked).toEqual([...new Set(required.map(({ lockFile }) => lockFile))].sort());
+});
+
+it("every synth places its stacks' lock files where Terraform reads them, and a synth of one stage leaves the other's in git", () => {
+  expect(required.map(({ stack, placed }) => ({ stack, placed }))).toEqual(required.map(({ stack }) => ({ stack, placed: true })));
+  // The cdktf CLI removes the working folder of every stack a synth leaves out: here, the prod stage's by a dev synth.
+  const out = join(dir, 'cli-synth');
+  const synth = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', out], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, STAGE: 'prod', EXTRACTED_SERVICES: '', CHECKPOINT_DISABLE: '1' },
+    encoding: 'utf8',
+  });
+  expect(synth.status).toBe(0);
+  spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', out], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, STAGE: 'dev', EXTRACTED_SERVICES: '', CHECKPOINT_DISABLE: '1' },
+    encoding: 'utf8',
+  });
+  expect({ prodFolder: existsSync(join(out, 'stacks', 'forum-prod')), prodLock: existsSync(providerLockOf(REPO_ROOT, 'forum-prod')) }).toEqual({
+    prodFolder: false,
+    prodLock: true,
+  });
+  expect(readdirSync(join(out, 'stacks', 'forum-dev'))).toContain('.terraform.lock.hcl');
 });
 
 it.each(required.map((entry) => [entry.lockFile, entry] as const))(

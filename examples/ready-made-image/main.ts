@@ -9,7 +9,7 @@
  *
  *   cd examples/ready-made-image && npx cdktf deploy
  */
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { awsProvider } from '../../constructs/aws-provider';
 import { EcsCluster } from '../../constructs/ecs-cluster';
@@ -19,6 +19,7 @@ import { LoadBalancer } from '../../constructs/load-balancer';
 import { Network } from '../../constructs/network';
 import { stateBackend } from '../../lib/state-backend';
 import { setting } from '../../lib/settings';
+import { synthApp } from '../../forum/synth-app';
 
 export interface WhoamiStackProps {
   readonly region: string;
@@ -70,11 +71,11 @@ export class WhoamiStack extends TerraformStack {
 }
 
 if (require.main === module) {
-  const app = new App();
-  new WhoamiStack(app, 'whoami-dev', {
-    region: setting('AWS_REGION') ?? 'us-east-1',
-    target: setting('DEPLOY_TARGET') === 'local' ? 'local' : 'aws',
-    localStateDir: setting('LOCAL_STATE_DIR'),
+  synthApp((app) => {
+    new WhoamiStack(app, 'whoami-dev', {
+      region: setting('AWS_REGION') ?? 'us-east-1',
+      target: setting('DEPLOY_TARGET') === 'local' ? 'local' : 'aws',
+      localStateDir: setting('LOCAL_STATE_DIR'),
+    });
   });
-  app.synth();
 }

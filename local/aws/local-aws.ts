@@ -12,6 +12,7 @@ import { freePort } from '../../lib/free-port';
 import { projectRoot } from '../../lib/project-root';
 import { portSetting, setting } from '../../lib/settings';
 import { EMULATOR_ACCOUNT, emulatorEnvironment } from './emulator-account';
+import { providerLockOf } from '../../forum/synth-app';
 
 /** The provider version that @cdktf/provider-aws 20.1.0 generates for. */
 export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' } as const;
@@ -187,7 +188,7 @@ export function localTargetEnv(endpoint: string, cliConfigFile: string, stateDir
 }
 
 /** The provider lock file every stack of the project keeps in git (they lock the same hashicorp/aws). */
-const PROVIDER_LOCK = join(projectRoot(), 'cdktf.out', 'stacks', 'forum-dev', '.terraform.lock.hcl');
+const PROVIDER_LOCK = providerLockOf(projectRoot(), 'forum-dev');
 
 /**
  * Gives a stack's working folder the project's provider lock file, unless it
