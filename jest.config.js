@@ -22,10 +22,9 @@ module.exports = {
   // One emulator for the suites' DynamoDB tables (support/data.ts).
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
-  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: two whole journeys and the
-  // lighter suites at once on 2 cores.
-  maxWorkers: 3,
-  // The refactor suite and the tour first, the README's blocks last: at most two journeys at once (support/sequencer.js).
+  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: run two at once on 2 cores.
+  maxWorkers: 2,
+  // The refactor suite first, the other whole-journey suites last: they take turns (support/sequencer.js).
   testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };

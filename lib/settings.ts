@@ -183,6 +183,13 @@ export const SETTINGS = {
     description: "Terraform's own: one copy of the provider for every working folder.",
     readBy: LOCAL,
   },
+  GOGC: {
+    takes: 'a percent, or off',
+    default: '400',
+    description:
+      "Go's own: how much the heap grows between collections, in the Terraform CLI and provider that the local commands run (less CPU for more memory).",
+    readBy: LOCAL,
+  },
   MOTO_PYTHON: {
     takes: 'a Python interpreter',
     default: '`python3`',

@@ -1,14 +1,14 @@
 /**
- * The order jest hands suites to its workers. Two whole journeys run at once
- * (support/turns.ts): the refactor step by step and the tour start first, on
- * two workers, the lighter suites run on the third, and the README's blocks
- * come last, when a journey's turn is free or about to be, instead of holding
- * a worker while it waits; the rest keep jest's own order.
+ * The order jest hands suites to its two workers. The whole-journey suites
+ * take turns (support/turns.ts): the refactor step by step starts first, the
+ * other suites run beside it on the second worker, and the README's blocks
+ * and the tour come last, so that each starts when the one before is done
+ * instead of holding a worker while it waits; the rest keep jest's own order.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const FIRST = ['e2e/emulator.test.ts', 'e2e/tour.test.ts'];
-const LAST = ['docs/readme.test.ts'];
+const FIRST = ['e2e/emulator.test.ts'];
+const LAST = ['docs/readme.test.ts', 'e2e/tour.test.ts'];
 const rank = (test) => {
   const first = FIRST.findIndex((suffix) => test.path.endsWith(suffix));
   if (first !== -1) return first;
