@@ -67,7 +67,11 @@ export interface FargateAlbServiceOptions {
   readonly memory?: number;
   /** Tasks when first created; auto scaling owns the count after that. @default 2 */
   readonly desiredCount?: number;
-  /** Target tracking bounds. @default - 1 to 4 tasks, CPU 60 %, 1000 requests per target per minute */
+  /**
+   * Target tracking bounds. A blue/green service scales on CPU only: requests per target follow one target group,
+   * and CodeDeploy moves its traffic to the other.
+   * @default - 1 to 4 tasks, CPU 60 %, and (rolling deployments) 1000 requests per target per minute
+   */
   readonly autoScaling?: AutoScalingOptions;
   /** Container environment. PORT is always set to `containerPort`. @default {} */
   readonly environment?: Readonly<Record<string, string>>;
@@ -354,10 +358,18 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       lifecycle: { ignoreChanges: this.movedByCodeDeploy ? ['desired_count', 'task_definition', 'load_balancer'] : ['desired_count'] },
     });
 
+    // ALBRequestCountPerTarget follows one target group; CodeDeploy moves a blue/green service's traffic to the
+    // other one, where that metric has no data and the policy would stop scaling. Such a service scales on CPU.
+    if (this.movedByCodeDeploy && props.autoScaling?.requestsPerTarget !== undefined)
+      throw new ValidationError(
+        this,
+        'autoScaling.requestsPerTarget',
+        "a blue/green service's traffic moves between two target groups, and requests per target follow one: it scales on CPU (cpuTargetPercent)",
+      );
     this.autoScaling = new ServiceAutoScaling(this, 'scaling', {
       clusterName: props.cluster.name,
       serviceName: this.service.name,
-      requestCountResourceLabel: `${props.loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`,
+      requestCountResourceLabel: this.movedByCodeDeploy ? undefined : `${props.loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`,
       ...props.autoScaling,
     });
   }

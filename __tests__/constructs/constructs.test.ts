@@ -295,6 +295,12 @@ describe('FargateAlbService', () => {
     expect(svc.movedByCodeDeploy).toBe(false);
   });
 
+  it('refuses a request-count target for a blue/green service, whose traffic moves between two target groups', () => {
+    expect(() => service(stack(), { deployment: 'blue-green', autoScaling: { requestsPerTarget: 500 } })).toThrow(
+      "test/svc: autoScaling.requestsPerTarget: a blue/green service's traffic moves between two target groups",
+    );
+  });
+
   it('honours its tuning props', () => {
     const s = stack();
     service(s, {

@@ -128,6 +128,20 @@ describe('blue/green with CodeDeploy', () => {
     });
   });
 
+  it('scales a blue/green service on CPU alone, whose metric follows the traffic to green; a rolling one on requests too', () => {
+    const metrics = (service: string) =>
+      [...resources(json, 'aws_appautoscaling_policy')]
+        .filter(([path]) => path.startsWith(`${service}/`))
+        .map(
+          ([, policy]) =>
+            (policy.target_tracking_scaling_policy_configuration as { predefined_metric_specification: { predefined_metric_type: string } })
+              .predefined_metric_specification.predefined_metric_type,
+        )
+        .sort();
+    expect(metrics('users')).toEqual(['ECSServiceAverageCPUUtilization']);
+    expect(metrics('threads')).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
+  });
+
   it('has a green target group like the blue one, and a test listener on its own port admitting only the NAT gateways and configured CIDRs', () => {
     expect(resource(json, 'aws_lb_target_group', 'users/target-group-green')).toMatchObject({
       name: 'forum-dev-users-green',
