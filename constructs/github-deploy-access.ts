@@ -153,6 +153,14 @@ export class GitHubDeployAccess extends Construct {
       },
       { sid: 'LogsRead', actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'], resources: ['*'] },
       { sid: 'Alarms', actions: ['cloudwatch:*'], resources: [arn('cloudwatch', `alarm:${named}`)] },
+      // Target tracking policies: Application Auto Scaling makes and removes their alarms with the caller's
+      // permissions (cloudwatch:DescribeAlarms, PutMetricAlarm, DeleteAlarms), under names of its own,
+      // `TargetTracking-service/<cluster>/<service>-AlarmHigh-<id>`.
+      {
+        sid: 'TargetTrackingAlarms',
+        actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+        resources: [arn('cloudwatch', `alarm:TargetTracking-service/${named}`)],
+      },
       { sid: 'Functions', actions: ['lambda:*'], resources: [arn('lambda', `function:${named}`)] },
       {
         sid: 'CodeDeploy',

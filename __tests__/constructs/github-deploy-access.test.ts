@@ -99,6 +99,18 @@ describe('GitHubDeployAccess', () => {
     expect(policy.find((statement) => statement.sid === 'Roles')!.resources).toEqual(['arn:aws:iam::<account>:role/forum-dev-*']);
   });
 
+  it("may make the alarms of the services' target tracking policies, which Application Auto Scaling names itself", () => {
+    // PutScalingPolicy creates `TargetTracking-service/<cluster>/<service>-AlarmHigh-<id>` with the caller's permissions.
+    const alarm = 'arn:aws:cloudwatch:<region>:<account>:alarm:TargetTracking-service/forum-dev-cluster/forum-dev-users-AlarmHigh-0a1b';
+    const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    const allowing = (action: string) =>
+      statements(json, 'deploy-permissions').filter(
+        (statement) => statement.actions.some((granted) => matches(granted, action)) && statement.resources!.some((resource) => matches(resource, alarm)),
+      );
+    for (const action of ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms'])
+      expect({ action, allowed: allowing(action).length > 0 }).toEqual({ action, allowed: true });
+  });
+
   it('per stage: STAGE=prod gives roles of forum-prod, assumable only from the prod GitHub environment', () => {
     const prod = synth(projectConfig, 'example-org/forum', { STAGE: 'prod' });
     const [trust] = readable(
