@@ -96,6 +96,25 @@ describe('what the dev configuration turns off, on purpose', () => {
     expect(results.filter((result) => result.status === 'fail')).toEqual([]);
   });
 
+  it("lets the region's log delivery write the access logs: its ELB account where it has one, the service principal in newer regions", () => {
+    const delivery = (region: string) => {
+      const json = synth({ EXTRACTED_SERVICES: 'none' }, { ...projectConfig, region });
+      const statement = Object.values(json.data.aws_iam_policy_document)
+        .flatMap((document) => (document.statement ?? []) as { sid?: string; principals?: { type: string; identifiers: string[] }[] }[])
+        .find((candidate) => candidate.sid === 'LoadBalancerLogDelivery')!;
+      return { principals: statement.principals, elbAccount: Object.keys(json.data.aws_elb_service_account ?? {}).length };
+    };
+    expect(delivery('eu-west-1')).toEqual({
+      principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\./)] }],
+      elbAccount: 1,
+    });
+    // Melbourne opened in 2023: no ELB account there, and the data source would fail the plan.
+    expect(delivery('ap-southeast-4')).toEqual({
+      principals: [{ type: 'Service', identifiers: ['logdelivery.elasticloadbalancing.amazonaws.com'] }],
+      elbAccount: 0,
+    });
+  });
+
   it('turning off access logs, the web ACL, flow logs and log encryption fails those controls, naming each setting', () => {
     const bare = devWith({ accessLogs: false, webAcl: false, flowLogs: false, logEncryption: false });
     const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all' }, bare), settingsOf(bare));
