@@ -191,12 +191,13 @@ export class ListenerRouting extends Construct {
       throw new ValidationError(this, `${field}.percent`, `${percent}: a blue-green service gets all of its paths (CodeDeploy shifts the traffic); use 100`);
     }
     if (percent < 100 && !fallback) throw new ValidationError(this, `${field}.percent`, `${percent}: a share needs a default service to send the rest to`);
-    if (fallback?.movedByCodeDeploy && percent > 0 && percent < 100) {
-      // CodeDeploy would move the default to its green target group under a weighted rule that still names the blue one.
+    if (fallback?.movedByCodeDeploy && percent < 100) {
+      // CodeDeploy moves the default to its green target group, and empties the blue one, under a weighted rule that
+      // still names the blue one: its paths would answer 503 after the first release, at 0 % as at any other share.
       throw new ValidationError(
         this,
         'table.defaultService',
-        `a blue-green default service cannot be combined with the weighted share of "${rule.service}" (${percent} %)`,
+        `a blue-green default service cannot be combined with the weighted share of "${rule.service}" (${percent} %): give it 100 %, or leave it with the default service`,
       );
     }
   }

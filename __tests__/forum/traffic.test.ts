@@ -61,6 +61,11 @@ describe('weighted extraction', () => {
       { BLUE_GREEN_SERVICES: 'monolith', TRAFFIC_SHARES: 'posts=20' },
       'forum-dev/routing: table.defaultService: a blue-green default service cannot be combined with the weighted share of "posts" (20 %)',
     ],
+    // At 0 % the rule forwards everything to the monolith's blue target group, which CodeDeploy empties after a release.
+    [
+      { BLUE_GREEN_SERVICES: 'monolith', TRAFFIC_SHARES: 'posts=0' },
+      'forum-dev/routing: table.defaultService: a blue-green default service cannot be combined with the weighted share of "posts" (0 %)',
+    ],
   ])('rejects %j at synth, naming the field', (overrides, message) => {
     expect(() => synth(overrides)).toThrow(message);
   });
