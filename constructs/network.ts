@@ -8,6 +8,8 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { ValidationError } from '../lib/validation';
 import { VpcFlowLog, type FlowLogOptions } from './vpc-flow-log';
@@ -25,13 +27,27 @@ export interface NetworkProps {
   readonly cidr?: string;
   /** Availability zones the new VPC spans: at least 2, as an ALB requires. @default 2 */
   readonly azCount?: number;
-  /** One NAT gateway for all private subnets, or one per zone so that a zone outage cannot cut the others off. @default 'single' */
+  /**
+   * One NAT gateway for all private subnets, or one per zone so that a zone outage cannot cut the others off
+   * (each costs an hourly charge and its traffic).
+   * @default 'single'
+   */
   readonly natGateways?: 'single' | 'per-az';
+  /**
+   * Gateway endpoints on the private route tables: the tasks' traffic to these services (DynamoDB's tables;
+   * S3's, which holds ECR's image layers and the EC2 monolith's build) stays off the NAT gateways. They cost
+   * nothing; `[]` for none.
+   * @default ['dynamodb', 's3']
+   */
+  readonly gatewayEndpoints?: readonly GatewayEndpointService[];
   /** The new VPC's flow log (Security Hub EC2.6), or `false` for none. @default - on: VpcFlowLog's defaults */
   readonly flowLogs?: FlowLogOptions | false;
   /** KMS key of the flow log's log group. @default - CloudWatch Logs' own encryption */
   readonly logKmsKeyArn?: string;
 }
+
+/** The services AWS offers gateway endpoints for. */
+export type GatewayEndpointService = 'dynamodb' | 's3';
 
 /**
  * A VPC with public subnets (the ALB, NAT) and private subnets (the tasks),
@@ -99,6 +115,8 @@ export class Network extends Construct {
         nats.push(new NatGateway(this, `nat-${i}`, { allocationId: eip.id, subnetId: publicSubnet.id, tags: name(`nat-${i}`), dependsOn: [igw] }));
       }
     }
+    const privateRoutes: string[] = [];
+    const region = new DataAwsRegion(this, 'region');
     for (let i = 0; i < azCount; i += 1) {
       const privateSubnet = new Subnet(this, `private-${i}`, {
         vpcId: vpc.id,
@@ -113,6 +131,20 @@ export class Network extends Construct {
       });
       new RouteTableAssociation(this, `private-${i}-association`, { subnetId: privateSubnet.id, routeTableId: routes.id });
       this.privateSubnetIds.push(privateSubnet.id);
+      privateRoutes.push(routes.id);
+    }
+    const endpoints = props.gatewayEndpoints ?? ['dynamodb', 's3'];
+    for (const service of new Set(endpoints)) {
+      if (service !== 'dynamodb' && service !== 's3')
+        throw new ValidationError(this, 'gatewayEndpoints', `"${String(service)}" has no gateway endpoint (dynamodb, s3)`);
+      // The provider keeps an endpoint's routes out of the route tables' inline routes: no drift between the two.
+      new VpcEndpoint(this, `${service}-endpoint`, {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${region.name}.${service}`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: privateRoutes,
+        tags: name(`${service}-endpoint`),
+      });
     }
   }
 }

@@ -80,7 +80,14 @@ export class ForumStack extends TerraformStack {
       namePrefix: config.namePrefix,
       ...(networkConfig.kind === 'existing'
         ? { existing: networkConfig }
-        : { cidr: networkConfig.cidr, azCount: networkConfig.azCount, natGateways: networkConfig.natGateways, flowLogs: config.flowLogs, logKmsKeyArn }),
+        : {
+            cidr: networkConfig.cidr,
+            azCount: networkConfig.azCount,
+            natGateways: networkConfig.natGateways,
+            gatewayEndpoints: networkConfig.gatewayEndpoints,
+            flowLogs: config.flowLogs,
+            logKmsKeyArn,
+          }),
     });
     this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
       namePrefix: config.namePrefix,

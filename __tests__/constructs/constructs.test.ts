@@ -51,6 +51,33 @@ describe('Network', () => {
     expect(bodies(json, 'aws_subnet').filter((subnet) => subnet.map_public_ip_on_launch === true)).toHaveLength(0);
   });
 
+  it('keeps DynamoDB and S3 traffic off the NAT gateway: free gateway endpoints on every private route table, and none when asked', () => {
+    const s = stack();
+    new Network(s, 'net', { namePrefix: 'app-dev' });
+    const json = synth(s);
+    const privateTables = Object.entries(json.resource.aws_route_table)
+      .filter(([, body]) => String(body.tags && (body.tags as Record<string, string>).Name).includes('private'))
+      .map(([logicalId]) => `\${aws_route_table.${logicalId}.id}`)
+      .sort();
+    expect(privateTables).toHaveLength(2);
+    expect(
+      bodies(json, 'aws_vpc_endpoint').map((endpoint) => ({
+        service: endpoint.service_name,
+        type: endpoint.vpc_endpoint_type,
+        tables: [...(endpoint.route_table_ids as string[])].sort(),
+      })),
+    ).toEqual(
+      ['dynamodb', 's3'].map((service) => ({
+        service: expect.stringMatching(new RegExp(`^com\\.amazonaws\\.\\$\\{data\\.aws_region\\.[^}]+\\}\\.${service}$`)) as string,
+        type: 'Gateway',
+        tables: privateTables,
+      })),
+    );
+    const none = stack();
+    new Network(none, 'net', { namePrefix: 'app-dev', gatewayEndpoints: [] });
+    expect(bodies(synth(none), 'aws_vpc_endpoint')).toEqual([]);
+  });
+
   it('creates one NAT gateway per zone when asked, each private subnet routing through its own', () => {
     const s = stack();
     new Network(s, 'net', { namePrefix: 'app-dev', azCount: 3, natGateways: 'per-az' });

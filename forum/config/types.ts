@@ -89,7 +89,8 @@ export interface ExistingLoadBalancerConfig extends ExistingLoadBalancer {
 }
 
 export type NetworkConfig =
-  ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways'>) | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
+  | ({ readonly kind: 'new' } & Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways' | 'gatewayEndpoints'>)
+  | ({ readonly kind: 'existing' } & NonNullable<NetworkProps['existing']>);
 
 /** The local backend, or S3 (encrypted, locked): see lib/state-backend.ts. */
 export type StateConfig = StateBackend;
@@ -142,7 +143,7 @@ export interface ProjectConfig {
   readonly stages: Readonly<Record<string, StageConfig>>;
   /** AWS region of the stack. */
   readonly region: string;
-  /** A new VPC (`{kind: 'new', cidr?, azCount?, natGateways?}`), or an existing one (`{kind: 'existing', vpcId, publicSubnetIds, privateSubnetIds}`): see NetworkProps. */
+  /** A new VPC (`{kind: 'new', cidr?, azCount?, natGateways?, gatewayEndpoints?}`), or an existing one (`{kind: 'existing', vpcId, publicSubnetIds, privateSubnetIds}`): see NetworkProps. */
   readonly network: NetworkConfig;
   /** ACM certificate ARN: the listener serves HTTPS and HTTP redirects to it. @default - HTTP only */
   readonly certificateArn?: string;
