@@ -99,10 +99,10 @@ describe('what the dev configuration turns off, on purpose', () => {
   it("lets the region's log delivery write the access logs: its ELB account where it has one, the service principal in newer regions", () => {
     const delivery = (region: string) => {
       const json = synth({ EXTRACTED_SERVICES: 'none' }, { ...projectConfig, region });
-      const statement = Object.values(json.data.aws_iam_policy_document)
+      const statement = Object.values(json.data?.aws_iam_policy_document ?? {})
         .flatMap((document) => (document.statement ?? []) as { sid?: string; principals?: { type: string; identifiers: string[] }[] }[])
         .find((candidate) => candidate.sid === 'LoadBalancerLogDelivery')!;
-      return { principals: statement.principals, elbAccount: Object.keys(json.data.aws_elb_service_account ?? {}).length };
+      return { principals: statement.principals, elbAccount: Object.keys(json.data?.aws_elb_service_account ?? {}).length };
     };
     expect(delivery('eu-west-1')).toEqual({
       principals: [{ type: 'AWS', identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\./)] }],
