@@ -150,6 +150,8 @@ export class FargateAlbService extends Construct implements RoutingTarget {
   readonly alarms: ServiceAlarms;
   readonly securityGroup: SecurityGroup;
   readonly service: EcsService;
+  /** Where its tasks run: the private subnets and its security group, no public address (a release's AppSpec repeats it). */
+  readonly networkConfiguration: { readonly subnets: string[]; readonly securityGroups: string[]; readonly assignPublicIp: boolean };
   readonly autoScaling: ServiceAutoScaling;
   /** The container's name (the service name) and port, as a CodeDeploy AppSpec names them. */
   readonly containerName: string;
@@ -329,6 +331,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       this.internalUrl = `http://${props.name}.${props.discovery.namespaceName}:${this.internalPort}`;
     }
 
+    this.networkConfiguration = { subnets: [...props.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false };
     this.service = new EcsService(this, 'service', {
       name: requireName(this, 'name', name, NAME_LIMITS.ecs),
       cluster: props.cluster.arn,
@@ -336,7 +339,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       desiredCount,
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
-      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [this.securityGroup.id], assignPublicIp: false },
+      networkConfiguration: this.networkConfiguration,
       loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: props.name, containerPort: port }],
       serviceRegistries: this.discoveryService && { registryArn: this.discoveryService.arn },
       healthCheckGracePeriodSeconds: gracePeriod,
@@ -355,7 +358,13 @@ export class FargateAlbService extends Construct implements RoutingTarget {
       // CodeDeploy, releases (npm run release) register task definitions and
       // move the load balancer between target groups: Terraform created them
       // and must not put them back.
-      lifecycle: { ignoreChanges: this.movedByCodeDeploy ? ['desired_count', 'task_definition', 'load_balancer'] : ['desired_count'] },
+      // ECS refuses UpdateService of the network configuration or platform version of a service under
+      // CodeDeploy too ("use CodeDeploy to trigger a new deployment"): a release carries them (its AppSpec).
+      lifecycle: {
+        ignoreChanges: this.movedByCodeDeploy
+          ? ['desired_count', 'task_definition', 'load_balancer', 'network_configuration', 'platform_version']
+          : ['desired_count'],
+      },
     });
 
     // ALBRequestCountPerTarget follows one target group; CodeDeploy moves a blue/green service's traffic to the

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
 import { join } from 'node:path';
@@ -264,6 +264,13 @@ export class ForumStack extends TerraformStack {
         output(`${key}_codedeploy_deployment_group`, blueGreen.deploymentGroup.deploymentGroupName, `CodeDeploy deployment group of ${name}`);
         output(`${key}_pre_traffic_hook_function`, blueGreen.hook.function.functionName, `BeforeAllowTraffic hook function of ${name}`);
         output(`${key}_test_listener_port`, blueGreen.testListener.port, `Port of the test listener of ${name}`);
+        // What a release's AppSpec gives the green tasks: Terraform may not change it on a service under CodeDeploy.
+        const network = service.networkConfiguration;
+        output(
+          `${key}_network_configuration`,
+          Fn.jsonencode({ Subnets: network.subnets, SecurityGroups: network.securityGroups, AssignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED' }),
+          `Network configuration of ${name}'s tasks, as an AppSpec's AwsvpcConfiguration`,
+        );
       }
     }
   }

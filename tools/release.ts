@@ -43,6 +43,13 @@ export interface ReleaseOptions {
   readonly timeoutMs?: number;
 }
 
+/** An AppSpec's network configuration of ECS tasks (the stack's `<service>_network_configuration` output). */
+interface AwsvpcConfiguration {
+  readonly Subnets: readonly string[];
+  readonly SecurityGroups: readonly string[];
+  readonly AssignPublicIp: 'ENABLED' | 'DISABLED';
+}
+
 export interface ReleaseResult {
   readonly taskDefinitionArn: string;
   readonly deploymentId: string;
@@ -98,13 +105,20 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const taskDefinitionArn = registered.taskDefinition!.taskDefinitionArn!;
   log(`registered ${taskDefinitionArn} with ${options.image}`);
 
+  const networkOutput = options.outputs[`${key}_network_configuration`];
+  const network = typeof networkOutput === 'string' ? (JSON.parse(networkOutput) as AwsvpcConfiguration) : undefined;
   const appSpec = {
     version: '0.0',
     Resources: [
       {
         TargetService: {
           Type: 'AWS::ECS::Service',
-          Properties: { TaskDefinition: taskDefinitionArn, LoadBalancerInfo: { ContainerName: serviceName, ContainerPort: containerPort } },
+          Properties: {
+            TaskDefinition: taskDefinitionArn,
+            LoadBalancerInfo: { ContainerName: serviceName, ContainerPort: containerPort },
+            // The configuration's network and platform, which ECS lets only a CodeDeploy deployment change.
+            ...(network !== undefined && { NetworkConfiguration: { AwsvpcConfiguration: network }, PlatformVersion: 'LATEST' }),
+          },
         },
       },
     ],

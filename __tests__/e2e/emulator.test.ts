@@ -922,10 +922,22 @@ describe('the refactor on the emulator, step by step', () => {
     expect(taskDefinition!.containerDefinitions![0].image).toBe(image);
     const { deploymentInfo } = await clients.codedeploy.send(new GetDeploymentCommand({ deploymentId: released.deploymentId }));
     const appSpec = JSON.parse(deploymentInfo!.revision!.appSpecContent!.content!);
-    expect(appSpec.Resources[0].TargetService.Properties).toEqual({
+    const { NetworkConfiguration: network, ...properties } = appSpec.Resources[0].TargetService.Properties as {
+      NetworkConfiguration: { AwsvpcConfiguration: { Subnets: string[]; SecurityGroups: string[]; AssignPublicIp: string } };
+    };
+    expect(properties).toEqual({
       TaskDefinition: released.taskDefinitionArn,
       LoadBalancerInfo: { ContainerName: 'users', ContainerPort: 3000 },
+      PlatformVersion: 'LATEST',
     });
+    // The configuration's network, which ECS lets only a CodeDeploy deployment change on this service: as deployed.
+    const [usersService] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-users'] }))).services!;
+    const deployedNetwork = usersService.networkConfiguration!.awsvpcConfiguration!;
+    expect({
+      subnets: [...network.AwsvpcConfiguration.Subnets].sort(),
+      securityGroups: network.AwsvpcConfiguration.SecurityGroups,
+      publicIp: network.AwsvpcConfiguration.AssignPublicIp,
+    }).toEqual({ subnets: [...deployedNetwork.subnets!].sort(), securityGroups: deployedNetwork.securityGroups, publicIp: 'DISABLED' });
     expect(appSpec.Hooks).toEqual([{ BeforeAllowTraffic: expect.stringContaining('forum-dev-users-pre-traffic') }]);
     expect({ finished: released.finished, status: released.status }).toEqual({ finished: true, status: 'Succeeded' });
     expect(lines).toContain(`deployment ${released.deploymentId}: InProgress`);

@@ -126,7 +126,11 @@ describe('blue/green with CodeDeploy', () => {
     const service = resource(json, 'aws_ecs_service', 'users/service');
     expect(service.deployment_controller).toEqual({ type: 'CODE_DEPLOY' });
     expect(service.deployment_circuit_breaker).toBeUndefined();
-    expect(service.lifecycle).toEqual({ ignore_changes: ['desired_count', 'task_definition', 'load_balancer'] });
+    // ECS refuses UpdateService of these for a service under CodeDeploy: a release's AppSpec carries the network instead.
+    expect(service.lifecycle).toEqual({ ignore_changes: ['desired_count', 'task_definition', 'load_balancer', 'network_configuration', 'platform_version'] });
+    expect(json.output.users_network_configuration.value).toBe(
+      `\${jsonencode({"Subnets" = [${[0, 1].map((index) => ref(json, 'aws_subnet', `network/private-${index}`, 'id').slice(2, -1)).join(', ')}], "SecurityGroups" = [${ref(json, 'aws_security_group', 'users/security-group', 'id').slice(2, -1)}], "AssignPublicIp" = "DISABLED"})}`,
+    );
     expect(resource(json, 'aws_lb_listener_rule', 'routing/users')).toMatchObject({
       action: [{ type: 'forward', target_group_arn: ref(json, 'aws_lb_target_group', 'users/target-group', 'arn') }],
       lifecycle: { ignore_changes: ['action'] },

@@ -83,7 +83,17 @@ export function shiftSteps(configName: string): { percent: number; waitMinutes: 
 interface AppSpec {
   readonly Resources: readonly {
     readonly TargetService: {
-      readonly Properties: { readonly TaskDefinition: string; readonly LoadBalancerInfo: { readonly ContainerName: string; readonly ContainerPort: number } };
+      readonly Properties: {
+        readonly TaskDefinition: string;
+        readonly LoadBalancerInfo: { readonly ContainerName: string; readonly ContainerPort: number };
+        readonly NetworkConfiguration?: {
+          readonly AwsvpcConfiguration?: {
+            readonly Subnets?: readonly string[];
+            readonly SecurityGroups?: readonly string[];
+            readonly AssignPublicIp?: 'ENABLED' | 'DISABLED';
+          };
+        };
+      };
     };
   }[];
   readonly Hooks?: readonly Record<string, string>[];
@@ -169,6 +179,16 @@ export class LocalCodeDeploy {
     }
     const appSpec = JSON.parse(content) as AppSpec;
     const properties = appSpec.Resources[0].TargetService.Properties;
+    const appSpecNetwork = properties.NetworkConfiguration?.AwsvpcConfiguration;
+    if (appSpecNetwork && (!appSpecNetwork.Subnets?.length || !appSpecNetwork.SecurityGroups?.length || appSpecNetwork.SecurityGroups.length > 5)) {
+      // ECS refuses such a task set; CodeDeploy fails the deployment.
+      await this.control(deploymentId, {
+        status: 'Failed',
+        errorCode: 'INVALID_REVISION',
+        errorMessage: "the AppSpec's AwsvpcConfiguration needs at least one subnet and 1 to 5 security groups",
+      });
+      return;
+    }
     const hooks = Object.assign({}, ...(appSpec.Hooks ?? [])) as Record<string, string>;
     const cluster = ecsService.clusterName!;
     const service = ecsService.serviceName!;
@@ -211,7 +231,16 @@ export class LocalCodeDeploy {
             { targetGroupArn: greenGroup, containerName: properties.LoadBalancerInfo.ContainerName, containerPort: properties.LoadBalancerInfo.ContainerPort },
           ],
           launchType: 'FARGATE',
-          networkConfiguration: described?.networkConfiguration,
+          // As CodeDeploy does: the AppSpec's network configuration, else the service's.
+          networkConfiguration: appSpecNetwork
+            ? {
+                awsvpcConfiguration: {
+                  subnets: [...(appSpecNetwork.Subnets ?? [])],
+                  securityGroups: [...(appSpecNetwork.SecurityGroups ?? [])],
+                  assignPublicIp: appSpecNetwork.AssignPublicIp,
+                },
+              }
+            : described?.networkConfiguration,
           scale: { value: 100, unit: 'PERCENT' },
         }),
       );
