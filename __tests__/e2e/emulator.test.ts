@@ -61,6 +61,7 @@ import {
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from '../../tools/release';
+import { COMMON_BODY_RULES } from '../../constructs/web-acl';
 import { DescribeTargetHealthCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runtimeStatus } from '../../local/runtime/client';
 import { API_CASES, MONOLITH, RESOURCES, sample } from '../support/api-contract';
@@ -465,7 +466,17 @@ describe('the refactor on the emulator, step by step', () => {
       'AWSManagedRulesKnownBadInputsRuleSet',
       'rate-limit-per-ip',
     ]);
-    step('WAF web ACL forum-dev-alb on the ALB: the common and known-bad-inputs managed rule groups and a rate limit per IP');
+    const common = webAcl!.Rules!.find((rule) => rule.Name === 'AWSManagedRulesCommonRuleSet')!.Statement!.ManagedRuleGroupStatement!;
+    expect(
+      common
+        .RuleActionOverrides!.map((override) => ({ rule: override.Name, counts: override.ActionToUse!.Count !== undefined }))
+        .sort((a, b) => a.rule!.localeCompare(b.rule!)),
+    ).toEqual(
+      Object.keys(COMMON_BODY_RULES)
+        .sort()
+        .map((rule) => ({ rule, counts: true })),
+    );
+    step('WAF web ACL forum-dev-alb on the ALB: the common (its body rules counting) and known-bad-inputs managed rule groups and a rate limit per IP');
 
     const vpcId = alb.VpcId!;
     const [flowLog] = (await clients.ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }))).FlowLogs!;

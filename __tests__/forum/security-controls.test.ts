@@ -8,8 +8,15 @@ import { projectConfig } from '../../forum/config/project';
 import { resolveConfig } from '../../forum/config/resolve';
 import type { ProjectConfig, StageConfig } from '../../forum/config/types';
 import { evaluateControls, type ControlResult } from '../../forum/security-controls';
+import { COMMON_BODY_RULES } from '../../constructs/web-acl';
+import { MAX_CREATE_BYTES } from '@forum/service-kit';
 import { REPO_ROOT } from '../support/processes';
-import { synth } from '../support/synth';
+import { resources, synth } from '../support/synth';
+
+interface ManagedGroup {
+  readonly name: string;
+  readonly rule_action_override?: { readonly name: string; readonly action_to_use: Record<string, unknown> }[];
+}
 
 const CONTROLS = [
   'ECS.2',
@@ -94,6 +101,42 @@ describe('what the dev configuration turns off, on purpose', () => {
   it('with a certificate and deletion protection, everything passes', () => {
     const results = evaluateControls(synth({ EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' }, hardened), settingsOf(hardened));
     expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+  });
+
+  it("lets through every body the API takes as valid: the common rule set's body rules count, the API enforces its own limits", () => {
+    const json = synth({ EXTRACTED_SERVICES: 'none' });
+    const [acl] = [...resources(json, 'aws_wafv2_web_acl').values()];
+    const groups = (acl.rule as { name: string; override_action?: unknown; statement: { managed_rule_group_statement?: ManagedGroup } }[])
+      .filter((rule) => rule.statement.managed_rule_group_statement)
+      .map((rule) => rule.statement.managed_rule_group_statement!);
+    const common = groups.find((group) => group.name === 'AWSManagedRulesCommonRuleSet')!;
+    const counted = new Set((common.rule_action_override ?? []).filter((override) => 'count' in override.action_to_use).map((override) => override.name));
+    // Bodies the API documents as valid writes (a 5,000-character post, quoting what a forum's users quote), and the
+    // common rule set's body rules as AWS documents them: which would block each.
+    const text = (fill: string) => fill.repeat(Math.ceil(5000 / fill.length)).slice(0, 5000);
+    const bodies = [
+      JSON.stringify({ thread: 1, user: 1, text: text('é') }),
+      JSON.stringify({ thread: 1, user: 1, text: 'Use <script src="app.js"></script> and onclick= handlers' }),
+      JSON.stringify({ thread: 1, user: 1, text: 'The file is at ../../etc/hosts' }),
+      JSON.stringify({ thread: 1, user: 1, text: 'Try http://10.0.0.1/health or 169.254.169.254 from the task' }),
+    ];
+    const blocks: Record<keyof typeof COMMON_BODY_RULES, (body: string) => boolean> = {
+      SizeRestrictions_BODY: (body) => Buffer.byteLength(body) > 8 * 1024,
+      CrossSiteScripting_BODY: (body) => /<script|javascript:|on[a-z]+=/i.test(body),
+      GenericLFI_BODY: (body) => body.includes('../'),
+      GenericRFI_BODY: (body) => /https?:\/\/\d+\.\d+\.\d+\.\d+/.test(body),
+      EC2MetaDataSSRF_BODY: (body) => body.includes('169.254.169.254'),
+    };
+    for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_CREATE_BYTES);
+    const blocking = bodies.flatMap((body) =>
+      Object.entries(blocks)
+        .filter(([rule, matches]) => matches(body) && !counted.has(rule))
+        .map(([rule]) => rule),
+    );
+    expect(blocking).toEqual([]);
+    // Every rule modelled here is one the test's bodies trip: the check above is not vacuous.
+    expect(Object.keys(blocks).filter((rule) => !bodies.some((body) => blocks[rule as keyof typeof blocks](body)))).toEqual([]);
+    expect(groups.find((group) => group.name === 'AWSManagedRulesKnownBadInputsRuleSet')!.rule_action_override).toBeUndefined();
   });
 
   it("lets the region's log delivery write the access logs: its ELB account where it has one, the service principal in newer regions", () => {
