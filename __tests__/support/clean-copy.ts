@@ -21,8 +21,8 @@ export interface CommandResult {
 // eslint-disable-next-line no-control-regex -- a terminal's escape sequences are what it removes
 const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\r/g, '');
 
-/** cdktf's approval prompt: the selected first choice, approve, is taken by Enter. */
-const APPROVAL = /❯ Approve\s/;
+/** cdktf's approval prompt, its cursor on a choice: Approve is taken by Enter. */
+const CHOICE = /❯\s*(Approve|Dismiss|Stop)\b/g;
 
 /** The environment of a user's shell: this process's, without what npm or jest set for the test run, and without this checkout's tools on PATH. */
 export function userEnvironment(repoRoot: string): Record<string, string> {
@@ -37,6 +37,29 @@ export function userEnvironment(repoRoot: string): Record<string, string> {
     .join(delimiter);
   env.SHELL = '/bin/bash';
   return env;
+}
+
+/**
+ * Reads cdktf's approval prompt off a terminal's output as it grows, each part once: cdktf redraws its whole
+ * screen for every line Terraform prints (12 MB for one plan of this stack), so reading all of the output again
+ * at each chunk took minutes of CPU per command and, by not draining the terminal, held the command back.
+ */
+export class PromptWatch {
+  /** The output from the start of the last line that may still grow: complete lines before it were read. */
+  private pending = '';
+  /** The choice the prompt's cursor (❯) was on when last drawn. */
+  choice?: string;
+
+  /** Reads one more chunk; whether it drew the prompt. */
+  add(chunk: string): boolean {
+    this.pending += chunk;
+    const choices = [...plain(this.pending).matchAll(CHOICE)];
+    if (choices.length > 0) this.choice = choices[choices.length - 1][1];
+    // An escape sequence never spans a line break: cutting after the last one keeps every sequence whole.
+    const lineEnd = this.pending.lastIndexOf('\n');
+    if (lineEnd !== -1) this.pending = this.pending.slice(lineEnd + 1);
+    return choices.length > 0;
+  }
 }
 
 export class CleanCopy {
@@ -55,19 +78,36 @@ export class CleanCopy {
   run(command: string, env: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
     const child = this.spawn(command, env);
     return new Promise((resolve) => {
+      const prompt = new PromptWatch();
       let output = '';
-      let approved = 0;
+      let outputAt = 0;
+      /** When the prompt was first drawn since the last key was pressed (0: not since). */
+      let drawnAt = 0;
+      let keyAt = 0;
       const timer = setTimeout(() => this.kill(child), timeoutMs);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const prompts = plain(output).split(APPROVAL).length - 1;
-        if (prompts > approved) {
-          approved = prompts;
-          child.stdin!.write('\r');
-        }
+      // A key once the prompt has been on the screen for a second, as a user reads it first: a key that comes before
+      // the prompt reads its terminal raw is taken by the line discipline (Enter becomes a line feed, which the
+      // prompt reads as Ctrl-J, "down"). Enter on Approve, else up towards it; again if nothing moved for 5 s.
+      const press = () => {
+        keyAt = Date.now();
+        drawnAt = 0;
+        child.stdin!.write(prompt.choice === 'Approve' ? '\r' : '\u001b[A');
+      };
+      const approver = setInterval(() => {
+        const now = Date.now();
+        if (drawnAt > 0 && now - drawnAt >= 1_000) press();
+        else if (drawnAt === 0 && keyAt > 0 && outputAt < keyAt && now - keyAt >= 5_000) press();
+      }, 250);
+      // Decoded as a stream: a chunk may end inside a character (the prompt's ❯ is three bytes).
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (text: string) => {
+        output += text;
+        outputAt = Date.now();
+        if (prompt.add(text) && drawnAt === 0) drawnAt = outputAt;
       });
       child.once('exit', (status) => {
         clearTimeout(timer);
+        clearInterval(approver);
         resolve({ status, output: plain(output) });
       });
     });
