@@ -20,6 +20,7 @@ import { TargetGroup, type Target } from '../alb/target-group';
 import { freePort } from '../../lib/free-port';
 import { readDeployedState, type DeployedService, type DeployedState, type DeployedStateClients, type DeployedTargetGroup } from './deployed-state';
 import { LocalDiscovery } from './discovery';
+import { unhealthyWithinMs } from './health-monitor';
 import type { Log } from './images';
 import { LocalInstances, type InstanceClients } from './local-instances';
 import { LocalListeners } from './listeners';
@@ -356,10 +357,7 @@ export class LocalRuntime {
       startedAt: Date.now(),
       gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
       stopTimeoutSeconds: container.stopTimeoutSeconds,
-      containerHealthCheckMs:
-        container.healthCheck &&
-        (container.healthCheck.startPeriodSeconds + Math.max(1, container.healthCheck.intervalSeconds * this.timeScale) * (container.healthCheck.retries + 1)) *
-          1000,
+      containerHealthCheckMs: container.healthCheck && unhealthyWithinMs(container.healthCheck, this.timeScale),
       retiring: false,
     };
     this.tasks.set(id, task);

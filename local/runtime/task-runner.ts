@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/project-root';
 import type { DeployedContainer, DeployedTaskDefinition } from './deployed-state';
+import { HealthMonitor, type Probe } from './health-monitor';
 import { ensureImage, projectImages, type Log } from './images';
 import { runtimeIdOf } from './settings';
 import { setting } from '../../lib/settings';
@@ -51,10 +52,27 @@ export interface TaskRunner {
 }
 
 const environmentOf = (spec: TaskSpec) => ({ ...spec.container.environment, ...spec.environment });
-const nanos = (seconds: number, scale: number) => Math.max(1, Math.round(seconds * scale * 1e9));
+
+/** Runs the command in the container (Docker's exec, as its own health checks do): whether it exits 0 within the time. */
+async function execPasses(container: Docker.Container, command: readonly string[], timeoutMs: number): Promise<boolean> {
+  const exec = await container.exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
+  const output = await exec.start({ hijack: true, stdin: false });
+  const ended = new Promise<void>((resolve) => {
+    output.once('end', resolve);
+    output.once('close', resolve);
+    output.once('error', () => resolve());
+    output.resume();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([ended.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+  clearTimeout(timer);
+  output.destroy();
+  return inTime && (await exec.inspect()).ExitCode === 0;
+}
 
 export class DockerTaskRunner implements TaskRunner {
   readonly mode = 'docker' as const;
+  private readonly monitors = new Map<string, HealthMonitor>();
 
   constructor(
     private readonly docker: Docker = new Docker(),
@@ -85,15 +103,8 @@ export class DockerTaskRunner implements TaskRunner {
       Env: Object.entries(environmentOf(spec)).map(([key, value]) => `${key}=${value}`),
       User: spec.container.user,
       Labels: { [TASK_LABEL]: this.runtimeId, 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
-      Healthcheck: health && {
-        Test: ['CMD', ...health.command],
-        // Scaled for tests, but no more often than every second: each check starts a process in the container.
-        Interval: nanos(Math.max(1, health.intervalSeconds * spec.timeScale), 1),
-        Timeout: nanos(health.timeoutSeconds, 1),
-        Retries: health.retries,
-        // Not scaled: it is how long the application takes to boot, which no time scale shortens.
-        StartPeriod: nanos(health.startPeriodSeconds, 1),
-      },
+      // ECS ignores the image's HEALTHCHECK; the task definition's is run by this runtime (health-monitor.ts).
+      Healthcheck: { Test: ['NONE'] },
       StopTimeout: spec.container.stopTimeoutSeconds,
       HostConfig: {
         // Host networking on a loopback port of its own: nothing ever addresses a container or bridge address.
@@ -104,20 +115,22 @@ export class DockerTaskRunner implements TaskRunner {
       },
     });
     await container.start();
+    if (health) this.monitors.set(spec.taskId, new HealthMonitor(health, spec.timeScale, (command, timeoutMs) => execPasses(container, command, timeoutMs)));
   }
 
   async status(taskId: string): Promise<{ status: TaskStatus; detail?: string }> {
     try {
       const { State } = await this.docker.getContainer(`forum-local-${taskId}`).inspect();
       if (!State.Running) return { status: 'exited', detail: `exit code ${State.ExitCode}${State.OOMKilled ? ' (out of memory)' : ''}` };
-      const health = State.Health?.Status;
-      return { status: health === 'healthy' ? 'healthy' : health === 'unhealthy' ? 'unhealthy' : 'running' };
+      return { status: this.monitors.get(taskId)?.status ?? 'running' };
     } catch {
       return { status: 'exited', detail: 'container is gone' };
     }
   }
 
   async stop(taskId: string, timeoutSeconds: number): Promise<void> {
+    this.monitors.get(taskId)?.stop();
+    this.monitors.delete(taskId);
     const container = this.docker.getContainer(`forum-local-${taskId}`);
     try {
       await container.stop({ t: timeoutSeconds });
@@ -144,6 +157,8 @@ export class DockerTaskRunner implements TaskRunner {
   }
 
   async removeAll(): Promise<number> {
+    for (const monitor of this.monitors.values()) monitor.stop();
+    this.monitors.clear();
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${TASK_LABEL}=${this.runtimeId}`] } });
     await Promise.all(
       containers.map((info) =>
@@ -162,9 +177,7 @@ interface ProcessTask {
   readonly spec: TaskSpec;
   output: string;
   exit?: string;
-  health?: 'healthy' | 'unhealthy';
-  failures: number;
-  timer?: NodeJS.Timeout;
+  monitor?: HealthMonitor;
 }
 
 /**
@@ -201,47 +214,43 @@ export class ProcessTaskRunner implements TaskRunner {
       env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const task: ProcessTask = { child, spec, output: '', failures: 0 };
+    const task: ProcessTask = { child, spec, output: '' };
     const keep = (chunk: Buffer) => (task.output = (task.output + chunk.toString()).slice(-8_000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.once('exit', (code, signal) => (task.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+    child.once('exit', (code, signal) => {
+      task.exit = signal ? `killed by ${signal}` : `exit code ${code}`;
+      task.monitor?.stop();
+    });
     this.tasks.set(spec.taskId, task);
     const health = spec.container.healthCheck;
     if (health) {
-      const startedAt = Date.now();
       // The image's paths (/app/...) are the project's here.
-      const command = health.command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
-      const check = () => {
-        if (task.exit) return;
-        const probe = spawn(command[0] === 'node' ? process.execPath : command[0], command.slice(1), {
-          env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) },
-          stdio: 'ignore',
-          timeout: health.timeoutSeconds * 1000,
+      const probe: Probe = (command, timeoutMs) =>
+        new Promise((resolve) => {
+          const [program, ...args] = command.map((part) => part.replace(/^\/app\//, `${this.root}/`));
+          const child = spawn(program === 'node' ? process.execPath : program, args, {
+            env: { PATH: setting('PATH') ?? '', ...environmentOf(spec) },
+            stdio: 'ignore',
+            timeout: timeoutMs,
+          });
+          child.once('error', () => resolve(false));
+          child.once('exit', (code) => resolve(code === 0));
         });
-        probe.once('exit', (code) => {
-          // As Docker does: a failure within the start period does not count; a success does.
-          const booting = Date.now() - startedAt < health.startPeriodSeconds * 1000;
-          task.failures = code === 0 || booting ? 0 : task.failures + 1;
-          if (code === 0) task.health = 'healthy';
-          else if (task.failures >= health.retries) task.health = 'unhealthy';
-          task.timer = setTimeout(check, Math.max(1, health.intervalSeconds * spec.timeScale) * 1000);
-        });
-      };
-      task.timer = setTimeout(check, Math.min(1, health.intervalSeconds * spec.timeScale) * 1000);
+      task.monitor = new HealthMonitor(health, spec.timeScale, probe);
     }
   }
 
   async status(taskId: string): Promise<{ status: TaskStatus; detail?: string }> {
     const task = this.tasks.get(taskId);
     if (!task || task.exit) return { status: 'exited', detail: task?.exit ?? 'no such process' };
-    return { status: task.health ?? 'running' };
+    return { status: task.monitor?.status ?? 'running' };
   }
 
   async stop(taskId: string, timeoutSeconds: number): Promise<void> {
     const task = this.tasks.get(taskId);
     if (!task) return;
-    clearTimeout(task.timer);
+    task.monitor?.stop();
     if (!task.exit) {
       const exited = new Promise<void>((resolve) => task.child.once('exit', () => resolve()));
       task.child.kill('SIGTERM');

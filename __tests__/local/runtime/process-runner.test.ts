@@ -86,7 +86,7 @@ describe('ProcessTaskRunner', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await runner.stop('users-2', 5);
-    // Checked every second from the first; each fails, but none counts before 3 s, and the first after it does.
+    // Checked every half second in the start period; each fails, but none counts before 3 s, and the first after it does.
     expect(seen.filter((sample) => sample.at < 2_800).every((sample) => sample.status === 'running')).toBe(true);
     const unhealthy = seen.find((sample) => sample.status === 'unhealthy');
     expect(unhealthy?.at).toBeGreaterThanOrEqual(3_000);
