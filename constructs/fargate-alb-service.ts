@@ -10,6 +10,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { LOG_RETENTION_DAYS, NAME_LIMITS, requireFargateSize, requireInteger, requireName, ValidationError } from '../lib/validation';
+import { replaceableTargetGroupName, TARGET_GROUP_BASE_LIMIT } from './target-group-name';
 import { ContainerImage, type ImageSource } from './container-image';
 import type { RoutingTarget } from './listener-routing';
 import { ServiceAlarms, type AlarmOptions } from './service-alarms';
@@ -168,7 +169,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
   constructor(scope: Construct, id: string, props: FargateAlbServiceProps) {
     super(scope, id);
     const name = `${props.namePrefix}-${props.name}`;
-    requireName(this, 'name', name, NAME_LIMITS.targetGroup);
+    requireName(this, 'name', name, TARGET_GROUP_BASE_LIMIT.max, TARGET_GROUP_BASE_LIMIT.reason);
     const cpu = props.cpu ?? FARGATE_SERVICE_DEFAULTS.cpu;
     const memory = props.memory ?? FARGATE_SERVICE_DEFAULTS.memory;
     requireFargateSize(this, cpu, memory);
@@ -264,7 +265,7 @@ export class FargateAlbService extends Construct implements RoutingTarget {
 
     const targetGroup = (groupId: string, groupName: string) =>
       new LbTargetGroup(this, groupId, {
-        name: requireName(this, 'name', groupName, NAME_LIMITS.targetGroup),
+        name: replaceableTargetGroupName(this, 'name', groupName, { port, protocol: 'HTTP', targetType: 'ip', vpcId: props.vpcId }),
         port,
         protocol: 'HTTP',
         targetType: 'ip',

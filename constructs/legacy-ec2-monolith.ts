@@ -18,6 +18,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { LOG_RETENTION_DAYS, NAME_LIMITS, requireInteger, requireName, ValidationError } from '../lib/validation';
 import type { RoutingTarget } from './listener-routing';
+import { replaceableTargetGroupName, TARGET_GROUP_BASE_LIMIT } from './target-group-name';
 import { PrivateBucket } from './private-bucket';
 import { policyStatement, type IamStatement } from './task-roles';
 
@@ -95,7 +96,7 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
 
   constructor(scope: Construct, id: string, props: LegacyEc2MonolithProps) {
     super(scope, id);
-    const name = requireName(this, 'namePrefix', `${props.namePrefix}-monolith-ec2`, NAME_LIMITS.targetGroup);
+    const name = requireName(this, 'namePrefix', `${props.namePrefix}-monolith-ec2`, TARGET_GROUP_BASE_LIMIT.max, TARGET_GROUP_BASE_LIMIT.reason);
     const port = requireInteger(this, 'port', props.port ?? LEGACY_DEFAULTS.port, 1, 65535);
     const desired = requireInteger(this, 'desiredCapacity', props.desiredCapacity ?? 2, 0, 1000);
     const minSize = requireInteger(this, 'minSize', props.minSize ?? desired, 0, desired);
@@ -124,7 +125,7 @@ export class LegacyEc2Monolith extends Construct implements RoutingTarget {
     this.artifact = new S3Object(this, 'artifact', { bucket: this.artifactBucket.id, key, source: asset.path, sourceHash: asset.assetHash });
 
     this.targetGroup = new LbTargetGroup(this, 'target-group', {
-      name,
+      name: replaceableTargetGroupName(this, 'namePrefix', name, { port, protocol: 'HTTP', targetType: 'instance', vpcId: props.vpcId }),
       port,
       protocol: 'HTTP',
       targetType: 'instance',

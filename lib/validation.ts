@@ -21,8 +21,14 @@ export const NAME_LIMITS = {
   dynamodbTable: 255,
 } as const;
 
-export function requireName(scope: IConstruct, field: string, name: string, max: number): string {
-  if (name.length > max) throw new ValidationError(scope, field, `"${name}" is ${name.length} characters; AWS allows at most ${max}`);
+/** A name AWS accepts: at most `max` characters (`reason` says where a limit below AWS's own comes from), letters, digits and inner hyphens. */
+export function requireName(scope: IConstruct, field: string, name: string, max: number, reason?: string): string {
+  if (name.length > max)
+    throw new ValidationError(
+      scope,
+      field,
+      `"${name}" is ${name.length} characters; ${reason ? `at most ${max} fit (${reason})` : `AWS allows at most ${max}`}`,
+    );
   if (!/^[a-zA-Z0-9-]+$/.test(name) || name.startsWith('-') || name.endsWith('-')) {
     throw new ValidationError(scope, field, `"${name}" may hold only letters, digits and inner hyphens`);
   }

@@ -1,4 +1,9 @@
 /** Each construct alone, in a bare stack: its defaults, its options and its validation. */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Testing, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ContainerImage } from '../../constructs/container-image';
@@ -326,6 +331,36 @@ describe('FargateAlbService', () => {
     expect(() => service(stack(), { deployment: 'blue-green', autoScaling: { requestsPerTarget: 500 } })).toThrow(
       "test/svc: autoScaling.requestsPerTarget: a blue/green service's traffic moves between two target groups",
     );
+  });
+
+  it('names its target groups for what forces their replacement, so that a new group can exist beside the old one', () => {
+    // Terraform evaluates the name: the real CLI, in an empty folder (no provider needed).
+    const work = mkdtempSync(join(tmpdir(), 'tg-name-'));
+    const evaluate = (expression: string) => {
+      const run = spawnSync('terraform', ['console'], { cwd: work, input: `"${expression}"\n`, encoding: 'utf8' });
+      expect({ status: run.status, error: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, error: '' });
+      return JSON.parse(run.stdout.trim()) as string;
+    };
+    const names = (props: Partial<FargateAlbServiceProps>) => {
+      const s = stack();
+      service(s, props);
+      return bodies(synth(s), 'aws_lb_target_group').map((group) => evaluate(group.name as string));
+    };
+    const hex = (key: string) => createHash('sha1').update(key).digest('hex').slice(0, 6);
+    try {
+      expect(names({})).toEqual([`app-dev-svc-${hex('3000/HTTP/ip/vpc-1')}`]);
+      // A port or VPC change replaces the group: its name changes with it. Anything else keeps it.
+      expect(names({ containerPort: 8080 })).toEqual([`app-dev-svc-${hex('8080/HTTP/ip/vpc-1')}`]);
+      expect(names({ vpcId: 'vpc-2' })).toEqual([`app-dev-svc-${hex('3000/HTTP/ip/vpc-2')}`]);
+      expect(names({ deregistrationDelaySeconds: 5 })).toEqual(names({}));
+      expect(names({ deployment: 'blue-green' }).sort()).toEqual([
+        `app-dev-svc-${hex('3000/HTTP/ip/vpc-1')}`,
+        `app-dev-svc-green-${hex('3000/HTTP/ip/vpc-1')}`,
+      ]);
+      expect(names({ deployment: 'blue-green' }).every((name) => name.length <= 32)).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('honours its tuning props', () => {

@@ -196,8 +196,13 @@ afterAll(async () => {
   releaseTurn?.();
 }, 5 * 60_000);
 
-const targetGroupArn = async (service: string) =>
-  (await clients.elb.send(new DescribeTargetGroupsCommand({ Names: [`forum-dev-${service}`] }))).TargetGroups![0].TargetGroupArn!;
+/** A service's target group: named `forum-dev-<service>-<6 hex of what forces its replacement>`. */
+async function targetGroupArn(service: string): Promise<string> {
+  const groups = (await clients.elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups!;
+  const named = groups.filter((group) => new RegExp(`^forum-dev-${service}-[0-9a-f]{6}$`).test(group.TargetGroupName!));
+  expect(named.map((group) => group.TargetGroupName)).toHaveLength(1);
+  return named[0].TargetGroupArn!;
+}
 
 async function listener() {
   const [alb] = (await clients.elb.send(new DescribeLoadBalancersCommand({ Names: ['forum-dev-alb'] }))).LoadBalancers!;
@@ -220,7 +225,7 @@ async function expectRule(service: string, priority: number): Promise<void> {
   expect(rule!.Actions).toHaveLength(1);
   expect(rule!.Actions![0].Type).toBe('forward');
   expect(await weights(service)).toEqual({ [service]: 100, monolith: 0 });
-  step(`rule ${priority}: /api/${service}, /api/${service}/* → target group forum-dev-${service} (weight 100; monolith 0)`);
+  step(`rule ${priority}: /api/${service}, /api/${service}/* → target group forum-dev-${service}-<hex> (weight 100; monolith 0)`);
 }
 
 const BLUE_GREEN_STAGE = { EXTRACTED_SERVICES: 'all', TRAFFIC_SHARES: 'threads=50', BLUE_GREEN_SERVICES: 'users' };
@@ -381,9 +386,9 @@ describe('the refactor on the emulator, step by step', () => {
     step('ALB forum-dev-alb in the public subnets of two availability zones');
     expect(http).toMatchObject({ Port: 80, Protocol: 'HTTP' });
     expect(http.DefaultActions).toEqual([expect.objectContaining({ Type: 'forward', TargetGroupArn: await targetGroupArn('monolith') })]);
-    step('listener :80 forwards by default to target group forum-dev-monolith');
+    step('listener :80 forwards by default to target group forum-dev-monolith-<hex>');
 
-    const [group] = (await clients.elb.send(new DescribeTargetGroupsCommand({ Names: ['forum-dev-monolith'] }))).TargetGroups!;
+    const [group] = (await clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [await targetGroupArn('monolith')] }))).TargetGroups!;
     expect(group).toMatchObject({
       TargetType: 'ip',
       Port: 3000,
@@ -900,7 +905,10 @@ describe('the refactor on the emulator, step by step', () => {
       'forum-dev-users-green-unhealthy-hosts',
     ]);
     const pairs = group!.loadBalancerInfo!.targetGroupPairInfoList![0];
-    expect(pairs.targetGroups!.map((tg) => tg.name)).toEqual(['forum-dev-users', 'forum-dev-users-green']);
+    expect(pairs.targetGroups!.map((tg) => tg.name)).toEqual([
+      expect.stringMatching(/^forum-dev-users-[0-9a-f]{6}$/),
+      expect.stringMatching(/^forum-dev-users-green-[0-9a-f]{6}$/),
+    ]);
     step(
       'users: ECS service under the CODE_DEPLOY controller; deployment group: canary 10 % 5 min, rollback on failure and on its 4 alarms, blue and green target groups',
     );

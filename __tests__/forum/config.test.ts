@@ -176,9 +176,14 @@ describe('limits checked by the constructs at synth, naming the construct and th
     ['an invalid Fargate cpu', { cpu: 300 }, 'forum-dev/users: cpu: 300 is not a Fargate CPU value'],
     ['memory that does not fit the cpu', { cpu: 256, memory: 4096 }, 'forum-dev/users: memory: 4096 MiB is not valid with cpu 256 on Fargate'],
     [
-      'a name over the 32 characters of a target group',
-      { name: 'users-with-a-very-long-name-x' },
-      'forum-dev/users-with-a-very-long-name-x: name: "forum-dev-users-with-a-very-long-name-x" is 39 characters; AWS allows at most 32',
+      "a name too long for a target group's, with the suffix that tells a replacement apart",
+      { name: 'users-long-names' },
+      `forum-dev/users-long-names: name: "forum-dev-users-long-names" is 26 characters; at most 25 fit (a target group's 32, less the 7 that tell a replacement apart)`,
+    ],
+    [
+      "a blue/green service's name too long for its green target group's",
+      { name: 'users-longer', deployment: 'blue-green' },
+      'forum-dev/users-longer: name: "forum-dev-users-longer-green" is 28 characters; at most 25 fit',
     ],
   ])('%s', (_, change, message) => {
     expect(() => synth({}, withServices([{ ...users, ...change }]))).toThrow(message);

@@ -9,7 +9,7 @@ import { resolveConfig } from '../../forum/config/resolve';
 import type { ProjectConfig } from '../../forum/config/types';
 import { LegacyEc2Monolith } from '../../constructs/legacy-ec2-monolith';
 import { REPO_ROOT } from '../support/processes';
-import { flatten, ref, resource, resources, synth, type TfJson } from '../support/synth';
+import { flatten, ref, resource, resources, synth, targetGroupName, type TfJson } from '../support/synth';
 
 const legacy = (percent: number, extra: Record<string, string> = {}): TfJson =>
   synth({ EXTRACTED_SERVICES: 'none', LEGACY_TRAFFIC: String(percent), ...extra });
@@ -83,6 +83,7 @@ describe('the monolith on EC2 (LEGACY_TRAFFIC)', () => {
     });
     expect(group.vpc_zone_identifier).toEqual([0, 1].map((index) => ref(json, 'aws_subnet', `network/private-${index}`, 'id')));
     expect(resource(json, 'aws_lb_target_group', 'monolith-ec2/target-group')).toMatchObject({
+      name: targetGroupName(json, 'forum-dev-monolith-ec2', 3000, 'instance'),
       target_type: 'instance',
       port: 3000,
       health_check: { path: '/health' },

@@ -1,5 +1,5 @@
 import { projectConfig } from '../../forum/config/project';
-import { flatten, ref, resource, resources, synth, type TfJson } from '../support/synth';
+import { flatten, ref, resource, resources, synth, targetGroupName, type TfJson } from '../support/synth';
 
 const MICROSERVICES = projectConfig.microservices.map((service) => service.name);
 const stages: Record<string, TfJson> = {
@@ -181,7 +181,7 @@ describe('each service', () => {
 
   it.each(['monolith', ...MICROSERVICES])('%s: target group of ip targets, fast health checks on /health, short deregistration delay', (service) => {
     expect(resource(json, 'aws_lb_target_group', `${service}/target-group`)).toMatchObject({
-      name: `forum-dev-${service}`,
+      name: targetGroupName(json, `forum-dev-${service}`, 3000, 'ip'),
       target_type: 'ip',
       port: 3000,
       protocol: 'HTTP',

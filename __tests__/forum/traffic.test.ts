@@ -3,7 +3,7 @@ import { projectConfig } from '../../forum/config/project';
 import { resolveConfig } from '../../forum/config/resolve';
 import type { ProjectConfig } from '../../forum/config/types';
 import { REPO_ROOT } from '../support/processes';
-import { flatten, ref, resource, resources, synth } from '../support/synth';
+import { flatten, ref, resource, resources, synth, targetGroupName } from '../support/synth';
 
 const weights = (json: ReturnType<typeof synth>, service: string) =>
   (
@@ -153,7 +153,7 @@ describe('blue/green with CodeDeploy', () => {
 
   it('has a green target group like the blue one, and a test listener on its own port admitting only the NAT gateways and configured CIDRs', () => {
     expect(resource(json, 'aws_lb_target_group', 'users/target-group-green')).toMatchObject({
-      name: 'forum-dev-users-green',
+      name: targetGroupName(json, 'forum-dev-users-green', 3000, 'ip'),
       target_type: 'ip',
       health_check: { path: '/health' },
     });

@@ -57,6 +57,12 @@ export function ref(json: TfJson, type: string, path: string, attribute: string)
   throw new Error(`no ${type} at ${path}`);
 }
 
+/** A target group's name as synthesized: the base, then 6 hex of what forces its replacement (constructs/target-group-name.ts). */
+export function targetGroupName(json: TfJson, base: string, port: number, targetType: 'ip' | 'instance'): string {
+  const vpc = ref(json, 'aws_vpc', 'network/vpc', 'id').slice(2, -1);
+  return `${base}-\${substr(sha1(join("/", ["${port}", "HTTP", "${targetType}", ${vpc}])), 0, 6)}`;
+}
+
 /** Every resource as `type path` → its body without metadata, for stage-to-stage comparisons. */
 export function flatten(json: TfJson): Map<string, string> {
   const flat = new Map<string, string>();
