@@ -122,8 +122,14 @@ export class BlueGreenDeployment extends Construct {
         description: `Test listener ${testPort}`,
       });
     });
-    // With a certificate, the test listener is HTTPS like production (ELB.1).
+    // With a certificate, the test listener is HTTPS like production (ELB.1), and the hook asks it for the certificate's name.
     const https = props.loadBalancer.https;
+    if (https && https.domainName === undefined)
+      throw new ValidationError(
+        this,
+        'domainName',
+        "the test listener serves HTTPS with the load balancer's certificate, which never names the load balancer's own DNS name: set the load balancer's domainName (the name the certificate names) for the pre-traffic hook to check under",
+      );
     this.testListener = new LbListener(this, 'test-listener', {
       loadBalancerArn: props.loadBalancer.arn,
       port: testPort,
@@ -139,6 +145,7 @@ export class BlueGreenDeployment extends Construct {
     this.hook = new PreTrafficHook(this, 'pre-traffic-hook', {
       name,
       testBaseUrl: `${https ? 'https' : 'http'}://${props.loadBalancer.dnsName}:${testPort}`,
+      testHostName: https?.domainName,
       testPort,
       checkPath: props.checkPath,
       deploymentGroupArn: groupArn,

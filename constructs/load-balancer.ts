@@ -23,6 +23,14 @@ export interface LoadBalancerProps {
   readonly certificateArn?: string;
   /** TLS policy of the HTTPS listener. @default 'ELBSecurityPolicy-TLS13-1-2-2021-06' */
   readonly sslPolicy?: string;
+  /**
+   * The host name clients use (your DNS record for the load balancer), which
+   * the certificate names: the name a blue/green service's pre-traffic hook
+   * asks its test listener for. A certificate never names the load balancer's
+   * own `*.elb.amazonaws.com` name, so behind HTTPS a blue/green service needs it.
+   * @default - none
+   */
+  readonly domainName?: string;
   /** CIDRs admitted on 80 (and 443). @default ['0.0.0.0/0'] */
   readonly ingressCidrs?: readonly string[];
   /** Seconds an idle connection stays open. @default 60 */
@@ -57,7 +65,12 @@ export interface HttpsSettings {
   readonly certificateArn: string;
   /** Its TLS policy. */
   readonly sslPolicy: string;
+  /** The host name the certificate names, when given (LoadBalancerProps.domainName). */
+  readonly domainName?: string;
 }
+
+/** A DNS host name: lower-case labels of letters, digits and inner hyphens, at least two, at most 253 characters. */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * An internet-facing ALB with its own security group (or one that exists
@@ -89,10 +102,12 @@ export class LoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
+    if (props.domainName !== undefined && !HOST_NAME.test(props.domainName))
+      throw new ValidationError(this, 'domainName', `"${props.domainName}" is not a lower-case DNS host name (forum.example.com)`);
     this.https =
       props.certificateArn === undefined
         ? undefined
-        : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
+        : { certificateArn: props.certificateArn, sslPolicy: props.sslPolicy ?? 'ELBSecurityPolicy-TLS13-1-2-2021-06', domainName: props.domainName };
     if (props.existing) {
       if (!/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\//.test(props.existing.listenerArn)) {
         throw new ValidationError(this, 'existing.listenerArn', `"${props.existing.listenerArn}" is not the ARN of an application load balancer's listener`);

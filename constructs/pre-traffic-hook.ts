@@ -21,6 +21,12 @@ export interface PreTrafficHookProps {
   readonly name: string;
   /** Base URL of the service's test listener. */
   readonly testBaseUrl: string;
+  /**
+   * The host name the listener's certificate names: the hook asks for it
+   * (TLS server name and Host header) while connecting to the base URL's host.
+   * @default - the base URL's host (plain HTTP)
+   */
+  readonly testHostName?: string;
   /** Port of the test listener (the function may connect only there). */
   readonly testPort: number;
   /** The API route checked besides /health. */
@@ -127,7 +133,13 @@ export class PreTrafficHook extends Construct {
       sourceCodeHash: Fn.filebase64sha256(code.path),
       timeout: 30,
       memorySize: 128,
-      environment: { variables: { TEST_BASE_URL: props.testBaseUrl, CHECK_PATH: props.checkPath } },
+      environment: {
+        variables: {
+          TEST_BASE_URL: props.testBaseUrl,
+          CHECK_PATH: props.checkPath,
+          ...(props.testHostName !== undefined && { TEST_HOST_NAME: props.testHostName }),
+        },
+      },
       vpcConfig: { subnetIds: [...props.subnetIds], securityGroupIds: [securityGroup.id] },
       dependsOn: [logs],
     });

@@ -94,6 +94,7 @@ export class ForumStack extends TerraformStack {
       vpcId: this.network.vpcId,
       publicSubnetIds: this.network.publicSubnetIds,
       certificateArn: config.certificateArn,
+      domainName: config.domainName,
       ingressCidrs: config.ingressCidrs,
       deletionProtection: config.deletionProtection,
       accessLogs: config.accessLogs,

@@ -248,6 +248,12 @@ export const SETTINGS = {
     description: 'Where the pre-traffic hook reaches the test listener (set by its construct).',
     readBy: 'the pre-traffic hook',
   },
+  TEST_HOST_NAME: {
+    takes: 'a host name',
+    default: "the test listener URL's host",
+    description: "The name the test listener's certificate names: the pre-traffic hook asks for it over TLS (set by its construct behind HTTPS).",
+    readBy: 'the pre-traffic hook',
+  },
   CHECK_PATH: {
     takes: 'a path',
     default: '`/`',

@@ -57,7 +57,7 @@ const devWith = (settings: StageConfig): ProjectConfig => ({
   ...projectConfig,
   stages: { ...projectConfig.stages, dev: { ...projectConfig.stages.dev, ...settings } },
 });
-const hardened = devWith({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', deletionProtection: true });
+const hardened = devWith({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'forum.example.com', deletionProtection: true });
 const unexplained = (results: ControlResult[]) =>
   results.filter((result) => result.status === 'fail' && !result.configured).map((result) => `${result.id}: ${result.detail}`);
 /** The settings the controls explain failures by: the stage's, as the stack was built with them. */

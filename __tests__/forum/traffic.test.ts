@@ -241,6 +241,38 @@ describe('blue/green with CodeDeploy', () => {
     for (const statement of [...hook, ...codedeploy]) for (const action of statement.actions) expect(action).not.toContain('*');
   });
 
+  describe('behind HTTPS', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+    const withTls = (settings: Pick<ProjectConfig, 'certificateArn' | 'domainName'>): ProjectConfig => ({ ...projectConfig, ...settings });
+
+    it('serves the test listener with the certificate, and the hook asks it for the name the certificate names', () => {
+      const tls = synth({ BLUE_GREEN_SERVICES: 'users' }, withTls({ certificateArn, domainName: 'forum.example.com' }));
+      expect(resource(tls, 'aws_lb_listener', 'users/blue-green/test-listener')).toMatchObject({
+        port: 9010,
+        protocol: 'HTTPS',
+        certificate_arn: certificateArn,
+      });
+      const hook = resource(tls, 'aws_lambda_function', 'users/blue-green/pre-traffic-hook/function');
+      expect((hook.environment as { variables: Record<string, string> }).variables).toEqual({
+        TEST_BASE_URL: `https://${ref(tls, 'aws_lb', 'load-balancer/alb', 'dns_name')}:9010`,
+        TEST_HOST_NAME: 'forum.example.com',
+        CHECK_PATH: '/api/users',
+      });
+    });
+
+    it("refuses a blue/green service without the domain name: the certificate never names the load balancer's DNS name, so every release would roll back", () => {
+      expect(() => synth({ BLUE_GREEN_SERVICES: 'users' }, withTls({ certificateArn }))).toThrow(
+        /users\/blue-green: domainName: the test listener serves HTTPS with the load balancer's certificate/,
+      );
+    });
+
+    it('refuses a domain name that is not a DNS host name', () => {
+      expect(() => synth({}, withTls({ certificateArn, domainName: 'https://forum.example.com' }))).toThrow(
+        'domainName: "https://forum.example.com" is not a lower-case DNS host name',
+      );
+    });
+  });
+
   it('rejects two blue/green services on one test port', () => {
     const clash: ProjectConfig = {
       ...projectConfig,

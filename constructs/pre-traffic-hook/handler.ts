@@ -5,7 +5,16 @@
  * listener, then report Succeeded or Failed to CodeDeploy, which rolls the
  * deployment back on Failed. Runs on the Lambda Node.js runtime, whose AWS SDK
  * v3 provides the CodeDeploy client.
+ *
+ * Behind HTTPS the test listener presents the team's certificate, which names
+ * their domain and never the load balancer's `*.elb.amazonaws.com` name: the
+ * hook connects to the load balancer and asks for the domain (TLS server name
+ * and Host header), so that the certificate is checked against the name it
+ * was issued for.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 
 export interface HookEvent {
   readonly DeploymentId: string;
@@ -20,12 +29,23 @@ export interface CheckResult {
 
 export type HookStatus = 'Succeeded' | 'Failed';
 
+/** How one check reaches the test listener. */
+export interface GetOptions {
+  /** The host name to ask for (TLS server name and Host header): the one the certificate names. @default - the URL's host */
+  readonly hostName?: string;
+  readonly signal: AbortSignal;
+}
+
+export type Get = (url: string, options: GetOptions) => Promise<{ status: number; text: string }>;
+
 export interface HookDependencies {
-  /** Base URL of the test listener, e.g. http://alb-123.eu-west-1.elb.amazonaws.com:9010 */
+  /** Base URL of the test listener, e.g. https://alb-123.eu-west-1.elb.amazonaws.com:9010 */
   readonly testBaseUrl: string;
+  /** The host name its certificate names (HTTPS). @default - the base URL's host */
+  readonly hostName?: string;
   /** The API route to check besides /health. */
   readonly checkPath: string;
-  readonly fetch: (url: string, init: { signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+  readonly get: Get;
   readonly report: (deploymentId: string, executionId: string, status: HookStatus) => Promise<void>;
   /** @default 5000 */
   readonly timeoutMs?: number;
@@ -34,8 +54,8 @@ export interface HookDependencies {
 /** GETs `path` through the test listener; a 200 passes, and `accept`, when given, must like the JSON body too. */
 async function check(deps: HookDependencies, path: string, accept?: (body: unknown) => boolean): Promise<CheckResult> {
   try {
-    const response = await deps.fetch(`${deps.testBaseUrl}${path}`, { signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000) });
-    const text = await response.text();
+    const response = await deps.get(`${deps.testBaseUrl}${path}`, { hostName: deps.hostName, signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000) });
+    const text = response.text;
     if (response.status !== 200) return { path, ok: false, detail: `HTTP ${response.status}` };
     if (!accept) return { path, ok: true, detail: 'HTTP 200' };
     let body: unknown;
@@ -48,6 +68,35 @@ async function check(deps: HookDependencies, path: string, accept?: (body: unkno
   } catch (error) {
     return { path, ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * A GET over HTTP or HTTPS that connects to the URL's host and asks for
+ * `hostName`: its certificate must name `hostName` and be trusted (by the
+ * runtime's CAs, or `ca` when given).
+ */
+export function httpGet(url: string, options: GetOptions & { readonly ca?: string }): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const hostName = options.hostName ?? target.hostname;
+  const host = target.port ? `${hostName}:${target.port}` : hostName;
+  return new Promise((resolve, reject) => {
+    const settings = { method: 'GET', headers: { host }, signal: options.signal };
+    const onResponse = (response: IncomingMessage) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    };
+    const req = secure
+      ? // TLS names servers by host name only (RFC 6066): an address is checked against the certificate's addresses.
+        httpsRequest(target, { ...settings, servername: isIP(hostName) ? '' : hostName, ...(options.ca !== undefined && { ca: options.ca }) }, onResponse)
+      : httpRequest(target, settings, onResponse);
+    // An abort says why (the timeout), as fetch does.
+    req.on('error', (error) => reject(options.signal.aborted ? (options.signal.reason as Error) : error));
+    req.end();
+  });
 }
 
 /** Runs the checks and reports the outcome; never throws before reporting, so CodeDeploy is never left waiting. */
@@ -71,8 +120,9 @@ export async function handler(event: HookEvent): Promise<{ status: HookStatus }>
   const client = new CodeDeployClient({});
   const { status } = await runHook(event, {
     testBaseUrl: process.env.TEST_BASE_URL ?? '',
+    hostName: process.env.TEST_HOST_NAME || undefined,
     checkPath: process.env.CHECK_PATH ?? '/',
-    fetch: (url, init) => fetch(url, init),
+    get: httpGet,
     report: async (deploymentId, executionId, result) => {
       await client.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId, lifecycleEventHookExecutionId: executionId, status: result }));
     },

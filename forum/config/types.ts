@@ -102,6 +102,7 @@ export type StageSettings = Partial<
     | 'region'
     | 'network'
     | 'certificateArn'
+    | 'domainName'
     | 'ingressCidrs'
     | 'logRetentionDays'
     | 'keepImages'
@@ -147,6 +148,13 @@ export interface ProjectConfig {
   readonly network: NetworkConfig;
   /** ACM certificate ARN: the listener serves HTTPS and HTTP redirects to it. @default - HTTP only */
   readonly certificateArn?: string;
+  /**
+   * The host name users reach the stack by (your DNS record for the load
+   * balancer), which the certificate names: a blue/green service's
+   * pre-traffic hook asks its HTTPS test listener for it (required then).
+   * @default - none
+   */
+  readonly domainName?: string;
   /** CIDRs the load balancer admits. @default ['0.0.0.0/0'] */
   readonly ingressCidrs?: readonly string[];
   /** Days CloudWatch keeps each service's logs, unless the service sets its own. @default 30 */

@@ -16,8 +16,8 @@ import { evaluateControls, type ControlResult, type SynthesizedStack } from '../
 
 /** Every service extracted and users on blue/green: the stage that creates every kind of resource the controls look at. */
 const WIDEST_STAGE = { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' };
-/** What production adds to the prod stage of the configuration file: its certificate. */
-const PRODUCTION: StageConfig = { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example' };
+/** What production adds to the prod stage of the configuration file: its certificate, and the name it names. */
+const PRODUCTION: StageConfig = { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example', domainName: 'forum.example.com' };
 
 /** `cdktf synth` in-process, into a scratch folder. */
 function synthesize(config: ResolvedConfig): SynthesizedStack {
