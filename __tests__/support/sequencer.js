@@ -1,9 +1,9 @@
 /**
- * The order jest hands suites to its two workers. The whole-journey suites
- * take turns (support/turns.ts): the refactor step by step starts first, the
- * other suites run beside it on the second worker, and the README's blocks
- * and the tour come last, so that each starts when the one before is done
- * instead of holding a worker while it waits; the rest keep jest's own order.
+ * The order jest hands suites to its two workers. At most two whole-journey
+ * suites run at once (support/turns.ts): the refactor step by step, the
+ * longest, starts first; the other suites run beside it on the second worker,
+ * then the README's blocks, then the tour on whichever worker is free first;
+ * the rest keep jest's own order.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
