@@ -27,9 +27,13 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -183,5 +187,100 @@ describe('fix 9: EC2 Auto Scaling and launch templates', () => {
     );
     const { AutoScalingGroups } = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
     expect(AutoScalingGroups![0].CapacityReservationSpecification).toEqual({ CapacityReservationPreference: 'default' });
+  });
+});
+
+// The SDK names ELB's TargetGroupAssociationLimit and CertificateNotFound by their modeled exceptions.
+describe('fix 13: what ELB refuses', () => {
+  let vpcId: string;
+  const balancers: string[] = [];
+  const group = async () =>
+    (await elb.send(new CreateTargetGroupCommand({ Name: unique('f13').slice(0, 32), Protocol: 'HTTP', Port: 80, VpcId: vpcId, TargetType: 'ip' })))
+      .TargetGroups![0].TargetGroupArn!;
+  const fixed = { Type: 'fixed-response' as const, FixedResponseConfig: { StatusCode: '404' } };
+
+  beforeAll(async () => {
+    vpcId = (await vpcWithGroup()).vpcId;
+    const subnets = await Promise.all(
+      ['a', 'b'].map(
+        async (zone, i) =>
+          (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.8.${i}.0/24`, AvailabilityZone: `us-east-1${zone}` }))).Subnet!.SubnetId!,
+      ),
+    );
+    for (const name of ['f13-one', 'f13-two'])
+      balancers.push(
+        (await elb.send(new CreateLoadBalancerCommand({ Name: unique(name).slice(0, 32), Subnets: subnets, Type: 'application' }))).LoadBalancers![0]
+          .LoadBalancerArn!,
+      );
+  });
+
+  it("(a) a target group serves one load balancer: another's listener, rule or modified listener forwarding to it is TargetGroupAssociationLimit", async () => {
+    const shared = await group();
+    await elb.send(
+      new CreateListenerCommand({ LoadBalancerArn: balancers[0], Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: shared }] }),
+    );
+    const refused = {
+      name: 'TargetGroupAssociationLimitException',
+      message: `The following target groups cannot be associated with more than one load balancer: ${shared}`,
+    };
+    await expect(
+      elb.send(
+        new CreateListenerCommand({ LoadBalancerArn: balancers[1], Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: shared }] }),
+      ),
+    ).rejects.toMatchObject(refused);
+    const other = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: balancers[1], Protocol: 'HTTP', Port: 81, DefaultActions: [fixed] })))
+      .Listeners![0].ListenerArn!;
+    await expect(
+      elb.send(
+        new CreateRuleCommand({
+          ListenerArn: other,
+          Priority: 1,
+          Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/a'] } }],
+          Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: shared, Weight: 1 }] } }],
+        }),
+      ),
+    ).rejects.toMatchObject(refused);
+    await expect(
+      elb.send(new ModifyListenerCommand({ ListenerArn: other, DefaultActions: [{ Type: 'forward', TargetGroupArn: shared }] })),
+    ).rejects.toMatchObject(refused);
+  });
+
+  it('(b) each weight of a forward is 0-999', async () => {
+    const [first, second] = [await group(), await group()];
+    await expect(
+      elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: balancers[0],
+          Protocol: 'HTTP',
+          Port: 82,
+          DefaultActions: [
+            {
+              Type: 'forward',
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: first, Weight: 1000 },
+                  { TargetGroupArn: second, Weight: 0 },
+                ],
+              },
+            },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationError', message: 'The weight for each target group must be between 0 and 999, inclusive' });
+  });
+
+  it('(c) an HTTPS listener names a certificate that exists', async () => {
+    const missing = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000';
+    await expect(
+      elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: balancers[0],
+          Protocol: 'HTTPS',
+          Port: 443,
+          Certificates: [{ CertificateArn: missing }],
+          DefaultActions: [fixed],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'CertificateNotFoundException', message: `Certificate '${missing}' not found` });
   });
 });
