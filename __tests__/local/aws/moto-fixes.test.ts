@@ -284,3 +284,38 @@ describe('fix 13: what ELB refuses', () => {
     ).rejects.toMatchObject({ name: 'CertificateNotFoundException', message: `Certificate '${missing}' not found` });
   });
 });
+
+it("fix 14: a service behind a load balancer names a container of its task definition and a port it maps, in ECS's words", async () => {
+  const { vpcId } = await vpcWithGroup();
+  const targetGroupArn = (
+    await elb.send(new CreateTargetGroupCommand({ Name: unique('f14').slice(0, 32), Protocol: 'HTTP', Port: 3000, VpcId: vpcId, TargetType: 'ip' }))
+  ).TargetGroups![0].TargetGroupArn!;
+  const cluster = unique('fix-14');
+  await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+  const family = unique('fix-14');
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      containerDefinitions: [{ name: 'app', image: 'app:1', memory: 512, portMappings: [{ containerPort: 3000 }] }],
+    }),
+  );
+  const service = (containerName: string, containerPort: number) =>
+    ecs.send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: unique('svc'),
+        taskDefinition: family,
+        desiredCount: 0,
+        loadBalancers: [{ targetGroupArn, containerName, containerPort }],
+      }),
+    );
+  await expect(service('web', 3000)).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+    message: 'The container web does not exist in the task definition.',
+  });
+  await expect(service('app', 8080)).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+    message: 'The container app did not have a container port 8080 defined.',
+  });
+  await expect(service('app', 3000)).resolves.toMatchObject({ service: { loadBalancers: [{ containerName: 'app', containerPort: 3000 }] } });
+});

@@ -1,5 +1,6 @@
-"""ECS, as moto 5.2.1 gets it wrong (fix 2); tested in __tests__/local/aws/moto-fixes.test.ts."""
+"""ECS, as moto 5.2.1 gets it wrong (fix 2) and what ECS refuses that moto lets through (fix 14); tested in __tests__/local/aws/moto-fixes.test.ts."""
 from .common import store_request_fields
+from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
 
@@ -47,3 +48,42 @@ def create_task_set(self, *args, **kwargs):
 
 
 ecs_models.EC2ContainerServiceBackend.create_task_set = create_task_set
+
+
+# Fix 14: a service or task set behind a load balancer names a container of
+# its task definition and a port that container maps, or ECS refuses it
+# (InvalidParameterException, in ECS's words); moto 5.2.1 takes any name and
+# port, so a service wired to the wrong container or port deployed here and
+# would fail in an account.
+def _check_load_balancers(backend, task_definition, load_balancers):
+    if not task_definition or not load_balancers:
+        return
+    definition = backend.describe_task_definition(task_definition)
+    containers = {container["name"]: container for container in definition.container_definitions}
+    for entry in load_balancers:
+        name, port = entry.get("containerName"), entry.get("containerPort")
+        container = containers.get(name)
+        if container is None:
+            raise InvalidParameterException(f"The container {name} does not exist in the task definition.")
+        if port is not None and int(port) not in [int(mapping.get("containerPort", -1)) for mapping in container.get("portMappings") or []]:
+            raise InvalidParameterException(f"The container {name} did not have a container port {port} defined.")
+
+
+_backend_create_service = ecs_models.EC2ContainerServiceBackend.create_service
+
+
+def backend_create_service(self, cluster_str, service_name, desired_count, task_definition_str=None, load_balancers=None, *args, **kwargs):
+    _check_load_balancers(self, task_definition_str, load_balancers)
+    return _backend_create_service(self, cluster_str, service_name, desired_count, task_definition_str, load_balancers, *args, **kwargs)
+
+
+_checked_create_task_set = ecs_models.EC2ContainerServiceBackend.create_task_set
+
+
+def checked_create_task_set(self, service, cluster_str, task_definition, *args, **kwargs):
+    _check_load_balancers(self, task_definition, kwargs.get("load_balancers"))
+    return _checked_create_task_set(self, service, cluster_str, task_definition, *args, **kwargs)
+
+
+ecs_models.EC2ContainerServiceBackend.create_service = backend_create_service
+ecs_models.EC2ContainerServiceBackend.create_task_set = checked_create_task_set
