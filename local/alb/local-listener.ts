@@ -6,9 +6,11 @@
  * through http-proxy-3 (the maintained rewrite of node-http-proxy, which
  * handles streaming, hop-by-hop headers and X-Forwarded-*). Errors are the
  * ALB's: no target 503, a refused or reset connection 502, no answer within
- * the idle timeout 504, each with the ALB's own HTML body.
+ * the idle timeout 504, each with the ALB's own HTML body. An HTTPS listener
+ * serves TLS with its certificate, as the ALB ends TLS and forwards plain HTTP.
  */
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { actionFor, chooseTargetGroup, redirectLocation, type ListenerModel } from './listener';
@@ -23,6 +25,8 @@ export interface LocalListenerOptions {
   readonly targetGroups: (id: string) => TargetGroup | undefined;
   /** Seconds a connection may stay idle, and the longest a target may take to answer. @default 60 (ALB's idle timeout) */
   readonly idleTimeoutSeconds?: number;
+  /** An HTTPS listener's certificate (PEM, with its chain) and private key. @default - plain HTTP */
+  readonly tls?: { readonly certificate: string; readonly privateKey: string };
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
@@ -55,7 +59,10 @@ export class LocalListener {
     this.idleMs = (options.idleTimeoutSeconds ?? 60) * 1000;
     // Connections to targets are kept alive and reused, as the ALB does, for as long as its idle timeout.
     this.agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: this.idleMs });
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = options.tls
+      ? createTlsServer({ cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2' }, handle)
+      : createServer(handle);
     this.server.keepAliveTimeout = this.idleMs;
     this.server.headersTimeout = this.idleMs + 1_000;
     this.proxy.on('proxyReq', (proxyReq, req) => {
@@ -112,7 +119,7 @@ export class LocalListener {
     }
     if (action.type === 'redirect') {
       const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
-      const location = redirectLocation(action, { protocol: 'http', host, port: String(this.port), path, query });
+      const location = redirectLocation(action, { protocol: this.options.tls ? 'https' : 'http', host, port: String(this.port), path, query });
       res.writeHead(action.statusCode, { server: 'awselb/2.0', location, 'content-length': 0 });
       res.end();
       return;

@@ -1,9 +1,13 @@
 /**
  * The local load balancer over real sockets on loopback: what an ALB answers
  * for each kind of target trouble, round robin, health checks, failing open,
- * draining a deregistered target, fixed responses and redirects.
+ * draining a deregistered target, fixed responses and redirects, TLS on an
+ * HTTPS listener.
  */
 import { createServer, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { createAuthority, issueCertificate } from '../../../local/aws/local-certificates';
 import type { ListenerModel } from '../../../local/alb/listener';
 import { LocalListener } from '../../../local/alb/local-listener';
 import { TargetGroup, type HealthCheckSettings } from '../../../local/alb/target-group';
@@ -154,6 +158,34 @@ describe('the local listener, as an ALB answers', () => {
       [group],
     );
     expect((await httpGet(port, '/api/users?page=2')).body).toBe('users');
+  });
+
+  it('serves TLS with the certificate of an HTTPS listener, checked by its name, and forwards plain HTTP to the target', async () => {
+    const authority = await createAuthority('local listener test CA');
+    const certificate = await issueCertificate(authority, 'forum.example.test');
+    const group = new TargetGroup('users');
+    group.register({ host: '127.0.0.1', port: await target('users') });
+    const byId = new Map([[group.id, group]]);
+    const secure = new LocalListener({ port: 0, model: forwardTo('users'), targetGroups: (id) => byId.get(id), tls: certificate });
+    listeners.push(secure);
+    const port = await secure.start();
+    const get = (servername: string) =>
+      new Promise<{ status: number; body: string; protocol: string }>((resolve, reject) => {
+        const req = httpsGet(
+          { host: '127.0.0.1', port, path: '/api/users', servername, ca: authority.certificate, agent: false, headers: { host: servername } },
+          (res) => {
+            const protocol = (res.socket as TLSSocket).getProtocol() ?? '';
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body, protocol }));
+          },
+        );
+        req.on('error', reject);
+      });
+    expect(await get('forum.example.test')).toEqual({ status: 200, body: 'users', protocol: expect.stringMatching(/^TLSv1\.[23]$/) });
+    await expect(get('other.example.test')).rejects.toThrow(/altnames/);
+    // Plain HTTP on a TLS port is no request at all.
+    await expect(httpGet(port, '/api/users')).rejects.toThrow();
   });
 
   it('fails to start with a message naming the port when it is taken', async () => {
