@@ -1,8 +1,12 @@
 import { Construct } from 'constructs';
 import { Annotations, Fn, TerraformOutput, TerraformStack } from 'cdktf';
+import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { DataAwsEcrAuthorizationToken } from '@cdktf/provider-aws/lib/data-aws-ecr-authorization-token';
 import { DockerProvider } from '@cdktf/provider-docker/lib/provider';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from './config/errors';
+import { localCertificateFiles } from '../lib/local-certificate-files';
 import { legacyServiceName, monolithDeployed, routeTable } from './config/routing';
 import type { ResolvedConfig, ResolvedService } from './config/types';
 import { awsProvider } from '../constructs/aws-provider';
@@ -93,7 +97,7 @@ export class ForumStack extends TerraformStack {
       namePrefix: config.namePrefix,
       vpcId: this.network.vpcId,
       publicSubnetIds: this.network.publicSubnetIds,
-      certificateArn: config.certificateArn,
+      certificateArn: config.target === 'local' && config.certificateArn ? this.localCertificate(config).arn : config.certificateArn,
       domainName: config.domainName,
       ingressCidrs: config.ingressCidrs,
       deletionProtection: config.deletionProtection,
@@ -274,6 +278,25 @@ export class ForumStack extends TerraformStack {
         );
       }
     }
+  }
+
+  /**
+   * On the emulator, the account's certificate does not exist: the stack
+   * imports one that the local authority issued for the same domain name (the
+   * local commands make it, see lib/local-certificate-files.ts), as a team
+   * imports its own certificate into ACM, and the listeners use that.
+   */
+  private localCertificate(config: ResolvedConfig): AcmCertificate {
+    if (!config.domainName) throw new ConfigError('domainName', 'DEPLOY_TARGET=local serves HTTPS with a certificate for domainName: set it');
+    const files = localCertificateFiles(config.localStateDir ?? projectRoot(), config.domainName);
+    if (!existsSync(files.certificate) || !existsSync(files.privateKey))
+      throw new ConfigError('domainName', `no local certificate for ${config.domainName} in ${files.certificate}: npm run deploy:local makes it`);
+    return new AcmCertificate(this, 'local-certificate', {
+      privateKey: Fn.file(files.privateKey),
+      certificateBody: Fn.file(files.certificate),
+      certificateChain: Fn.file(files.authority),
+      tags: { Name: `${config.namePrefix}-local` },
+    });
   }
 }
 

@@ -103,6 +103,8 @@ export const SETTINGS = {
     description: "The existing load balancer's security group.",
     readBy: 'examples/existing-load-balancer',
   },
+  CERTIFICATE_ARN: { takes: 'an ACM certificate ARN', description: "The certificate the load balancer's listeners serve.", readBy: 'examples/https-domain' },
+  DOMAIN_NAME: { takes: 'a host name', description: 'The domain name the certificate names.', readBy: 'examples/https-domain' },
   VPC_ID: { takes: 'a VPC id', description: 'The existing VPC.', readBy: 'examples/existing-load-balancer' },
   PUBLIC_SUBNET_IDS: { takes: 'subnet ids, comma-separated', description: "The existing VPC's public subnets.", readBy: 'examples/existing-load-balancer' },
   PRIVATE_SUBNET_IDS: {

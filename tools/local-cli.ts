@@ -23,6 +23,7 @@ import { summary } from '../local/runtime/summary';
 import { readStackOutputs, release } from './release';
 import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, seedProviderLock, startEmulator, writeCliConfig } from '../local/aws/local-aws';
 import { emulatorClient } from '../local/aws/emulator-account';
+import { ensureLocalCertificate } from '../local/aws/local-certificates';
 
 const root = projectRoot();
 const localDir = join(root, '.local');
@@ -62,6 +63,20 @@ function targetEnv(emulator: RunningEmulator): Record<string, string> {
   return localTargetEnv(emulator.endpoint, cliConfig, localDir);
 }
 
+/**
+ * A stage with a certificate serves HTTPS here with one the checkout's own
+ * authority issues for its domainName (in .local/tls/), which the stack
+ * imports into the emulator's ACM: made before anything synthesizes.
+ */
+async function localCertificate(env: Record<string, string>): Promise<void> {
+  const config = resolveConfig(projectConfig, { ...process.env, ...env }, root);
+  if (!config.certificateArn || !config.domainName) return;
+  const made = await ensureLocalCertificate(localDir, config.domainName);
+  process.stderr.write(
+    `HTTPS with a local certificate for ${config.domainName}, issued by the authority in ${made.authority} (trust it: curl --cacert, NODE_EXTRA_CA_CERTS)\n`,
+  );
+}
+
 /** Whether the port can be listened on at 127.0.0.1 now. */
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -95,6 +110,7 @@ async function deploy(): Promise<number> {
     console.log(`Started the AWS emulator (moto) at ${emulator.endpoint}, pid ${emulator.pid}, log ${files.log}`);
   }
   const env = targetEnv(emulator);
+  await localCertificate(env);
   const status = cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', files.outputs], env);
   if (status !== 0) return status;
   const applied = Date.now();
@@ -169,12 +185,19 @@ async function releaseLocal(emulator: RunningEmulator): Promise<number> {
 const commands: Record<string, () => Promise<number>> = {
   deploy,
   destroy,
-  diff: () => withEmulator((emulator) => cdktf(['diff', '--skip-provider-lock'], targetEnv(emulator))),
+  diff: () =>
+    withEmulator(async (emulator) => {
+      const env = targetEnv(emulator);
+      await localCertificate(env);
+      return cdktf(['diff', '--skip-provider-lock'], env);
+    }),
   release: () => withEmulator(releaseLocal),
   env: () =>
-    withEmulator((emulator) => {
+    withEmulator(async (emulator) => {
+      const env = targetEnv(emulator);
+      await localCertificate(env);
       // OUTPUTS_FILE: where `npm run release` finds the deployed stack's outputs.
-      for (const [key, value] of Object.entries({ ...targetEnv(emulator), OUTPUTS_FILE: files.outputs })) console.log(`export ${key}=${JSON.stringify(value)}`);
+      for (const [key, value] of Object.entries({ ...env, OUTPUTS_FILE: files.outputs })) console.log(`export ${key}=${JSON.stringify(value)}`);
       return 0;
     }),
 };

@@ -35,6 +35,11 @@ const APPS: readonly App[] = [
   ]),
   { folder: 'examples/ready-made-image', script: 'build/examples/ready-made-image/main.js', env: {} },
   {
+    folder: 'examples/https-domain',
+    script: 'build/examples/https-domain/main.js',
+    env: { CERTIFICATE_ARN: 'arn:aws:acm:us-east-1:123456789012:certificate/example', DOMAIN_NAME: 'forum.example.com', BLUE_GREEN_SERVICES: 'users' },
+  },
+  {
     folder: 'examples/existing-load-balancer',
     script: 'build/examples/existing-load-balancer/main.js',
     env: {

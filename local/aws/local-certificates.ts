@@ -9,8 +9,12 @@
  * and by every TLS policy of ALB. Made with @peculiar/x509 (X.509 on Node's
  * WebCrypto), since Node can read certificates but not make them.
  */
-import { randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DescribeCertificateCommand, GetCertificateCommand, type ACMClient } from '@aws-sdk/client-acm';
 import * as x509 from '@peculiar/x509';
+import { localCertificateFiles, type LocalCertificateFiles } from '../../lib/local-certificate-files';
 
 const crypto = webcrypto;
 const KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -78,4 +82,55 @@ export async function issueCertificate(authority: PemCertificate, domainName: st
     crypto,
   );
   return pem(keys, certificate);
+}
+
+const write = (file: string, text: string, secret = false) => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text, secret ? { mode: 0o600 } : {});
+};
+const read = (certificate: string, privateKey: string): PemCertificate => ({
+  certificate: readFileSync(certificate, 'utf8'),
+  privateKey: readFileSync(privateKey, 'utf8'),
+});
+/** Whether the certificate in `file` is valid for at least another week. */
+const fresh = (file: string) => existsSync(file) && Date.parse(new X509Certificate(readFileSync(file)).validTo) > Date.now() + 7 * DAY_MS;
+
+/**
+ * The local authority of `stateDir` (made once) and a certificate it issued
+ * for `domainName` (made when missing or about to expire), in the files
+ * lib/local-certificate-files.ts names.
+ */
+export async function ensureLocalCertificate(stateDir: string, domainName: string): Promise<LocalCertificateFiles> {
+  const files = localCertificateFiles(stateDir, domainName);
+  if (!fresh(files.authority) || !existsSync(files.authorityKey)) {
+    const authority = await createAuthority(`forum local CA (${stateDir})`);
+    write(files.authorityKey, authority.privateKey, true);
+    write(files.authority, authority.certificate);
+  }
+  const issuer = new X509Certificate(readFileSync(files.authority));
+  if (!fresh(files.certificate) || !existsSync(files.privateKey) || !new X509Certificate(readFileSync(files.certificate)).checkIssued(issuer)) {
+    const issued = await issueCertificate(read(files.authority, files.authorityKey), domainName);
+    write(files.privateKey, issued.privateKey, true);
+    write(files.certificate, issued.certificate);
+  }
+  return files;
+}
+
+/**
+ * What a local HTTPS listener serves for the ACM certificate it names: the
+ * certificate the local authority issued for its domain name (with the
+ * authority as its chain) and that certificate's key, when ACM holds exactly
+ * that certificate (ACM never gives a key back); undefined otherwise.
+ */
+export function listenerCertificates(acm: Pick<ACMClient, 'send'>, stateDir: string) {
+  return async (arn: string): Promise<PemCertificate | undefined> => {
+    const domainName = (await acm.send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate?.DomainName;
+    if (!domainName) return undefined;
+    const files = localCertificateFiles(stateDir, domainName);
+    if (!existsSync(files.certificate) || !existsSync(files.privateKey) || !existsSync(files.authority)) return undefined;
+    const held = (await acm.send(new GetCertificateCommand({ CertificateArn: arn }))).Certificate;
+    const local = readFileSync(files.certificate, 'utf8');
+    if (!held || new X509Certificate(held).fingerprint256 !== new X509Certificate(local).fingerprint256) return undefined;
+    return { certificate: `${local.trimEnd()}\n${readFileSync(files.authority, 'utf8')}`, privateKey: readFileSync(files.privateKey, 'utf8') };
+  };
 }

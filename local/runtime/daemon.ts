@@ -12,6 +12,7 @@
  * docker when an engine answers), LOCAL_TIME_SCALE, IMAGE_URI_TEMPLATE,
  * RUNTIME_STATE_FILE (where it writes its pid and control port).
  */
+import { ACMClient } from '@aws-sdk/client-acm';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -29,6 +30,8 @@ import { LocalRuntime } from './local-runtime';
 import { DockerTaskRunner, ProcessTaskRunner, type TaskRunner } from './task-runner';
 import { runtimeSettings } from './settings';
 import { emulatorClient, emulatorEnvironment } from '../aws/emulator-account';
+import { listenerCertificates } from '../aws/local-certificates';
+import { projectRoot } from '../../lib/project-root';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -61,8 +64,25 @@ async function main(): Promise<void> {
     clients: { autoscaling: new AutoScalingClient(aws), ec2: new EC2Client(aws), s3: new S3Client({ ...aws, forcePathStyle: true }) },
     workDir: mkdtempSync(join(tmpdir(), 'forum-instances-')),
   };
-  const runtime = new LocalRuntime({ clients, runner, albPort: settings.albPort, timeScale: settings.timeScale, taskEnvironment, instances, log });
-  const codedeploy = new LocalCodeDeploy({ clients, runtime, endpoint: settings.endpoint, region: settings.region, timeScale: settings.timeScale, log });
+  const runtime = new LocalRuntime({
+    clients,
+    runner,
+    albPort: settings.albPort,
+    timeScale: settings.timeScale,
+    taskEnvironment,
+    instances,
+    listenerCertificate: listenerCertificates(new ACMClient(aws), settings.stateDir ?? projectRoot()),
+    log,
+  });
+  const codedeploy = new LocalCodeDeploy({
+    clients,
+    runtime,
+    endpoint: settings.endpoint,
+    region: settings.region,
+    timeScale: settings.timeScale,
+    stateDir: settings.stateDir,
+    log,
+  });
 
   let synced = false;
   let stopping = false;

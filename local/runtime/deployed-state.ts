@@ -47,6 +47,8 @@ export interface DeployedListener {
   /** The port the listener has on AWS (80, 443, a test port). */
   readonly port: number;
   readonly protocol: string;
+  /** An HTTPS listener's default certificate. */
+  readonly certificateArn?: string;
   readonly idleTimeoutSeconds: number;
   readonly model: ListenerModel;
   /** Rules the local load balancer cannot evaluate (conditions other than path-pattern), skipped with a warning. */
@@ -284,6 +286,7 @@ export async function readDeployedState(clients: DeployedStateClients): Promise<
         loadBalancerName: balancer.LoadBalancerName ?? '',
         port: listener.Port ?? 80,
         protocol: listener.Protocol ?? 'HTTP',
+        certificateArn: listener.Certificates?.[0]?.CertificateArn,
         idleTimeoutSeconds: Number.isFinite(idle) ? idle : 60,
         model: {
           rules: modeled.flatMap(({ model }) => (model ? [model] : [])),

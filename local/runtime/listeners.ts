@@ -3,9 +3,10 @@
  * listener (on 443, else 80, in AWS) at LOCAL_ALB_PORT, every other one (a
  * blue/green test listener) on its AWS port when that is free and
  * unprivileged, else on any free port. Each takes the deployed rules as they
- * change; one that is gone stops serving.
+ * change; one that is gone stops serving. An HTTPS listener serves TLS with
+ * its certificate, or is refused: the load balancer cannot serve it without.
  */
-import { LocalListener } from '../alb/local-listener';
+import { LocalListener, type LocalListenerOptions } from '../alb/local-listener';
 import type { TargetGroup } from '../alb/target-group';
 import { freePort } from '../../lib/free-port';
 import type { DeployedListener, DeployedState } from './deployed-state';
@@ -14,7 +15,15 @@ import type { Log } from './images';
 export class LocalListeners {
   private readonly served = new Map<string, { listener: LocalListener; deployed: DeployedListener }>();
 
-  constructor(private readonly options: { readonly albPort: number; readonly targetGroup: (arn: string) => TargetGroup | undefined; readonly log: Log }) {}
+  constructor(
+    private readonly options: {
+      readonly albPort: number;
+      readonly targetGroup: (arn: string) => TargetGroup | undefined;
+      /** The certificate and key an HTTPS listener serves, found by its certificate ARN. */
+      readonly certificate?: (arn: string) => Promise<LocalListenerOptions['tls']>;
+      readonly log: Log;
+    },
+  ) {}
 
   /** Serves every deployed listener with its rules now. */
   async sync(state: DeployedState): Promise<void> {
@@ -29,11 +38,13 @@ export class LocalListeners {
         continue;
       }
       const port = deployed === production ? this.options.albPort : await portFor(deployed.port);
+      const tls = deployed.protocol === 'HTTPS' ? await this.tls(deployed) : undefined;
       const listener = new LocalListener({
         port,
         model: deployed.model,
         targetGroups: this.options.targetGroup,
         idleTimeoutSeconds: deployed.idleTimeoutSeconds,
+        tls,
       });
       try {
         await listener.start();
@@ -45,7 +56,9 @@ export class LocalListeners {
         );
       }
       this.served.set(deployed.arn, { listener, deployed });
-      this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} (${deployed.protocol}) serves on http://127.0.0.1:${listener.port}`);
+      this.options.log(
+        `listener ${deployed.loadBalancerName}:${deployed.port} (${deployed.protocol}) serves on ${tls ? 'https' : 'http'}://127.0.0.1:${listener.port}`,
+      );
     }
     for (const [arn, { listener, deployed }] of this.served) {
       if (state.listeners.some((candidate) => candidate.arn === arn)) continue;
@@ -53,6 +66,15 @@ export class LocalListeners {
       this.served.delete(arn);
       this.options.log(`listener ${deployed.loadBalancerName}:${deployed.port} is gone: stopped serving on ${listener.port}`);
     }
+  }
+
+  private async tls(deployed: DeployedListener): Promise<LocalListenerOptions['tls']> {
+    const found = deployed.certificateArn ? await this.options.certificate?.(deployed.certificateArn) : undefined;
+    if (!found)
+      throw new Error(
+        `the local load balancer cannot serve ${deployed.loadBalancerName}:${deployed.port} (HTTPS): no certificate and key for ${deployed.certificateArn ?? 'it'} (a local deploy imports one for domainName; see lib/local-certificate-files.ts)`,
+      );
+    return found;
   }
 
   /** The loopback port serving the deployed listener with this ARN. */

@@ -45,6 +45,7 @@ import type { Log } from './images';
 import type { LocalRuntime } from './local-runtime';
 import { setting } from '../../lib/settings';
 import { emulatorEnvironment } from '../aws/emulator-account';
+import { localCertificateFiles } from '../../lib/local-certificate-files';
 
 export interface LocalCodeDeployOptions {
   readonly clients: {
@@ -59,6 +60,8 @@ export interface LocalCodeDeployOptions {
   readonly region: string;
   /** Multiplies every wait of a deployment (LOCAL_TIME_SCALE). @default 1 */
   readonly timeScale?: number;
+  /** Where the local certificates are (LOCAL_STATE_DIR): a hook that checks an HTTPS test listener trusts their authority. @default - the project root */
+  readonly stateDir?: string;
   readonly log: Log;
 }
 
@@ -348,10 +351,15 @@ export class LocalCodeDeploy {
     if (!existsSync(code)) throw new RolledBack('Failed', `${event}: the hook's code ${code} is missing (npm run build)`);
     const testPort = testListener ? this.options.runtime.listenerPort(testListener) : undefined;
     const executionId = randomUUID();
+    const variables = configuration.Environment?.Variables ?? {};
+    // Behind HTTPS the hook asks the local test listener for its TEST_HOST_NAME, whose certificate the local authority issued.
+    const scheme = variables.TEST_BASE_URL?.startsWith('https:') ? 'https' : 'http';
+    const trusted = scheme === 'https' && variables.TEST_HOST_NAME && localCertificateFiles(this.options.stateDir ?? projectRoot(), variables.TEST_HOST_NAME);
     const environment = {
       PATH: setting('PATH') ?? '',
-      ...configuration.Environment?.Variables,
-      ...(testPort && { TEST_BASE_URL: `http://127.0.0.1:${testPort}` }),
+      ...variables,
+      ...(testPort && { TEST_BASE_URL: `${scheme}://127.0.0.1:${testPort}` }),
+      ...(trusted && { NODE_EXTRA_CA_CERTS: trusted.authority }),
       ...emulatorEnvironment(this.options.endpoint),
     };
     const payload = JSON.stringify({ DeploymentId: deploymentId, LifecycleEventHookExecutionId: executionId });

@@ -40,6 +40,8 @@ export interface LocalRuntimeOptions {
   readonly taskEnvironment?: Readonly<Record<string, string>>;
   /** Serve the instances of Auto Scaling groups (the monolith on EC2) too. @default - not served */
   readonly instances?: { readonly clients: InstanceClients; readonly workDir: string };
+  /** The certificate and key an HTTPS listener serves, by its certificate ARN. @default - none: an HTTPS listener is refused */
+  readonly listenerCertificate?: (arn: string) => Promise<{ readonly certificate: string; readonly privateKey: string } | undefined>;
   readonly log: Log;
 }
 
@@ -85,7 +87,12 @@ export class LocalRuntime {
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
-    this.listeners = new LocalListeners({ albPort: options.albPort, targetGroup: (arn) => this.groups.get(arn)?.group, log: options.log });
+    this.listeners = new LocalListeners({
+      albPort: options.albPort,
+      targetGroup: (arn) => this.groups.get(arn)?.group,
+      certificate: options.listenerCertificate,
+      log: options.log,
+    });
     this.discovery = new LocalDiscovery({ client: options.clients.discovery, log: options.log });
     if (options.instances) {
       this.instances = new LocalInstances({

@@ -35,6 +35,8 @@ export interface RuntimeSettings {
   readonly stateFile?: string;
   /** This runtime's identity (runtimeIdOf its state file). */
   readonly runtimeId: string;
+  /** LOCAL_STATE_DIR: where the local commands keep the certificates HTTPS listeners serve (lib/local-certificate-files.ts). @default - the project root */
+  readonly stateDir?: string;
 }
 
 export function runtimeSettings(env: Environment): RuntimeSettings {
@@ -52,5 +54,6 @@ export function runtimeSettings(env: Environment): RuntimeSettings {
     imageTemplate: setting('IMAGE_URI_TEMPLATE', env) ?? LOCAL_IMAGE_URI_TEMPLATE,
     stateFile,
     runtimeId: runtimeIdOf(stateFile),
+    stateDir: setting('LOCAL_STATE_DIR', env),
   };
 }
