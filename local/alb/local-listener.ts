@@ -27,12 +27,14 @@ export interface LocalListenerOptions {
   readonly idleTimeoutSeconds?: number;
   /** An HTTPS listener's certificate (PEM, with its chain) and private key. @default - plain HTTP */
   readonly tls?: { readonly certificate: string; readonly privateKey: string };
+  /** Where an error while handling a request is told, with its stack. @default - stderr */
+  readonly log?: (line: string) => void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
 
 /** The body an ALB answers its own errors with. */
-function albError(res: ServerResponse, status: 502 | 503 | 504): void {
+function albError(res: ServerResponse, status: 400 | 502 | 503 | 504): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -59,7 +61,20 @@ export class LocalListener {
     this.idleMs = (options.idleTimeoutSeconds ?? 60) * 1000;
     // Connections to targets are kept alive and reused, as the ALB does, for as long as its idle timeout.
     this.agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: this.idleMs });
-    const handle = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    // No request ends the process: an error while handling one answers that request, as the ALB would, and is logged.
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        this.handle(req, res);
+      } catch (error) {
+        // A request target the proxy cannot make a URL of (`GET http://[zz/api`) is the client's: 400; anything else 502.
+        const status = (error as NodeJS.ErrnoException).code === 'ERR_INVALID_URL' ? 400 : 502;
+        (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+          `local load balancer :${this.port}: ${req.method} ${req.url} answered ${status}: ${error instanceof Error ? error.stack : String(error)}`,
+        );
+        req.resume();
+        albError(res, status);
+      }
+    };
     this.server = options.tls
       ? createTlsServer({ cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2' }, handle)
       : createServer(handle);

@@ -45,6 +45,7 @@ export class LocalListeners {
         targetGroups: this.options.targetGroup,
         idleTimeoutSeconds: deployed.idleTimeoutSeconds,
         tls,
+        log: this.options.log,
       });
       try {
         await listener.start();

@@ -5,6 +5,7 @@
  * HTTPS listener.
  */
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { get as httpsGet } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { createAuthority, issueCertificate } from '../../../local/aws/local-certificates';
@@ -186,6 +187,30 @@ describe('the local listener, as an ALB answers', () => {
     await expect(get('other.example.test')).rejects.toThrow(/altnames/);
     // Plain HTTP on a TLS port is no request at all.
     await expect(httpGet(port, '/api/users')).rejects.toThrow();
+  });
+
+  it("answers a request target it cannot forward with ALB's 400, logged, and goes on serving (it used to end the process)", async () => {
+    const group = new TargetGroup('users');
+    group.register({ host: '127.0.0.1', port: await target('users') });
+    const byId = new Map([[group.id, group]]);
+    const logged: string[] = [];
+    const local = new LocalListener({ port: 0, model: forwardTo('users'), targetGroups: (id) => byId.get(id), log: (line) => logged.push(line) });
+    listeners.push(local);
+    const port = await local.start();
+    // An absolute-form target with a bad authority: Node's parser accepts it, the proxy cannot make a URL of it.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET http://[zz/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(raw).toContain('server: awselb/2.0');
+    expect(raw).toContain('<center><h1>400 Bad Request</h1></center>');
+    expect(logged).toEqual([expect.stringMatching(/GET http:\/\/\[zz\/api answered 400: TypeError.*Invalid URL/s)]);
+    expect((await httpGet(port, '/api/users')).body).toBe('users');
   });
 
   it('fails to start with a message naming the port when it is taken', async () => {
