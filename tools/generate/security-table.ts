@@ -5,37 +5,20 @@
  * adds (a certificate). The evaluation is the one owner; the
  * README follows it.
  */
-import { App } from 'cdktf';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveConfig } from '../../forum/config/resolve';
-import type { ProjectConfig, ResolvedConfig, StageConfig } from '../../forum/config/types';
-import { ForumStack } from '../../forum/stack';
-import { evaluateControls, type ControlResult, type SynthesizedStack } from '../../forum/security-controls';
+import type { ProjectConfig, StageConfig } from '../../forum/config/types';
+import { synthesizeStack } from '../../forum/synthesize';
+import { evaluateControls, type ControlResult } from '../../forum/security-controls';
 
 /** Every service extracted and users on blue/green: the stage that creates every kind of resource the controls look at. */
 const WIDEST_STAGE = { EXTRACTED_SERVICES: 'all', BLUE_GREEN_SERVICES: 'users' };
 /** What production adds to the prod stage of the configuration file: its certificate, and the name it names. */
 const PRODUCTION: StageConfig = { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example', domainName: 'forum.example.com' };
 
-/** `cdktf synth` in-process, into a scratch folder. */
-function synthesize(config: ResolvedConfig): SynthesizedStack {
-  const outdir = mkdtempSync(join(tmpdir(), 'forum-controls-'));
-  try {
-    const app = new App({ outdir });
-    new ForumStack(app, config.namePrefix, config);
-    app.synth();
-    return JSON.parse(readFileSync(join(outdir, 'stacks', config.namePrefix, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
 /** The controls over a stage of `base` (STAGE), with the widest refactor step. */
 export function controlResults(base: ProjectConfig, root: string, stage?: string): ControlResult[] {
   const config = resolveConfig(base, { ...WIDEST_STAGE, STAGE: stage }, root);
-  return evaluateControls(synthesize(config), { ...config, networkKind: config.network.kind });
+  return evaluateControls(synthesizeStack(config), { ...config, networkKind: config.network.kind });
 }
 
 function status(result: ControlResult): string {
