@@ -32,6 +32,13 @@ describe('the monolith cluster, as a real process', () => {
     expect(typeof lines[0].durationMs).toBe('number');
   });
 
+  it("logs the load balancer's trace id (X-Amzn-Trace-Id) with the request", async () => {
+    const trace = 'Self=1-67891234-12456789abcdef0123456789;Root=1-67891233-abcdef012345678912345678';
+    expect((await httpGet(port, '/api/users/2', 'GET', { 'x-amzn-trace-id': trace })).status).toBe(200);
+    const [line] = await monolith.waitForLogs((entry) => entry.msg === 'request' && entry.path === '/api/users/2');
+    expect(line).toMatchObject({ status: 200, traceId: trace });
+  });
+
   it('replaces a worker that dies while requests keep succeeding', async () => {
     const [victim] = await monolith.waitForLogs((line) => line.msg === 'worker started', 2);
     const victimPid = Number(victim.worker);

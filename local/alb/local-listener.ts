@@ -4,7 +4,8 @@
  * (rules by priority, then the default), answers fixed responses and
  * redirects itself, and forwards to a target of the chosen target group
  * through http-proxy-3 (the maintained rewrite of node-http-proxy, which
- * handles streaming, hop-by-hop headers and X-Forwarded-*). Errors are the
+ * handles streaming and hop-by-hop headers), adding the headers ALB adds
+ * (forwarded-headers.ts). Errors are the
  * ALB's: no target 503, a refused or reset connection 502, no answer within
  * the idle timeout 504, each with the ALB's own HTML body. An HTTPS listener
  * serves TLS with its certificate, as the ALB ends TLS and forwards plain HTTP.
@@ -13,6 +14,7 @@ import { Agent, createServer, type IncomingMessage, type Server, type ServerResp
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
+import { addForwardedHeaders } from './forwarded-headers';
 import { actionFor, chooseTargetGroup, redirectLocation, type ListenerModel } from './listener';
 import type { TargetGroup } from './target-group';
 
@@ -49,7 +51,7 @@ export class LocalListener {
   private model: ListenerModel;
   private readonly server: Server;
   private readonly agent: Agent;
-  private readonly proxy = createProxyServer({ xfwd: true });
+  private readonly proxy = createProxyServer({ xfwd: false });
   private readonly idleMs: number;
   /** Requests whose target took longer than the idle timeout (a 504, not a 502). */
   private readonly timedOut = new WeakSet<IncomingMessage>();
@@ -150,6 +152,8 @@ export class LocalListener {
     const release = group.acquire(target);
     res.once('close', release);
     if (choice.setCookie) this.cookies.set(req, choice.setCookie);
+    // http-proxy's own X-Forwarded-* append Proto and Port too; ALB sets them to what the client used.
+    addForwardedHeaders(req.headers, { clientAddress: req.socket.remoteAddress, protocol: this.options.tls ? 'https' : 'http', port: this.port });
     this.proxy.web(
       req,
       res,

@@ -26,9 +26,14 @@ afterEach(async () => {
   );
 });
 
-/** A target that names itself, answers /health with `health()`, and holds requests to /slow for `slowMs`. */
+/** A target that names itself, answers /health with `health()`, holds requests to /slow for `slowMs`, and echoes /headers. */
 async function target(name: string, options: { health?: () => number; slowMs?: number } = {}): Promise<number> {
   const server = createServer((req, res) => {
+    if (req.url === '/headers') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.headers));
+      return;
+    }
     if (req.url === '/health') {
       res.writeHead(options.health?.() ?? 200);
       res.end();
@@ -211,6 +216,30 @@ describe('the local listener, as an ALB answers', () => {
     expect(raw).toContain('<center><h1>400 Bad Request</h1></center>');
     expect(logged).toEqual([expect.stringMatching(/GET http:\/\/\[zz\/api answered 400: TypeError.*Invalid URL/s)]);
     expect((await httpGet(port, '/api/users')).body).toBe('users');
+  });
+
+  it('adds the headers ALB adds: X-Forwarded-For appended, -Proto and -Port of the listener, X-Amzn-Trace-Id new or kept with a Self', async () => {
+    const group = new TargetGroup('tg');
+    group.register({ host: '127.0.0.1', port: await target('a') });
+    const port = await listener(forwardTo('tg'), [group]);
+    const seen = async (headers: Record<string, string> = {}) => JSON.parse((await httpGet(port, '/headers', 'GET', headers)).body) as Record<string, string>;
+    const plain = await seen();
+    expect(plain).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': String(port) });
+    expect(plain['x-amzn-trace-id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    // Its time is now's, in seconds.
+    expect(Math.abs(parseInt(plain['x-amzn-trace-id'].slice(7, 15), 16) - Date.now() / 1000)).toBeLessThan(600);
+    // Two requests, two traces.
+    expect((await seen())['x-amzn-trace-id']).not.toBe(plain['x-amzn-trace-id']);
+    const relayed = await seen({
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-port': '443',
+      'x-amzn-trace-id': 'Self=1-00000001-000000000000000000000001;Root=1-67891233-abcdef012345678912345678;CalledFrom=app',
+    });
+    expect(relayed).toMatchObject({ 'x-forwarded-for': '203.0.113.7, 127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-port': String(port) });
+    expect(relayed['x-amzn-trace-id']).toMatch(/^Self=1-[0-9a-f]{8}-[0-9a-f]{24};Root=1-67891233-abcdef012345678912345678;CalledFrom=app$/);
+    // A header with custom fields but no Root gets one, the fields kept.
+    expect((await seen({ 'x-amzn-trace-id': 'Lineage=a87bd80c:0' }))['x-amzn-trace-id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Lineage=a87bd80c:0$/);
   });
 
   it('fails to start with a message naming the port when it is taken', async () => {

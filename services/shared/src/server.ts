@@ -77,6 +77,8 @@ const internals = {
         method: request.method.toUpperCase(),
         path: request.path,
         status,
+        // The load balancer's trace id (X-Amzn-Trace-Id), to find one request across the hops.
+        traceId: request.headers['x-amzn-trace-id'],
         durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000,
       });
     });
@@ -84,6 +86,7 @@ const internals = {
       logger.error('request failed', {
         method: request.method.toUpperCase(),
         path: request.path,
+        traceId: request.headers['x-amzn-trace-id'],
         error: event.error instanceof Error ? event.error.message : JSON.stringify(event.error),
       });
     });
