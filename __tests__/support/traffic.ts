@@ -5,6 +5,7 @@
  * loop is bounded in count and time.
  */
 import { request as httpRequest } from 'node:http';
+import { pacer } from '../../lib/pace';
 
 export interface Answer {
   readonly path: string;
@@ -49,14 +50,15 @@ export interface LoadResult {
 }
 
 /**
- * Requests the paths round robin, `concurrency` at a time, until stopped, at
- * most `maxRequests` or `maxMs`: a client that keeps using the application
- * while a deploy, a drain or a release goes on.
+ * Requests the paths round robin, `concurrency` at a time at a steady
+ * client's pace (lib/pace.ts), until stopped, at most `maxRequests` or
+ * `maxMs`: a client that keeps using the application while a deploy, a drain
+ * or a release goes on.
  */
 export function backgroundLoad(
   port: number,
   paths: readonly string[],
-  options: { concurrency?: number; maxRequests?: number; maxMs?: number } = {},
+  options: { concurrency?: number; maxRequests?: number; maxMs?: number; ratePerSecond?: number } = {},
 ): { stop: () => Promise<LoadResult> } {
   const maxRequests = options.maxRequests ?? 20_000;
   const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
@@ -64,12 +66,15 @@ export function backgroundLoad(
   const servedBy: Record<string, number> = {};
   let sent = 0;
   let running = true;
+  const turn = pacer(options.ratePerSecond);
+  const going = () => running && sent < maxRequests && Date.now() < deadline;
   const worker = async () => {
-    while (running && sent < maxRequests && Date.now() < deadline) {
+    while (going()) {
+      await turn();
+      if (!going()) break;
       const answer = await ask(port, paths[sent++ % paths.length]);
       if (answer.error || answer.status >= 500 || !answer.servedBy) failed.push(answer);
       else servedBy[answer.servedBy] = (servedBy[answer.servedBy] ?? 0) + 1;
-      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
   const workers = Array.from({ length: options.concurrency ?? 4 }, worker);

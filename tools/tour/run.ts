@@ -6,7 +6,7 @@
  * persistence), a blue/green release, the monolith retired, and destroy.
  * Each step is a configuration change (the per-run overrides), planned,
  * deployed while a client keeps requesting the API through the local load
- * balancer, then sampled with 200 requests counted by who answered
+ * balancer (at a steady 20 requests a second), then sampled with 200 requests counted by who answered
  * (`x-served-by`). It prints a table of the steps and writes it as JSON
  * (TOUR_OUTPUT, default tools/tour/latest.json): the table of docs/migration.md, and what the
  * end-to-end test checks.
@@ -16,6 +16,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../lib/free-port';
+import { pacer } from '../../lib/pace';
 import { projectRoot } from '../../lib/project-root';
 import { LocalTarget, type ResourceChange, type Stage } from '../stack-driver';
 import { release } from '../release';
@@ -70,7 +71,7 @@ const countInto = (counts: Record<string, number>, outcome: Outcome) => {
   if (outcome.failure) counts[outcome.failure] = (counts[outcome.failure] ?? 0) + 1;
 };
 
-/** Requests one after another until `work` ends (at most 20000, each within 5 s); what was sent and failed. */
+/** Requests one after another at a steady client's pace until `work` ends (at most 20000, each within 5 s); what was sent and failed. */
 async function underLoad<T>(
   albPort: number | undefined,
   work: () => Promise<T>,
@@ -79,8 +80,10 @@ async function underLoad<T>(
   let sent = 0;
   let failed = 0;
   const failures: Record<string, number> = {};
+  const turn = pacer();
   const load = (async () => {
     while (albPort !== undefined && !done && sent < 20_000) {
+      await turn();
       const outcome = await ask(albPort, PATHS[sent % PATHS.length]);
       sent += 1;
       if (!outcome.ok) failed += 1;

@@ -1,8 +1,8 @@
 /**
  * The container health check as the local runtime runs it: Docker's rules
  * (start period, retries), probing every half second until the first success
- * in the start period, then no more often than every 3 s whatever the time
- * scale, on a fake clock.
+ * in the start period; while it passes, at the check's own interval; after a
+ * failure at the scaled one, no more often than every 3 s; on a fake clock.
  */
 import { HealthMonitor, MIN_INTERVAL_MS, START_INTERVAL_MS, unhealthyWithinMs, type HealthCheck } from '../../../local/runtime/health-monitor';
 
@@ -37,14 +37,27 @@ describe('HealthMonitor', () => {
     monitor.stop();
   });
 
-  it('then probes no more often than every 3 s, even when the scaled interval is shorter (10 s × 0.05)', async () => {
+  it("then, while it passes, probes at the check's own interval (10 s) whatever the time scale: each probe is a process in the container", async () => {
     const fake = probe(0);
     const monitor = new HealthMonitor(check, 0.05, fake.run);
-    await jest.advanceTimersByTimeAsync(500 + 3 * MIN_INTERVAL_MS + 100);
-    expect(fake.at).toEqual([START_INTERVAL_MS, 500 + MIN_INTERVAL_MS, 500 + 2 * MIN_INTERVAL_MS, 500 + 3 * MIN_INTERVAL_MS]);
+    await jest.advanceTimersByTimeAsync(500 + 3 * 10_000 + 100);
+    expect(fake.at).toEqual([START_INTERVAL_MS, 10_500, 20_500, 30_500]);
     monitor.stop();
     await jest.advanceTimersByTimeAsync(10_000);
     expect(fake.at).toHaveLength(4);
+  });
+
+  it('after a failed probe, probes at the scaled interval but no more often than every 3 s (10 s × 0.05): unhealthy sooner', async () => {
+    const fake = probe(0, 1_000);
+    const monitor = new HealthMonitor(check, 0.05, fake.run);
+    await jest.advanceTimersByTimeAsync(10_500 + 2 * MIN_INTERVAL_MS - 100);
+    expect(monitor.status).toBe('healthy');
+    await jest.advanceTimersByTimeAsync(200);
+    expect({ status: monitor.status, at: fake.at }).toEqual({
+      status: 'unhealthy',
+      at: [START_INTERVAL_MS, 10_500, 10_500 + MIN_INTERVAL_MS, 10_500 + 2 * MIN_INTERVAL_MS],
+    });
+    monitor.stop();
   });
 
   it('counts no failure in the start period; unhealthy after `retries` failures after it, within unhealthyWithinMs', async () => {
