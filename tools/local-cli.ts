@@ -1,5 +1,5 @@
 /**
- * `npm run deploy:local | diff:local | destroy:local | env:local | release:local`:
+ * `npm run deploy:local | diff:local | destroy:local | env:local | status:local | release:local`:
  * the real `cdktf deploy/diff/destroy` of the whole stack against the moto
  * emulator, for anyone without an AWS account, and the local runtime that
  * runs what was deployed. deploy starts the emulator (or reuses the one it
@@ -10,16 +10,17 @@
  */
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectConfig } from '../forum/config/project';
 import { resolveConfig } from '../forum/config/resolve';
 import { projectRoot } from '../lib/project-root';
-import { runningRuntime, startRuntime, stopRuntime, syncRuntime } from '../local/runtime/client';
+import { setting } from '../lib/settings';
+import { followLog, runningRuntime, runtimeStatus, startRuntime, stopRuntime, syncRuntime, type RuntimeReport } from '../local/runtime/client';
 import { runtimeSettings } from '../local/runtime/settings';
-import { summary } from '../local/runtime/summary';
+import { status, summary } from '../local/runtime/summary';
 import { readStackOutputs, release } from './release';
 import { emulatorAnswers, ensureDir, findProviderMirror, localTargetEnv, seedProviderLock, startEmulator, writeCliConfig } from '../local/aws/local-aws';
 import { emulatorClient } from '../local/aws/emulator-account';
@@ -50,12 +51,39 @@ async function runningEmulator(): Promise<RunningEmulator | undefined> {
   return (await emulatorAnswers(saved.endpoint)) ? saved : undefined;
 }
 
-function cdktf(args: string[], env: Record<string, string>): number {
+/**
+ * The real cdktf CLI. In a terminal, as it is; when the output is not one (a
+ * pipe, a file, a CI log), in cdktf's CI mode (CI=1, unless CI is set), which
+ * prints each line once where its terminal interface redraws a status line
+ * through cursor-up escapes, hundreds of times a deploy; that output is also
+ * kept whole in .local/cdktf-<command>.log.
+ */
+async function cdktf(args: string[], env: Record<string, string>): Promise<number> {
   const bin = join(root, 'node_modules', '.bin', 'cdktf');
   seedProviderLock(join(files.out, 'stacks', resolveConfig(projectConfig, { ...process.env, ...env }, root).namePrefix));
   console.log(`\n$ cdktf ${args.join(' ')} --output ${files.out}`);
-  const result = spawnSync(bin, [...args, '--output', files.out], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  return result.status ?? 1;
+  const command = [...args, '--output', files.out];
+  if (process.stdout.isTTY) {
+    const child = spawn(bin, command, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    return (await new Promise<number | null>((resolve) => child.once('close', resolve))) ?? 1;
+  }
+  const logFile = join(localDir, `cdktf-${args[0]}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(bin, command, {
+    cwd: root,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    env: { ...process.env, ...(setting('CI') === undefined && { CI: '1' }), ...env },
+  });
+  const tee = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+    to.write(chunk);
+    log.write(chunk);
+  };
+  child.stdout.on('data', tee(process.stdout));
+  child.stderr.on('data', tee(process.stderr));
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  await new Promise<void>((resolve) => log.end(resolve));
+  console.log(`(the whole of cdktf's output: ${logFile})`);
+  return status ?? 1;
 }
 
 function targetEnv(emulator: RunningEmulator): Record<string, string> {
@@ -111,18 +139,25 @@ async function deploy(): Promise<number> {
   }
   const env = targetEnv(emulator);
   await localCertificate(env);
-  const status = cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', files.outputs], env);
+  const status = await cdktf(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', files.outputs], env);
   if (status !== 0) return status;
   const applied = Date.now();
 
-  if (!runtime) {
-    runtime = await startRuntime({ stateFile: files.runtime, logFile: files.runtimeLog, env });
-    console.log(`\nStarted the local runtime (${runtime.mode} mode), pid ${runtime.pid}, log ${files.runtimeLog}`);
+  // Its progress as it happens (images, tasks started and healthy, rules switched, drains), from its log.
+  const stopFollowing = followLog(files.runtimeLog, (line) => console.log(`  ${line.replace(/^\S+Z /, '')}`));
+  let report: RuntimeReport;
+  try {
+    if (!runtime) {
+      runtime = await startRuntime({ stateFile: files.runtime, logFile: files.runtimeLog, env });
+      console.log(`\nStarted the local runtime (${runtime.mode} mode), pid ${runtime.pid}, log ${files.runtimeLog}`);
+    }
+    console.log(
+      'The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...',
+    );
+    report = await syncRuntime(runtime);
+  } finally {
+    stopFollowing();
   }
-  console.log(
-    'The local runtime converges on what was deployed: tasks start and become healthy, then the listeners take the new rules, then what is gone drains...',
-  );
-  const report = await syncRuntime(runtime);
   const { namePrefix } = resolveConfig(projectConfig, process.env, root);
   for (const line of summary(report, albPort, { ...projectConfig, namePrefix }, emulator.endpoint)) console.log(line);
   console.log(`\ncdktf deploy ${((applied - started) / 1000).toFixed(0)} s, then the runtime ${((Date.now() - applied) / 1000).toFixed(0)} s.`);
@@ -148,7 +183,7 @@ async function destroy(): Promise<number> {
     rmSync(files.emulator, { force: true });
     return 0;
   }
-  const status = cdktf(['destroy', '--auto-approve', '--skip-provider-lock'], targetEnv(emulator));
+  const status = await cdktf(['destroy', '--auto-approve', '--skip-provider-lock'], targetEnv(emulator));
   if (status !== 0) {
     console.error(`cdktf destroy failed; the emulator keeps running at ${emulator.endpoint} so you can retry.`);
     return status;
@@ -182,9 +217,22 @@ async function releaseLocal(emulator: RunningEmulator): Promise<number> {
   return result.status === 'Succeeded' ? 0 : 1;
 }
 
+/** `npm run status:local`: what the local runtime runs now. */
+async function showStatus(): Promise<number> {
+  const runtime = await runningRuntime(files.runtime);
+  if (!runtime) {
+    console.error('No local runtime is running: start one with `npm run deploy:local`.');
+    return 1;
+  }
+  const albPort = runtimeSettings({ ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1' }).albPort;
+  for (const line of status(await runtimeStatus(runtime), albPort)) console.log(line);
+  return 0;
+}
+
 const commands: Record<string, () => Promise<number>> = {
   deploy,
   destroy,
+  status: showStatus,
   diff: () =>
     withEmulator(async (emulator) => {
       const env = targetEnv(emulator);

@@ -14,7 +14,9 @@
  *   deployed state), which point every AWS command at the emulator; and
  *   cdktf's plan approvals are answered by Enter; and the local runtime's
  *   clock runs ten times faster (LOCAL_TIME_SCALE: its health check intervals,
- *   grace periods and draining), which changes no command's outcome;
+ *   grace periods and draining), which changes no command's outcome; and
+ *   `npm run deploy:local` writes to a pipe, as into a CI log, whose progress
+ *   lines are checked (no terminal redraws, the runtime's steps as they come);
  * - a block marked `not run` (it needs what cannot exist here: an AWS account,
  *   GitHub) or `checked, not run` (another test runs it, or it is this test's
  *   own command) is checked, and says why in its marking.
@@ -213,9 +215,31 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
     releaseTurn?.();
   });
 
+  /**
+   * `npm run deploy:local` is run with its output to a pipe, as a CI log
+   * takes it (the cdktf commands show the terminal's): its progress comes
+   * line by line as it happens, the runtime's among them, with not one
+   * terminal redraw, and cdktf's whole output is kept in .local/.
+   */
+  function checkPipedDeploy(result: CommandResult): void {
+    const log = readFileSync(join(copy.dir, '.local', 'cdktf-deploy.log'), 'utf8');
+    // Terminal redraws: cursor up, erase line, and the spinner's braille frames.
+    const redraw = new RegExp(`${String.fromCharCode(27)}\\[\\d*[AGK]|[\u2800-\u28ff]`, 'g');
+    expect({ redraws: log.match(redraw)?.length ?? 0 }).toEqual({ redraws: 0 });
+    expect(log).toMatch(/aws_lb\.\S+: Creation complete after/);
+    const at = (pattern: RegExp) => result.output.search(pattern);
+    for (const event of [/^ {2}.*: started task /m, /^ {2}.*: task \S+ is healthy/m, /^ {2}listener forum-dev-alb:80 \(HTTP\) serves on /m])
+      expect({ event: String(event), before: at(event) !== -1 && at(event) < at(/^Application: http:\/\/127\.0\.0\.1:/m) }).toEqual({
+        event: String(event),
+        before: true,
+      });
+  }
+
   async function runCommand(command: ShellCommand): Promise<CommandResult> {
     const started = Date.now();
-    const result = await copy.run(command.text, { ...env, ...emulatorEnv }, 15 * 60_000);
+    const words = command.simple[command.simple.length - 1].words.join(' ');
+    const typed = words === 'npm run deploy:local' ? `bash -o pipefail -c '${command.text} | cat'` : command.text;
+    const result = await copy.run(typed, { ...env, ...emulatorEnv }, 15 * 60_000);
     say(`$ ${command.text}  (exit ${result.status}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (result.status !== 0) failures.push(command.text);
     expect({ command: command.text, status: result.status, output: result.status === 0 ? '' : result.output.slice(-6000) }).toEqual({
@@ -224,7 +248,6 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
       output: '',
     });
     if (command.simple[0]?.words[0] === 'curl') checkCurl(command, result);
-    const words = command.simple[command.simple.length - 1].words.join(' ');
     if (words === 'npm run deploy:local') {
       // The README's next instruction: eval "$(npm run -s env:local)".
       const exported = await copy.run('npm run -s env:local', env, 120_000);
@@ -232,6 +255,7 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
         [...exported.output.matchAll(/^export ([A-Z_0-9]+)=(".*")$/gm)].map((match) => [match[1], JSON.parse(match[2]) as string]),
       );
       expect(emulatorEnv.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      checkPipedDeploy(result);
     }
     if (words === 'npm run destroy:local') emulatorEnv = {};
     return result;

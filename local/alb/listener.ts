@@ -158,3 +158,21 @@ export function redirectLocation(
   const query = fill(action.query, request.query);
   return `${protocol}://${fill(action.host, request.host)}${defaultPort ? '' : `:${port}`}${path.startsWith('/') ? path : `/${path}`}${query ? `?${query}` : ''}`;
 }
+
+/** An action in a few words, naming each target group with `name`: `users 90 / monolith 10`, `fixed 404`, `redirect 301`. */
+export function describeAction(action: ListenerAction, name: (id: string) => string = (id) => id): string {
+  if (action.type === 'fixed-response') return `fixed ${action.statusCode}`;
+  if (action.type === 'redirect') return `redirect ${action.statusCode}`;
+  if (action.targetGroups.length === 1) return name(action.targetGroups[0].id);
+  return action.targetGroups.map((group) => `${name(group.id)} ${group.weight}`).join(' / ');
+}
+
+/** The rules by priority, then the default, one per entry: `10 /api/users,/api/users/* → users`, `default → monolith`. */
+export function describeModel(model: ListenerModel, name?: (id: string) => string): string[] {
+  return [
+    ...[...model.rules]
+      .sort((a, b) => a.priority - b.priority)
+      .map((rule) => `${rule.priority} ${rule.pathPatterns.join(',')} → ${describeAction(rule.action, name)}`),
+    `default → ${describeAction(model.defaultAction, name)}`,
+  ];
+}

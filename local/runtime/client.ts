@@ -3,7 +3,7 @@
  * from `npm run deploy:local` and `destroy:local`, and from the tests.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/project-root';
 import type { SyncReport } from './local-runtime';
@@ -95,4 +95,33 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Prints each line the runtime adds to its log from now on, as it comes (a
+ * quarter second at most after it was written), until the returned stop is
+ * called: what `deploy:local` shows while the runtime converges.
+ */
+export function followLog(logFile: string, print: (line: string) => void): () => void {
+  let offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  let partial = '';
+  const read = () => {
+    if (!existsSync(logFile)) return;
+    const size = statSync(logFile).size;
+    if (size <= offset) return;
+    const fd = openSync(logFile, 'r');
+    const chunk = Buffer.alloc(size - offset);
+    readSync(fd, chunk, 0, chunk.length, offset);
+    closeSync(fd);
+    offset = size;
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) print(line);
+  };
+  const timer = setInterval(read, 250);
+  return () => {
+    clearInterval(timer);
+    read();
+    if (partial.trim()) print(partial);
+  };
 }

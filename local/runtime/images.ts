@@ -112,7 +112,10 @@ export async function ensureImage(docker: Docker, image: string, log: Log, optio
     await follow(docker, await docker.pull(image));
     return;
   }
-  if (!options.pull && (await exists(docker, image))) return;
+  if (!options.pull && (await exists(docker, image))) {
+    log(`${image}: in the engine already`);
+    return;
+  }
   const build = projectImages(options.template).get(image);
   if (build) {
     await buildProjectImage(docker, image, build, log);

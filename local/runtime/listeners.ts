@@ -6,6 +6,7 @@
  * change; one that is gone stops serving. An HTTPS listener serves TLS with
  * its certificate, or is refused: the load balancer cannot serve it without.
  */
+import { describeModel } from '../alb/listener';
 import { LocalListener, type LocalListenerOptions } from '../alb/local-listener';
 import type { TargetGroup } from '../alb/target-group';
 import { freePort } from '../../lib/free-port';
@@ -33,6 +34,10 @@ export class LocalListeners {
         this.options.log(`!! rule ${skipped} has conditions the local load balancer does not evaluate (only path-pattern); it is skipped`);
       const existing = this.served.get(deployed.arn);
       if (existing) {
+        if (JSON.stringify(existing.deployed.model) !== JSON.stringify(deployed.model))
+          this.options.log(
+            `listener ${deployed.loadBalancerName}:${deployed.port} switched to its deployed rules: ${describeModel(deployed.model, targetGroupName).join('; ')}`,
+          );
         existing.listener.update(deployed.model);
         this.served.set(deployed.arn, { listener: existing.listener, deployed });
         continue;
@@ -113,3 +118,6 @@ async function portFor(awsPort: number): Promise<number> {
   }
   return freePort();
 }
+
+/** A target group's name from its ARN (`arn:...:targetgroup/forum-dev-users-4ed894/3f58...`). */
+export const targetGroupName = (arn: string): string => /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn;

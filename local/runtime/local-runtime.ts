@@ -136,7 +136,11 @@ export class LocalRuntime {
         group: groupOf(targetGroupArns[0]),
       })),
     );
-    return syncReport({ listeners: this.listeners.list(), tasks: [...tasks, ...instances], groupName: (arn) => this.groups.get(arn)?.deployed.name }, failures);
+    const draining = [...this.tasks.values()].filter((task) => task.retiring).map((task) => ({ service: task.service, id: task.id, port: task.port }));
+    return syncReport(
+      { listeners: this.listeners.list(), tasks: [...tasks, ...instances], draining, groupName: (arn) => this.groups.get(arn)?.deployed.name },
+      failures,
+    );
   }
 
   /** The loopback port serving the deployed listener with this ARN. */
@@ -287,6 +291,9 @@ export class LocalRuntime {
             const outcome = await this.becomesHealthy(task, state);
             if (outcome === true) {
               task.registeredIn.push(...(await this.discovery.register(task, service)));
+              this.options.log(
+                `${service.name}: task ${task.id} is healthy${task.targetGroupArn ? ', in service in its target group' : ''}${task.registeredIn.length ? ', registered in Cloud Map' : ''}`,
+              );
               return true;
             }
             failed += 1;
@@ -424,7 +431,10 @@ export class LocalRuntime {
       await this.options.clients.elb
         .send(new DeregisterTargetsCommand({ TargetGroupArn: task.targetGroupArn, Targets: [{ Id: LOOPBACK, Port: task.port }] }))
         .catch(() => undefined);
-      if (options.drain) await drained;
+      if (options.drain) {
+        this.options.log(`${task.service}: task ${task.id} deregistered, draining`);
+        await drained;
+      }
     }
     await this.options.runner.stop(task.id, task.stopTimeoutSeconds);
     this.tasks.delete(task.id);

@@ -32,6 +32,8 @@ export interface SyncReport {
     readonly routes: readonly RouteReport[];
   }[];
   readonly services: readonly { readonly name: string; readonly tasks: readonly TaskReport[] }[];
+  /** Tasks on their way out: deregistered, finishing their requests (the target group's deregistration delay), then stopped. */
+  readonly draining: readonly { readonly service: string; readonly id: string; readonly port: number }[];
   /** Services whose new tasks never became healthy, and what was done about it. */
   readonly failures: readonly { readonly service: string; readonly taskDefinitionArn: string; readonly reason: string; readonly rolledBackTo?: string }[];
 }
@@ -47,6 +49,8 @@ export interface RunningState {
     readonly taskDefinition: string;
     readonly group?: TargetGroup;
   }[];
+  /** Tasks deregistered and draining. @default - none */
+  readonly draining?: SyncReport['draining'];
   /** A target group's name, by ARN. */
   readonly groupName: (arn: string) => string | undefined;
 }
@@ -74,6 +78,7 @@ export function syncReport(running: RunningState, failures: SyncReport['failures
       ],
     })),
     services: [...byService].sort(([a], [b]) => a.localeCompare(b)).map(([name, tasks]) => ({ name, tasks })),
+    draining: running.draining ?? [],
     failures,
   };
 }

@@ -51,7 +51,8 @@ export function nextStep(report: RuntimeReport, albPort: number, config: Deploye
   return `every path is extracted; try a canary (EXTRACTED_SERVICES=all TRAFFIC_SHARES=${first?.name}=10 npm run deploy:local) or a blue/green release (EXTRACTED_SERVICES=all BLUE_GREEN_SERVICES=${first?.name} npm run deploy:local, then npm run release:local -- ${first?.name} <image>)`;
 }
 
-export function summary(report: RuntimeReport, albPort: number, config: DeployedStage, endpoint: string): string[] {
+/** Where the application answers, and the other listeners. */
+function applicationLines(report: RuntimeReport, albPort: number): string[] {
   const production = productionListener(report, albPort);
   const lines: string[] = [];
   if (production) {
@@ -63,10 +64,15 @@ export function summary(report: RuntimeReport, albPort: number, config: Deployed
   for (const listener of report.listeners.filter((candidate) => candidate !== production)) {
     lines.push(`Listener ${listener.loadBalancer}:${listener.awsPort} (a blue/green test listener, or the HTTP redirect): http://127.0.0.1:${listener.port}`);
   }
-  lines.push(
+  return lines;
+}
+
+/** The tasks of each service with their health, and the failed rollouts. */
+function taskLines(report: RuntimeReport): string[] {
+  const lines = [
     '',
     `Running tasks (${report.mode === 'docker' ? `Docker containers with host networking, labeled forum.local=${report.id}` : 'Node.js processes: no Docker engine'}):`,
-  );
+  ];
   for (const service of report.services) {
     lines.push(`  ${service.name.padEnd(24)} ${service.tasks.map((task) => `${task.taskDefinition} on :${task.port} (${task.health})`).join(', ')}`);
   }
@@ -75,11 +81,39 @@ export function summary(report: RuntimeReport, albPort: number, config: Deployed
       `!! ${failure.service}: ${failure.reason}${failure.rolledBackTo ? `; the circuit breaker rolled it back to ${failure.rolledBackTo.split('/').pop()}` : ''}`,
     );
   }
-  lines.push(
+  return lines;
+}
+
+/** What `npm run deploy:local` prints once the runtime has converged. */
+export function summary(report: RuntimeReport, albPort: number, config: DeployedStage, endpoint: string): string[] {
+  return [
+    ...applicationLines(report, albPort),
+    ...taskLines(report),
     '',
     `Next step: ${nextStep(report, albPort, config)}`,
     `Look around: docker ps --filter label=forum.local=${report.id}; aws --endpoint-url ${endpoint} elbv2 describe-target-groups (eval "$(npm run -s env:local)" first)`,
     'Tear it down: npm run destroy:local',
+  ];
+}
+
+/** What `npm run status:local` prints: where it answers, each listener's rules with their weights, the tasks, what drains. */
+export function status(report: RuntimeReport & { readonly deploying?: boolean }, albPort: number): string[] {
+  const lines = applicationLines(report, albPort);
+  for (const listener of report.listeners) {
+    lines.push('', `Rules of ${listener.loadBalancer}:${listener.awsPort} (on :${listener.port}):`);
+    for (const route of listener.routes) {
+      const where =
+        route.targets.length === 0 ? 'a fixed response or a redirect' : route.targets.map((target) => `${target.name} ${target.weight}`).join(' / ');
+      lines.push(`  ${route.priority === undefined ? 'default' : `${route.priority} ${(route.pathPatterns ?? []).join(',')}`} → ${where}`);
+    }
+  }
+  lines.push(...taskLines(report));
+  lines.push(
+    '',
+    report.draining.length === 0
+      ? 'Draining: nothing'
+      : `Draining: ${report.draining.map((task) => `${task.service} task ${task.id} on :${task.port}`).join(', ')}`,
   );
+  if (report.deploying) lines.push('A CodeDeploy deployment is under way (npm run release:local).');
   return lines;
 }
