@@ -45,6 +45,11 @@ export class ServiceProcess {
     return this.child.pid!;
   }
 
+  /** Null while it runs. */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.child.kill(signal);
   }

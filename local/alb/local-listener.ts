@@ -13,6 +13,7 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { addForwardedHeaders } from './forwarded-headers';
 import { actionFor, chooseTargetGroup, redirectLocation, type ListenerModel } from './listener';
@@ -33,19 +34,41 @@ export interface LocalListenerOptions {
   readonly log?: (line: string) => void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Time-out',
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+};
+type AlbStatus = 400 | 405 | 408 | 502 | 503 | 504;
 
-/** The body an ALB answers its own errors with. */
-function albError(res: ServerResponse, status: 400 | 502 | 503 | 504): void {
+/** The HTML body an ALB answers its own errors with. */
+function albErrorBody(status: AlbStatus): string {
+  const title = `${status} ${STATUS_TEXT[status]}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+}
+
+/** Answers a request with the ALB's own error. */
+function albError(res: ServerResponse, status: AlbStatus): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const title = `${status} ${STATUS_TEXT[status]}`;
-  const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+  const body = albErrorBody(status);
   res.writeHead(status, { server: 'awselb/2.0', 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+/** The whole answer, for a connection whose request could not be parsed (no response object exists): then it closes. */
+function albErrorOnSocket(status: AlbStatus): string {
+  const body = albErrorBody(status);
+  return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** ALB's limit on a request's header section (16 KB a line, 64 KB in all); Node's default is 16 KB in all. */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 export class LocalListener {
   private model: ListenerModel;
@@ -78,8 +101,22 @@ export class LocalListener {
       }
     };
     this.server = options.tls
-      ? createTlsServer({ cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2' }, handle)
-      : createServer(handle);
+      ? createTlsServer(
+          { cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2', maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+          handle,
+        )
+      : createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, handle);
+    // What Node's parser refuses (a malformed request line or header, smuggling shapes, another protocol's preface, headers
+    // too large) or a request that stalls: ALB's own 400 or 408, then the connection closes; Node's default is a bare 400.
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      socket.end(albErrorOnSocket(error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
+    });
+    // CONNECT (an authority-form target) is no request an ALB forwards; Node would drop the socket unanswered.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => socket.end(albErrorOnSocket(400)));
     this.server.keepAliveTimeout = this.idleMs;
     this.server.headersTimeout = this.idleMs + 1_000;
     this.proxy.on('proxyReq', (proxyReq, req) => {
@@ -127,6 +164,18 @@ export class LocalListener {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // ALB refuses TRACE (405), an HTTP/1.1 request without a Host, and a request target it cannot route (400).
+    if (req.method === 'TRACE') {
+      req.resume();
+      albError(res, 405);
+      return;
+    }
+    const noHost = req.httpVersion === '1.1' && req.headers.host === undefined;
+    if (noHost || (!(req.url ?? '/').startsWith('/') && !this.toOriginForm(req))) {
+      req.resume();
+      albError(res, 400);
+      return;
+    }
     const [path, query = ''] = (req.url ?? '/').split(/\?(.*)/s);
     const action = actionFor(this.model, path);
     if (action.type === 'fixed-response') {
@@ -163,5 +212,23 @@ export class LocalListener {
         if ('writeHead' in response) albError(response, this.timedOut.has(req) ? 504 : 502);
       },
     );
+  }
+
+  /**
+   * An absolute-form request target (`GET http://host/api/users`) is routed and
+   * forwarded by its path, its authority as the Host (RFC 9112); false for any
+   * other form (`*`, an authority alone, a bad URL), which the ALB refuses.
+   */
+  private toOriginForm(req: IncomingMessage): boolean {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return false;
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.host) return false;
+    req.url = `${url.pathname}${url.search}`;
+    req.headers.host = url.host;
+    return true;
   }
 }

@@ -194,27 +194,45 @@ describe('the local listener, as an ALB answers', () => {
     await expect(httpGet(port, '/api/users')).rejects.toThrow();
   });
 
-  it("answers a request target it cannot forward with ALB's 400, logged, and goes on serving (it used to end the process)", async () => {
+  it("answers a request target it cannot forward with ALB's 400 and goes on serving; an error while handling one is a logged 502 (either used to end the process)", async () => {
     const group = new TargetGroup('users');
     group.register({ host: '127.0.0.1', port: await target('users') });
-    const byId = new Map([[group.id, group]]);
     const logged: string[] = [];
-    const local = new LocalListener({ port: 0, model: forwardTo('users'), targetGroups: (id) => byId.get(id), log: (line) => logged.push(line) });
+    let broken = false;
+    const local = new LocalListener({
+      port: 0,
+      model: forwardTo('users'),
+      targetGroups: (id) => {
+        if (broken) throw new Error('a bug while choosing a target');
+        return id === group.id ? group : undefined;
+      },
+      log: (line) => logged.push(line),
+    });
     listeners.push(local);
     const port = await local.start();
-    // An absolute-form target with a bad authority: Node's parser accepts it, the proxy cannot make a URL of it.
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.end('GET http://[zz/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
-      let text = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => (text += chunk));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const send = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        // Written, not ended: the answer comes before the server closes (Connection: close).
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    // An absolute-form target with a bad authority: Node's parser accepts it, no URL can be made of it.
+    const raw = await send('GET http://[zz/api HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(raw).toContain('server: awselb/2.0');
     expect(raw).toContain('<center><h1>400 Bad Request</h1></center>');
-    expect(logged).toEqual([expect.stringMatching(/GET http:\/\/\[zz\/api answered 400: TypeError.*Invalid URL/s)]);
+    // A good one is routed by its path.
+    expect(await send('GET http://forum.example.test/api/users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(
+      /^HTTP\/1\.1 200 OK\r\nx-served-by: users\r\n/,
+    );
+    broken = true;
+    expect(await send('GET /api/users HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(logged).toEqual([expect.stringMatching(/GET \/api\/users answered 502: Error: a bug while choosing a target\n\s+at /)]);
+    broken = false;
     expect((await httpGet(port, '/api/users')).body).toBe('users');
   });
 

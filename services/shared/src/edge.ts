@@ -5,8 +5,8 @@
  * closes:
  * - a request the parser rejects (a garbage request line, a bad method, raw
  *   bytes the URL may not hold, Content-Length with Transfer-Encoding) is a
- *   400; a request line longer than the header limit a 414; headers over it
- *   a 431;
+ *   400, and so is an HTTP/1.1 request without a Host; a request line longer
+ *   than the header limit a 414; headers over it a 431; CONNECT a 405;
  * - a request whose headers, or body, do not arrive within the request
  *   timeout is a 408, and the socket is freed;
  * - a body over the size limit is a 413, answered after the body has been
@@ -89,7 +89,8 @@ export function parserError(error: NodeJS.ErrnoException & { rawPacket?: Buffer 
  * its timeout.
  */
 export function edgeServer(settings: EdgeSettings = EDGE_DEFAULTS): Server {
-  const server = createServer({ connectionsCheckingInterval: 1_000 });
+  // Node answers a missing Host itself, with no body; here it is a JSON 400 like the rest (below).
+  const server = createServer({ connectionsCheckingInterval: 1_000, requireHostHeader: false });
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   // Node wants the headers timeout above the keep-alive one; a request must still arrive within requestTimeout.
   server.headersTimeout = settings.keepAliveTimeoutMs + 1_000;
@@ -102,11 +103,19 @@ export function edgeServer(settings: EdgeSettings = EDGE_DEFAULTS): Server {
     const { status, message } = parserError(error);
     rawAnswer(socket, status, message);
   });
+  // CONNECT (an authority-form target) is for proxies: Node hands it to 'connect' listeners, or drops the socket unanswered.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => rawAnswer(socket, 405, 'CONNECT is not served here'));
   // hapi listens for 'request'; a request with a body reaches it only once the body is complete and within bounds.
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
   server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
     if (event === 'request') {
       const [req, res] = args as [IncomingMessage, ServerResponse];
+      // HTTP/1.1 requires a Host (RFC 9112, 3.2): a request without one is a 400.
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        req.resume();
+        answer(res, 400, 'An HTTP/1.1 request needs a Host header');
+        return true;
+      }
       if (hasBody(req)) {
         readBody(req, res, settings, () => emit('request', req, res));
         return true;
