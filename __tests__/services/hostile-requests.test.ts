@@ -33,7 +33,7 @@ interface HostileCase {
 const CORPUS = (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'hostile-requests.json'), 'utf8')) as { cases: HostileCase[] }).cases;
 
 /** `{{text*n}}` expanded, innermost first. */
-export function expand(text: string): string {
+function expand(text: string): string {
   for (;;) {
     const next = text.replace(/\{\{([^{}]*)\*(\d+)\}\}/g, (_, part: string, times: string) => part.repeat(Number(times)));
     if (next === text) return text;
