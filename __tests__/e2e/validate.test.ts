@@ -43,7 +43,7 @@ describe.each(['none', 'users', 'all'])('the emulator configuration with EXTRACT
 });
 
 describe('a stage with allowedAccountIds', () => {
-  /** `terraform plan` of the dev stage with these allowed accounts, against the suites' emulator (account 123456789012). */
+  /** `terraform plan -refresh-only` of the dev stage with these allowed accounts, against the suites' emulator (account 123456789012). */
   const plan = (allowedAccountIds: string[]) => {
     const endpoint = process.env.FORUM_TEST_AWS_ENDPOINT;
     if (!endpoint) throw new Error('FORUM_TEST_AWS_ENDPOINT is not set: the jest global setup starts the emulator');
@@ -56,7 +56,13 @@ describe('a stage with allowedAccountIds', () => {
     seedProviderLock(stackDir);
     const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: stackDir, env, encoding: 'utf8' });
     expect(init.stderr).toBe('');
-    return spawnSync('terraform', ['plan', '-input=false', '-no-color', '-lock=false'], { cwd: stackDir, env, encoding: 'utf8', timeout: 100_000 });
+    // A refresh-only plan configures the provider, where the account is checked, and plans nothing: no state yet.
+    return spawnSync('terraform', ['plan', '-refresh-only', '-input=false', '-no-color', '-lock=false'], {
+      cwd: stackDir,
+      env,
+      encoding: 'utf8',
+      timeout: 100_000,
+    });
   };
 
   it("fails its plan with the provider's own error when the credentials are another account's", () => {
