@@ -67,8 +67,13 @@ function albErrorOnSocket(status: AlbStatus): string {
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nServer: awselb/2.0\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** ALB's limit on a request's header section (16 KB a line, 64 KB in all); Node's default is 16 KB in all. */
-const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * ALB's limit on a request's header section (16 KB a line, 64 KB in all;
+ * Node's default is 16 KB in all); a missing Host answered here, as ALB's
+ * page; and the timeouts checked every second (Node's default is every 30 s,
+ * which let a stalled request outlive the idle timeout by that much).
+ */
+const SERVER_OPTIONS = { maxHeaderSize: 64 * 1024, requireHostHeader: false, connectionsCheckingInterval: 1_000 };
 
 export class LocalListener {
   private model: ListenerModel;
@@ -101,11 +106,8 @@ export class LocalListener {
       }
     };
     this.server = options.tls
-      ? createTlsServer(
-          { cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2', maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
-          handle,
-        )
-      : createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, handle);
+      ? createTlsServer({ cert: options.tls.certificate, key: options.tls.privateKey, minVersion: 'TLSv1.2', ...SERVER_OPTIONS }, handle)
+      : createServer(SERVER_OPTIONS, handle);
     // What Node's parser refuses (a malformed request line or header, smuggling shapes, another protocol's preface, headers
     // too large) or a request that stalls: ALB's own 400 or 408, then the connection closes; Node's default is a bare 400.
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
