@@ -285,6 +285,25 @@ describe('fix 13: what ELB refuses', () => {
   });
 });
 
+it('fix 15: a service whose awsvpcConfiguration names no security group is created (ECS takes the default group), not a 500', async () => {
+  const { vpcId } = await vpcWithGroup();
+  const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.8.15.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+  const cluster = unique('fix-15');
+  await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+  const family = unique('fix-15');
+  await ecs.send(new RegisterTaskDefinitionCommand({ family, networkMode: 'awsvpc', containerDefinitions: [{ name: 'app', image: 'app:1', memory: 512 }] }));
+  const created = await ecs.send(
+    new CreateServiceCommand({
+      cluster,
+      serviceName: unique('svc'),
+      taskDefinition: family,
+      desiredCount: 0,
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnet] } },
+    }),
+  );
+  expect(created.service?.networkConfiguration?.awsvpcConfiguration?.subnets).toEqual([subnet]);
+});
+
 it("fix 14: a service behind a load balancer names a container of its task definition and a port it maps, in ECS's words", async () => {
   const { vpcId } = await vpcWithGroup();
   const targetGroupArn = (

@@ -9,7 +9,7 @@
  * container exited, roll a new task definition (minimum healthy 100 %,
  * maximum 200 %), trip the circuit breaker and roll back, drain before stop.
  */
-import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -153,8 +153,6 @@ beforeAll(async () => {
           .SubnetId!,
     ),
   );
-  // moto 5.2.1 fails (KeyError) on an awsvpcConfiguration without security groups, which AWS allows: one is given.
-  const { GroupId } = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'shop-web', Description: 'web tasks', VpcId: Vpc!.VpcId }));
   const { LoadBalancers } = await elb.send(new CreateLoadBalancerCommand({ Name: 'shop', Subnets: subnets, Type: 'application' }));
   const { TargetGroups } = await elb.send(
     new CreateTargetGroupCommand({
@@ -189,7 +187,7 @@ beforeAll(async () => {
       desiredCount: 2,
       launchType: 'FARGATE',
       loadBalancers: [{ targetGroupArn, containerName: service, containerPort: 3000 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets, securityGroups: [GroupId!] } },
+      networkConfiguration: { awsvpcConfiguration: { subnets } },
       deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
     }),
   );

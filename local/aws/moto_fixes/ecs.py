@@ -1,4 +1,4 @@
-"""ECS, as moto 5.2.1 gets it wrong (fix 2) and what ECS refuses that moto lets through (fix 14); tested in __tests__/local/aws/moto-fixes.test.ts."""
+"""ECS, as moto 5.2.1 gets it wrong (fixes 2 and 15) and what ECS refuses that moto lets through (fix 14); tested in __tests__/local/aws/moto-fixes.test.ts."""
 from .common import store_request_fields
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs import models as ecs_models
@@ -87,3 +87,20 @@ def checked_create_task_set(self, service, cluster_str, task_definition, *args, 
 
 ecs_models.EC2ContainerServiceBackend.create_service = backend_create_service
 ecs_models.EC2ContainerServiceBackend.create_task_set = checked_create_task_set
+
+
+# Fix 15: an awsvpcConfiguration may leave out securityGroups (ECS then uses
+# the VPC's default group); moto 5.2.1 reads the key unchecked and fails
+# CreateService with a KeyError (a 500, which the SDK retries). Validated
+# here as an empty list of groups, and stored as one.
+_validate_network = ecs_models.Service._validate_network
+
+
+def validate_network(self, nc):
+    config = (nc or {}).get("awsvpcConfiguration")
+    if config is not None and "securityGroups" not in config:
+        nc = {**nc, "awsvpcConfiguration": {**config, "securityGroups": []}}
+    return _validate_network(self, nc)
+
+
+ecs_models.Service._validate_network = validate_network
