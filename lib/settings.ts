@@ -205,6 +205,13 @@ export const SETTINGS = {
   TOUR_OUTPUT: { takes: 'a file', default: '`tools/tour/latest.json`', description: 'Where `npm run tour` writes its report.', readBy: '`npm run tour`' },
   BENCH_SECONDS: { takes: 'seconds', default: '5', description: 'How long each load of `npm run bench` lasts.', readBy: '`npm run bench`' },
   BENCH_CONNECTIONS: { takes: 'a number', default: '50', description: 'Concurrent connections of each load.', readBy: '`npm run bench`' },
+  BENCH_CROWD_CONNECTIONS: {
+    takes: 'a number',
+    default: '200',
+    description: 'Keep-alive clients of the crowd the local load balancer must carry without a failed request.',
+    readBy: '`npm run bench`',
+  },
+  BENCH_CROWD_SECONDS: { takes: 'seconds', default: '30', description: 'How long that crowd lasts.', readBy: '`npm run bench`' },
   BENCH_SYNTH_RUNS: { takes: 'a number', default: '5', description: 'How many times each synth is timed.', readBy: '`npm run bench`' },
   BENCH_CPU_REQUESTS: { takes: 'a number', default: '5000', description: 'Requests over which CPU per request is measured.', readBy: '`npm run bench`' },
   TARGET_PORT: { takes: 'a port', description: "The bench's load balancer process: the port of its one target.", readBy: '`npm run bench` (its servers)' },

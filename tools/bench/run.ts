@@ -21,6 +21,11 @@ const LOAD = {
   connections: numberSetting('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
 };
 const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
+/** The crowd the local load balancer must carry without a failed request: so many keep-alive clients, for so long. */
+const CROWD = {
+  connections: numberSetting('BENCH_CROWD_CONNECTIONS', 200, { min: 1, max: 2000 }),
+  seconds: numberSetting('BENCH_CROWD_SECONDS', 30, { min: 1, max: 600 }),
+};
 /** Requests per CPU measurement: enough that /proc's 10 ms ticks are below 1 % of the total. */
 const CPU_REQUESTS = numberSetting('BENCH_CPU_REQUESTS', 5_000, { min: 100, max: 1_000_000 });
 /** The write route, and what each request creates. */
@@ -333,7 +338,22 @@ async function localAlbFigures() {
     process.stdout.write(
       `  direct ${direct.rps} req/s p50 ${direct.p50} p99 ${direct.p99}; through the local ALB ${through.rps} req/s p50 ${through.p50} p99 ${through.p99}; ALB CPU ${albCpu.cpuMicrosPerRequest} µs per request\n`,
     );
-    return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps) };
+    // Many clients at once, each on its keep-alive connection, for a while: none may fail.
+    const before = treeCpuSeconds(alb.child.pid!);
+    const crowd = await autocannon({ url: `http://127.0.0.1:${alb.port}/health`, connections: CROWD.connections, duration: CROWD.seconds });
+    const crowdCpu = treeCpuSeconds(alb.child.pid!) - before;
+    const crowdFigures = {
+      connections: CROWD.connections,
+      seconds: CROWD.seconds,
+      requests: crowd.requests.total,
+      failed: crowd.errors + crowd.non2xx + crowd.timeouts,
+      p99: crowd.latency.p99,
+      albCpuMicrosPerRequest: round((crowdCpu * 1e6) / Math.max(1, crowd.requests.total), 1),
+    };
+    process.stdout.write(
+      `  ${CROWD.connections} keep-alive clients for ${CROWD.seconds} s through the local ALB: ${crowdFigures.requests} requests, ${crowdFigures.failed} failed, p99 ${crowdFigures.p99} ms, ALB CPU ${crowdFigures.albCpuMicrosPerRequest} µs per request\n`,
+    );
+    return { direct, through, albCpuMicrosPerRequest: albCpu.cpuMicrosPerRequest, ratio: round(through.rps / direct.rps), crowd: crowdFigures };
   } finally {
     await stopServer(alb);
     await stopServer(target);
@@ -460,6 +480,9 @@ async function main(): Promise<void> {
   console.log(`| direct | ${localAlb.direct.rps} | ${localAlb.direct.p50} / ${localAlb.direct.p99} |`);
   console.log(`| through the local ALB | ${localAlb.through.rps} | ${localAlb.through.p50} / ${localAlb.through.p99} |`);
   console.log(`local ALB: ${localAlb.albCpuMicrosPerRequest} µs CPU per request, ${localAlb.ratio} of the direct req/s`);
+  console.log(
+    `local ALB, ${localAlb.crowd.connections} keep-alive clients for ${localAlb.crowd.seconds} s: ${localAlb.crowd.requests} requests, ${localAlb.crowd.failed} failed, p99 ${localAlb.crowd.p99} ms, ${localAlb.crowd.albCpuMicrosPerRequest} µs CPU per proxied request`,
+  );
 
   await emulator.stop();
   const results = {
