@@ -70,17 +70,35 @@ async function stop(name: string): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitHealthy(port: number): Promise<void> {
+/** Whether the service answers /health on the port as itself (its x-served-by), within 20 s; false once it exits. */
+async function answersAs(name: string, port: number): Promise<boolean> {
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && children.has(name)) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.ok) return response.headers.get('x-served-by') === name;
     } catch {
       // not up yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`nothing answers on port ${port}`);
+  return false;
+}
+
+/**
+ * Starts the service on a free port and waits until it answers there as
+ * itself. A port found free can be taken a moment later by another program,
+ * which would then answer the gateway in the service's place: then another port.
+ */
+async function startOnFreePort(name: string): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    start(name, port);
+    if (await answersAs(name, port)) return port;
+    await stop(name);
+    if (attempt === 3) throw new Error(`${name} did not answer /health as itself on a port of its own, in 3 tries`);
+    process.stderr.write(`[dev     ] ${name}: port ${port} was taken meanwhile; another one\n`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -106,11 +124,7 @@ async function main(): Promise<void> {
       .join(', ')} in the emulator at ${emulator.endpoint}, sample data loaded`,
   );
   const ports: Record<string, number> = {};
-  for (const name of services) {
-    ports[name] = await freePort();
-    start(name, ports[name]);
-  }
-  await Promise.all(services.map((name) => waitHealthy(ports[name])));
+  await Promise.all(services.map(async (name) => (ports[name] = await startOnFreePort(name))));
   const gateway = createGateway({ table, upstreams: ports, port: gatewayPort });
   await gateway.start();
 
