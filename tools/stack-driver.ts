@@ -1,14 +1,14 @@
 /**
- * The stack on the emulator, driven the way a user drives it: `cdktf deploy`
- * and `cdktf destroy` through the real CLI, and the plan that `cdktf diff`
- * shows, saved and read back as JSON with `terraform show -json`; a deploy
- * right after the plan of its stage applies that saved plan, as a reviewed
- * plan is applied (`terraform apply <plan>`), instead of planning it again.
- * The end-to-end tests and `npm run tour` drive it; each target has its own
- * emulator, state and work folder (the README test runs the cdktf commands
- * as typed).
+ * The stack on the emulator, driven as `cdktf deploy` drives it: synth, then
+ * `terraform plan` saved to a file, then that plan applied (`terraform apply
+ * <plan>`): exactly what was reviewed, once (a deploy right after the plan
+ * of its stage applies the plan shown; cdktf deploy would plan again, for the
+ * same result, and its CLI costs 5 s of CPU more). `cdktf destroy` runs
+ * through the real CLI. The end-to-end tests and `npm run tour` drive it;
+ * each target has its own emulator, state and work folder. The README test
+ * runs the cdktf commands as typed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,67 @@ export interface ResourceChange {
   /** Construct path below the stack, from the synthesized metadata. */
   path: string;
   actions: string[];
+}
+
+/** A change with the resource's values before and after it (planValues()). */
+export interface ResourceChangeValues extends ResourceChange {
   after?: Record<string, unknown>;
   before?: Record<string, unknown>;
+}
+
+/** A resource's change as `terraform show -json` gives it. */
+interface ShownChange {
+  address: string;
+  mode: 'managed' | 'data';
+  type: string;
+  change: { actions: string[]; before?: Record<string, unknown> | null; after?: Record<string, unknown> | null };
+}
+
+/** A planned action as the saved plan's actions list spells it; the stream does not say a replacement's order (create_before_destroy), and nothing here needs it. */
+const ACTIONS: Readonly<Record<string, string[]>> = { create: ['create'], update: ['update'], delete: ['delete'], replace: ['delete', 'create'] };
+
+/** A line of Terraform's machine-readable UI (`-json`). */
+interface UiMessage {
+  type: string;
+  '@message'?: string;
+  diagnostic?: { detail?: string };
+  outputs?: Record<string, { value?: unknown }>;
+  change?: { action: string; resource: { addr: string; resource_type: string } };
+}
+
+const uiMessages = (stream: string): UiMessage[] =>
+  stream
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as UiMessage);
+
+/** A `-json` stream as a person reads it: each message, and an error's detail under it. */
+export const uiText = (stream: string): string =>
+  uiMessages(stream)
+    .map((message) => [message['@message'] ?? '', message.diagnostic?.detail].filter(Boolean).join('\n'))
+    .join('\n');
+
+/** The outputs an apply's `-json` stream ends with, by name, as `terraform output -json` gives their values. */
+export function streamOutputs(stream: string): Record<string, unknown> {
+  const last = uiMessages(stream)
+    .filter((message) => message.type === 'outputs')
+    .pop();
+  if (!last?.outputs) throw new Error('the apply reported no outputs');
+  return Object.fromEntries(Object.entries(last.outputs).map(([name, { value }]) => [name, value]));
+}
+
+/** The managed resources a `terraform plan -json` stream plans to create, update, replace or delete. */
+export function plannedChanges(stream: string): Omit<ResourceChange, 'path'>[] {
+  const changes: Omit<ResourceChange, 'path'>[] = [];
+  for (const message of uiMessages(stream)) {
+    if (message.type !== 'planned_change' || !message.change) continue;
+    const { action, resource } = message.change;
+    const actions = ACTIONS[action];
+    // A data source read at apply time, or a move or import with nothing else to do, changes no resource.
+    if (!actions) continue;
+    changes.push({ address: resource.addr, mode: 'managed', type: resource.resource_type, actions });
+  }
+  return changes;
 }
 
 /** A refactor stage: `users,threads` (EXTRACTED_SERVICES), or that plus other overrides. */
@@ -94,18 +153,6 @@ export class LocalTarget {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** The stage: EXTRACTED_SERVICES plus any other override of the run (TRAFFIC_SHARES, BLUE_GREEN_SERVICES). */
-  private run(command: string, args: string[], stage: Stage, cwd = REPO_ROOT): { status: number; stdout: string; stderr: string } {
-    const result = spawnSync(command, args, {
-      cwd,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' },
-      timeout: 600_000,
-    });
-    return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-  }
-
   private cdktfArgs(args: string[]): [string, string[]] {
     seedProviderLock(this.stackDir);
     const app = this.options.app ? ['--app', this.options.app] : [];
@@ -119,23 +166,46 @@ export class LocalTarget {
     if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
   }
 
-  /** A command of the stage that runs beside this process (at most 10 minutes): its status and the last of its output. */
-  private async runAsync(command: string, args: string[], stage: Stage, cwd: string): Promise<{ status: number | null; output: string }> {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1' } });
+  /**
+   * A command of the stage that runs beside this process (at most 10 minutes), so that the tests' requests go on
+   * meanwhile: its status, its whole standard output, and the last of its output and errors.
+   */
+  private async runAsync(
+    command: string,
+    args: string[],
+    stage: Stage,
+    cwd: string,
+    options: { shell?: boolean; env?: Record<string, string> } = {},
+  ): Promise<{ status: number | null; stdout: string; stderr: string; output: string }> {
+    const child = spawn(command, args, {
+      cwd,
+      shell: options.shell,
+      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CI: '1', FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
+    });
+    const stdout: Buffer[] = [];
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      output = (output + chunk.toString()).slice(-8_000);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-8_000);
+      output = (output + chunk.toString()).slice(-8_000);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
     clearTimeout(timer);
-    return { status, output };
+    return { status, stdout: Buffer.concat(stdout).toString(), stderr, output };
   }
 
-  private terraform(args: string[], stage: Stage, okStatuses = [0]): { status: number; stdout: string } {
+  private async terraformAsync(args: string[], stage: Stage, okStatuses = [0]): Promise<{ status: number | null; stdout: string }> {
     seedProviderLock(this.stackDir);
-    const result = this.run('terraform', [...args], stage, this.stackDir);
-    if (!okStatuses.includes(result.status))
-      throw failure(`terraform ${args.join(' ')}`, result.status, `${result.stdout}\n${result.stderr}`, this.emulatorNotes());
+    const result = await this.runAsync('terraform', args, stage, this.stackDir);
+    if (result.status === null || !okStatuses.includes(result.status)) {
+      const output = args.includes('-json') ? `${uiText(result.stdout)}\n${result.stderr}` : result.output;
+      throw failure(`terraform ${args.join(' ')}`, result.status, output, this.emulatorNotes());
+    }
     return result;
   }
 
@@ -157,10 +227,13 @@ export class LocalTarget {
    * `npm run deploy:local` does); resolves with the runtime's report.
    */
   async deploy(stage: Stage): Promise<RuntimeReport | undefined> {
-    const planned = this.planned === stageKey(stage);
+    if (this.planned !== stageKey(stage)) await this.plan(stage);
     this.planned = undefined;
-    if (!planned || !(await this.applyPlan(stage))) {
-      await this.cdktfAsync(['deploy', '--auto-approve', '--skip-provider-lock', '--outputs-file', this.outputsFile], stage);
+    if (!(await this.applyPlan(stage))) {
+      // The state changed since the plan (a test changed something outside Terraform): plan again, as a reviewer would.
+      await this.plan(stage);
+      this.planned = undefined;
+      if (!(await this.applyPlan(stage))) throw new Error(`the plan of ${stageKey(stage)} went stale twice`);
     }
     this.logicalPaths();
     return this.runtime ? syncRuntime(this.runtime) : undefined;
@@ -176,14 +249,12 @@ export class LocalTarget {
    * writes them. False when the plan went stale (the state changed since).
    */
   private async applyPlan(stage: Stage): Promise<boolean> {
-    const { status, output } = await this.runAsync('terraform', ['apply', '-input=false', '-no-color', 'stage.tfplan'], stage, this.stackDir);
-    if (status !== 0 && /Saved plan is stale/.test(output)) return false;
-    if (status !== 0) throw failure('terraform apply stage.tfplan', status, output, this.emulatorNotes());
-    const shown = JSON.parse(this.terraform(['output', '-json'], stage).stdout) as Record<string, { value: unknown }>;
-    writeFileSync(
-      this.outputsFile,
-      `${JSON.stringify({ [this.stack]: Object.fromEntries(Object.entries(shown).map(([name, { value }]) => [name, value])) }, null, 2)}\n`,
-    );
+    // -json: the stream ends with the stack's outputs, which `terraform output -json` would read again (1 s of CPU).
+    const { status, stdout, stderr } = await this.runAsync('terraform', ['apply', '-input=false', '-no-color', '-json', 'stage.tfplan'], stage, this.stackDir);
+    const text = `${uiText(stdout)}\n${stderr}`;
+    if (status !== 0 && /Saved plan is stale/.test(text)) return false;
+    if (status !== 0) throw failure('terraform apply stage.tfplan', status, text, this.emulatorNotes());
+    writeFileSync(this.outputsFile, `${JSON.stringify({ [this.stack]: streamOutputs(stdout) }, null, 2)}\n`);
     return true;
   }
 
@@ -228,39 +299,50 @@ export class LocalTarget {
    * CDKTF_OUTDIR. Without the CLI around it, a third of the time (1.4 s, not
    * 3.5); the README test runs the CLI itself.
    */
-  synth(stage: Stage = { EXTRACTED_SERVICES: '' }): void {
+  async synth(stage: Stage = { EXTRACTED_SERVICES: '' }): Promise<void> {
     const app = this.options.app ?? (JSON.parse(readFileSync(join(REPO_ROOT, 'cdktf.json'), 'utf8')) as { app: string }).app;
-    const result = spawnSync(app, {
+    const result = await this.runAsync(app, [], stage, REPO_ROOT, {
       shell: true,
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, ...this.env, ...RESET, ...stageEnv(stage), CDKTF_OUTDIR: this.outdir, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: 'true' },
-      timeout: 300_000,
+      env: { CDKTF_OUTDIR: this.outdir, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: 'true' },
     });
-    if (result.status !== 0) throw failure(`synth (${app})`, result.status, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
+    if (result.status !== 0) throw failure(`synth (${app})`, result.status, result.output);
   }
 
   /** Whether `terraform init` ran in the stack's folder: once per target (the providers and backend never change between stages). */
   private initialized = false;
 
-  /** What `cdktf diff` of that stage would show: synth, then the saved plan as JSON. */
-  plan(stage: Stage): { empty: boolean; changes: ResourceChange[] } {
-    this.synth(stage);
-    if (!this.initialized || !existsSync(join(this.stackDir, '.terraform'))) this.terraform(['init', '-input=false', '-no-color'], stage);
+  /**
+   * What `cdktf diff` of that stage would show: synth, then `terraform plan`
+   * saved to a file, its changes read from Terraform's machine-readable
+   * stream (`-json`: one `planned_change` per resource). Reading the saved
+   * plan back with `terraform show -json` loads the AWS provider's schema
+   * again (4 s of CPU), so it is done only for the values (`planValues()`).
+   */
+  async plan(stage: Stage): Promise<{ empty: boolean; changes: ResourceChange[] }> {
+    await this.synth(stage);
+    if (!this.initialized || !existsSync(join(this.stackDir, '.terraform'))) await this.terraformAsync(['init', '-input=false', '-no-color'], stage);
     this.initialized = true;
-    const plan = this.terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
-    const shown = JSON.parse(this.terraform(['show', '-json', 'stage.tfplan'], stage).stdout) as { resource_changes?: Omit<ResourceChange, 'path'>[] };
+    const plan = await this.terraformAsync(['plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
     const paths = this.logicalPaths();
-    const changes = (shown.resource_changes ?? [])
-      .filter((change) => change.mode === 'managed')
-      .map((change) => {
-        const { actions, before, after } = (
-          change as unknown as { change: { actions: string[]; before?: Record<string, unknown>; after?: Record<string, unknown> } }
-        ).change;
-        return { ...change, actions, before: before ?? undefined, after: after ?? undefined, path: paths.get(change.address) ?? '?' };
-      });
+    const changes = plannedChanges(plan.stdout).map((change) => ({ ...change, path: paths.get(change.address) ?? '?' }));
     this.planned = stageKey(stage);
-    return { empty: plan.status === 0, changes: changes.filter((change) => !change.actions.includes('no-op')) };
+    return { empty: plan.status === 0, changes };
+  }
+
+  /** The managed resources' changes in the plan just made (plan()), with their values before and after, as `terraform show -json` gives them. */
+  async planValues(): Promise<ResourceChangeValues[]> {
+    const shown = JSON.parse((await this.terraformAsync(['show', '-json', 'stage.tfplan'], '')).stdout) as { resource_changes?: ShownChange[] };
+    return (shown.resource_changes ?? [])
+      .filter((change) => change.mode === 'managed' && !change.change.actions.includes('no-op'))
+      .map(({ address, mode, type, change: { actions, before, after } }) => ({
+        address,
+        mode,
+        type,
+        actions,
+        before: before ?? undefined,
+        after: after ?? undefined,
+        path: this.paths.get(address) ?? '?',
+      }));
   }
 
   /**

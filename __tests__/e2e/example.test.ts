@@ -27,8 +27,8 @@ beforeAll(() => target.start());
 afterAll(() => target.stop());
 
 describe('examples/ready-made-image: the constructs outside the forum', () => {
-  it('synthesizes and passes terraform validate', () => {
-    target.synth();
+  it('synthesizes and passes terraform validate', async () => {
+    await target.synth();
     const env = { ...process.env, ...target.env };
     expect(spawnSync('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: target.stackDir, env, encoding: 'utf8' }).status).toBe(0);
     const validate = spawnSync('terraform', ['validate', '-json', '-no-color'], { cwd: target.stackDir, env, encoding: 'utf8' });

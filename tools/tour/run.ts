@@ -117,8 +117,8 @@ const overridesOf = (stage: TourStep['stage']) =>
     .map(([key, value]) => `${key}=${value}`)
     .join(' ');
 
-function planOf(target: LocalTarget, stage: TourStep['stage']): StepResult['plan'] {
-  const { changes } = target.plan(stage);
+async function planOf(target: LocalTarget, stage: TourStep['stage']): Promise<StepResult['plan']> {
+  const { changes } = await target.plan(stage);
   const planned = changes.map((change: ResourceChange) => ({ address: change.address, mode: change.mode, change: { actions: change.actions } }));
   return summarize(planned, new Map(changes.map((change) => [change.address, change.path])), target.stack).byConstruct;
 }
@@ -139,7 +139,7 @@ export async function runTour(log: (line: string) => void = (line) => process.st
     };
     for (const step of TOUR_STEPS) {
       log(`\n== ${step.name} (${overridesOf(step.stage)})`);
-      const plan = planOf(target, step.stage);
+      const plan = await planOf(target, step.stage);
       log(`plan: ${describePlan(plan)}`);
       const deployStarted = Date.now();
       const deployed = await underLoad(albPort, async () => {
