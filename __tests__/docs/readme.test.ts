@@ -7,7 +7,10 @@
  *   one the project's code reads, each file it names exists;
  * - every block without a marking is run as written, in order, in a clean copy
  *   of the commit under test (`git archive`, then the README's own `npm ci`
- *   from the local cache), in a terminal, as a user types it. Only the
+ *   from the local cache, or, when the checkout holds exactly what it would
+ *   install, as on a CI runner whose `.ci/run` just ran that `npm ci` on a
+ *   clean clone, those packages linked in: CleanCopy.linkInstall), in a
+ *   terminal, as a user types it. Only the
  *   environment differs from a user's shell, and only as the README says:
  *   after `npm run deploy:local`, the variables of `npm run -s env:local`
  *   (the emulator's endpoint and test credentials, the provider mirror, the
@@ -237,6 +240,16 @@ describe("the documentation's blocks, run as written in a clean copy", () => {
 
   async function runCommand(command: ShellCommand): Promise<CommandResult> {
     const started = Date.now();
+    if (command.text === 'npm ci') {
+      const why = copy.linkInstall();
+      if (why === undefined) {
+        say(
+          `$ npm ci  (not run again: the checkout's node_modules is what npm ci installs from this lockfile, linked into the copy in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        );
+        return { status: 0, output: '' };
+      }
+      say(`npm ci runs in the copy: ${why}`);
+    }
     const words = command.simple[command.simple.length - 1].words.join(' ');
     const typed = words === 'npm run deploy:local' ? `bash -o pipefail -c '${command.text} | cat'` : command.text;
     const result = await copy.run(typed, { ...env, ...emulatorEnv }, 15 * 60_000);
