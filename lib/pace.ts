@@ -4,9 +4,11 @@
  * requests a second, however fast the answers come. Unpaced, one such loop
  * kept about a core busy (the load balancer, the services and the emulator's
  * DynamoDB: 16 ms of CPU a request, 60 requests a second one after another),
- * taken from the deploys it was there to watch.
+ * taken from the deploys it was there to watch. Ten a second is still a
+ * request every 100 ms through each transition (a few hundred per deploy),
+ * at a sixth of a core.
  */
-export const STEADY_REQUESTS_PER_SECOND = 20;
+export const STEADY_REQUESTS_PER_SECOND = 10;
 
 /** Waits for the next request's turn: one every 1/rate s, shared by every caller of the returned function. */
 export function pacer(ratePerSecond = STEADY_REQUESTS_PER_SECOND): () => Promise<void> {

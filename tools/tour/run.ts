@@ -6,7 +6,7 @@
  * persistence), a blue/green release, the monolith retired, and destroy.
  * Each step is a configuration change (the per-run overrides), planned,
  * deployed while a client keeps requesting the API through the local load
- * balancer (at a steady 20 requests a second), then sampled with 200 requests counted by who answered
+ * balancer (at a steady 10 requests a second), then sampled with 200 requests counted by who answered
  * (`x-served-by`). It prints a table of the steps and writes it as JSON
  * (TOUR_OUTPUT, default tools/tour/latest.json): the table of docs/migration.md, and what the
  * end-to-end test checks.
