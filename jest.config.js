@@ -22,8 +22,10 @@ module.exports = {
   // One emulator for the suites' DynamoDB tables (support/data.ts).
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
-  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: run two at once on 2 cores.
-  maxWorkers: 2,
+  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: three at once on 2 cores, of which
+  // at most two whole journeys (support/turns.ts). With two workers, the light suites ran one after another beside
+  // the refactor suite, and a quarter of the CPU went unused while they waited (idle timeouts, the ALB's creation).
+  maxWorkers: 3,
   // The refactor suite first, the other whole-journey suites last: they take turns (support/sequencer.js).
   testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],

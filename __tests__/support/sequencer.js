@@ -1,9 +1,10 @@
 /**
- * The order jest hands suites to its two workers. At most two whole-journey
+ * The order jest hands suites to its three workers. At most two whole-journey
  * suites run at once (support/turns.ts): the refactor step by step, the
- * longest, starts first; the other suites run beside it on the second worker,
- * then the README's blocks, then the tour on whichever worker is free first;
- * the rest keep jest's own order.
+ * longest, starts first; the other suites run beside it on the other two
+ * workers, then the README's blocks, then the tour on whichever worker is
+ * free first (it waits for the refactor suite's turn when the README has the
+ * other); the rest keep jest's own order.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 

@@ -8,7 +8,11 @@
  * an idle deployed stack keeps 35 % of a core busy, not 67 %: before that,
  * two at once took longer than one after the other and failed requests).
  * All three at once, on four workers, overloaded it (load average 20, plans
- * three times slower) until requests through the local load balancer failed.
+ * three times slower) until requests through the local load balancer failed,
+ * when the loads that watch a deploy were not yet paced. Since the deploys
+ * cost less (-json streams, no cdktf CLI around them) and the loads are paced,
+ * a third worker runs the light suites beside two journeys: `.ci/run` 22
+ * minutes with two workers, a quarter of the CPU unused.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
