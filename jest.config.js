@@ -22,11 +22,12 @@ module.exports = {
   // One emulator for the suites' DynamoDB tables (support/data.ts).
   globalSetup: '<rootDir>/__tests__/support/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/support/global-teardown.ts',
-  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core: three at once on 2 cores, of which
-  // at most two whole journeys (support/turns.ts). With two workers, the light suites ran one after another beside
-  // the refactor suite, and a quarter of the CPU went unused while they waited (idle timeouts, the ALB's creation).
-  maxWorkers: 3,
-  // The refactor suite first, the other whole-journey suites last: they take turns (support/sequencer.js).
+  // Most suites wait on Terraform, the emulator, Docker or sockets, not on a core. Four workers on 2 cores: the three
+  // whole journeys start at once, at most two of them running (support/turns.ts: the third waits for a turn), and
+  // the light suites run beside them on the fourth. With two workers, the light suites ran one after another beside
+  // one journey, and a fifth of the CPU went unused while they waited (idle timeouts, the ALB's creation).
+  maxWorkers: 4,
+  // The whole-journey suites first, the longest first (support/sequencer.js).
   testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };

@@ -3,8 +3,8 @@
  * `terraform plan` saved to a file, then that plan applied (`terraform apply
  * <plan>`): exactly what was reviewed, once (a deploy right after the plan
  * of its stage applies the plan shown; cdktf deploy would plan again, for the
- * same result, and its CLI costs 5 s of CPU more). `cdktf destroy` runs
- * through the real CLI. The end-to-end tests and `npm run tour` drive it;
+ * same result, and its CLI costs 5 s of CPU more); a destroy is synth, then
+ * `terraform destroy`. The end-to-end tests and `npm run tour` drive it;
  * each target has its own emulator, state and work folder. The README test
  * runs the cdktf commands as typed.
  */
@@ -153,19 +153,6 @@ export class LocalTarget {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private cdktfArgs(args: string[]): [string, string[]] {
-    seedProviderLock(this.stackDir);
-    const app = this.options.app ? ['--app', this.options.app] : [];
-    return [join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, ...app, '--output', this.outdir]];
-  }
-
-  /** cdktf without blocking this process: the tests send requests while it applies. */
-  private async cdktfAsync(args: string[], stage: Stage): Promise<void> {
-    const [command, all] = this.cdktfArgs(args);
-    const { status, output } = await this.runAsync(command, all, stage, REPO_ROOT);
-    if (status !== 0) throw failure(`cdktf ${args.join(' ')}`, status, output, this.emulatorNotes());
-  }
-
   /**
    * A command of the stage that runs beside this process (at most 10 minutes), so that the tests' requests go on
    * meanwhile: its status, its whole standard output, and the last of its output and errors.
@@ -290,7 +277,10 @@ export class LocalTarget {
     if (this.runtime) await stopRuntime(this.runtimeState);
     this.runtime = undefined;
     this.planned = undefined;
-    await this.cdktfAsync(['destroy', '--auto-approve', '--skip-provider-lock'], 'none');
+    // What cdktf destroy runs, without its CLI around it (5 s of CPU): the README test runs `npx cdktf destroy` as typed.
+    await this.synth('none');
+    if (!existsSync(join(this.stackDir, '.terraform'))) await this.terraformAsync(['init', '-input=false', '-no-color'], 'none');
+    await this.terraformAsync(['destroy', '-auto-approve', '-input=false', '-no-color'], 'none');
   }
 
   /**

@@ -1,20 +1,17 @@
 /**
- * The order jest hands suites to its three workers. At most two whole-journey
- * suites run at once (support/turns.ts): the refactor step by step, the
- * longest, starts first; the other suites run beside it on the other two
- * workers, then the README's blocks, then the tour on whichever worker is
- * free first (it waits for the refactor suite's turn when the README has the
- * other); the rest keep jest's own order.
+ * The order jest hands suites to its four workers: the three whole journeys
+ * first, longest first (the refactor step by step, the tour, the README's
+ * blocks), one per worker. At most two of them run at once
+ * (support/turns.ts): the README waits for the first to end, then runs
+ * beside the other, about when the light suites on the fourth worker end.
+ * The rest keep jest's own order.
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-const FIRST = ['e2e/emulator.test.ts'];
-const LAST = ['docs/readme.test.ts', 'e2e/tour.test.ts'];
+const FIRST = ['e2e/emulator.test.ts', 'e2e/tour.test.ts', 'docs/readme.test.ts'];
 const rank = (test) => {
   const first = FIRST.findIndex((suffix) => test.path.endsWith(suffix));
-  if (first !== -1) return first;
-  const last = LAST.findIndex((suffix) => test.path.endsWith(suffix));
-  return last === -1 ? FIRST.length : FIRST.length + 1 + last;
+  return first === -1 ? FIRST.length : first;
 };
 
 class JourneysInTurn extends Sequencer {

@@ -11,8 +11,8 @@
  * three times slower) until requests through the local load balancer failed,
  * when the loads that watch a deploy were not yet paced. Since the deploys
  * cost less (-json streams, no cdktf CLI around them) and the loads are paced,
- * a third worker runs the light suites beside two journeys: `.ci/run` 22
- * minutes with two workers, a quarter of the CPU unused.
+ * the light suites run on another worker beside two journeys (`.ci/run` took
+ * 22 minutes with two workers, a fifth of the CPU unused).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
