@@ -27,7 +27,7 @@ module.exports = {
   // the light suites run beside them on the fourth. With two workers, the light suites ran one after another beside
   // one journey, and a fifth of the CPU went unused while they waited (idle timeouts, the ALB's creation).
   maxWorkers: 4,
-  // The whole-journey suites first, the longest first (support/sequencer.js).
+  // The whole-journey suites first, the tour first (support/sequencer.js).
   testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
 };
