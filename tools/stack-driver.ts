@@ -217,7 +217,7 @@ export class LocalTarget {
     if (this.planned !== stageKey(stage)) await this.plan(stage);
     this.planned = undefined;
     if (!(await this.applyPlan(stage))) {
-      // The state changed since the plan (a test changed something outside Terraform): plan again, as a reviewer would.
+      // Another apply changed the state since this plan (npm run deploy:ci, say): plan again, as a reviewer would.
       await this.plan(stage);
       this.planned = undefined;
       if (!(await this.applyPlan(stage))) throw new Error(`the plan of ${stageKey(stage)} went stale twice`);
@@ -279,7 +279,7 @@ export class LocalTarget {
     this.planned = undefined;
     // What cdktf destroy runs, without its CLI around it (5 s of CPU): the README test runs `npx cdktf destroy` as typed.
     await this.synth('none');
-    if (!existsSync(join(this.stackDir, '.terraform'))) await this.terraformAsync(['init', '-input=false', '-no-color'], 'none');
+    await this.init('none');
     await this.terraformAsync(['destroy', '-auto-approve', '-input=false', '-no-color'], 'none');
   }
 
@@ -301,6 +301,12 @@ export class LocalTarget {
   /** Whether `terraform init` ran in the stack's folder: once per target (the providers and backend never change between stages). */
   private initialized = false;
 
+  private async init(stage: Stage): Promise<void> {
+    if (this.initialized && existsSync(join(this.stackDir, '.terraform'))) return;
+    await this.terraformAsync(['init', '-input=false', '-no-color'], stage);
+    this.initialized = true;
+  }
+
   /**
    * What `cdktf diff` of that stage would show: synth, then `terraform plan`
    * saved to a file, its changes read from Terraform's machine-readable
@@ -310,8 +316,7 @@ export class LocalTarget {
    */
   async plan(stage: Stage): Promise<{ empty: boolean; changes: ResourceChange[] }> {
     await this.synth(stage);
-    if (!this.initialized || !existsSync(join(this.stackDir, '.terraform'))) await this.terraformAsync(['init', '-input=false', '-no-color'], stage);
-    this.initialized = true;
+    await this.init(stage);
     const plan = await this.terraformAsync(['plan', '-input=false', '-no-color', '-json', '-detailed-exitcode', '-out=stage.tfplan'], stage, [0, 2]);
     const paths = this.logicalPaths();
     const changes = plannedChanges(plan.stdout).map((change) => ({ ...change, path: paths.get(change.address) ?? '?' }));
