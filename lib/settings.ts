@@ -173,6 +173,17 @@ export const SETTINGS = {
     description: "Where a local runtime writes its pid and control port; its containers' label is derived from it (set by whoever starts the runtime).",
     readBy: 'the local runtime',
   },
+  RUNTIME_SUPERVISOR: {
+    takes: 'a pid',
+    description: "The local runtime's supervisor, which starts the runtime again when it dies (set by the supervisor).",
+    readBy: 'the local runtime',
+  },
+  RUNTIME_RESTARTED: {
+    takes: 'why the runtime before ended, e.g. `killed by SIGKILL`',
+    description:
+      'Set by the supervisor when it starts the runtime again: the new runtime takes back the task containers it finds and serves on the same ports.',
+    readBy: 'the local runtime',
+  },
   TF_PROVIDER_MIRROR: {
     takes: 'a folder holding `registry.terraform.io`',
     default: "found: Terraform's plugin folders, then a search of /opt and /usr/local",

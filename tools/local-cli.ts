@@ -121,6 +121,8 @@ async function deploy(): Promise<number> {
   console.log(`Terraform providers from the filesystem mirror ${mirror}`);
   let emulator = await runningEmulator();
   let runtime = emulator ? await runningRuntime(files.runtime) : undefined;
+  // What a runtime that died, or that served an emulator which is gone, left: its supervisor, processes and containers.
+  if (!runtime) await stopRuntime(files.runtime);
   const albPort = runtimeSettings({ ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1' }).albPort;
   if (!runtime && !(await portFree(albPort))) {
     console.error(`LOCAL_ALB_PORT ${albPort} on 127.0.0.1 is in use: the local load balancer needs it. Free it, or set LOCAL_ALB_PORT to another port.`);

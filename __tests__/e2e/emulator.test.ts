@@ -72,6 +72,9 @@ import { takeTurn } from '../support/turns';
 import { freePort, REPO_ROOT } from '../support/processes';
 import { startRegistry, type Registry } from '../support/registry';
 import { ask, backgroundLoad, type LoadResult } from '../support/traffic';
+import { killRuntimeUnderLoad } from '../support/runtime-kill';
+import { groupMembers, runs } from '../../local/runtime/process-group';
+import { readRuntimeState } from '../../local/runtime/state-file';
 
 jest.setTimeout(15 * 60_000);
 
@@ -882,6 +885,31 @@ describe('the refactor on the emulator, step by step', () => {
     );
   });
 
+  it('5d. the runtime killed with SIGKILL under a bounded load: its supervisor starts it again, it takes back its containers (none started twice, none left), and the application answers again within 15 s', async () => {
+    const containers = () => dockerOrThrow(['ps', '-a', '--filter', ownLabel, '--format', '{{.Label "forum.task"}} {{.State}}']).split('\n').sort();
+    const before = containers();
+    const kill = await killRuntimeUnderLoad({
+      stateFile: target.runtimeState,
+      logFile: target.runtimeLog,
+      request: async () => {
+        const answer = await ask(albPort, '/api/users/1');
+        return answer.status === 200 && answer.servedBy === 'users';
+      },
+    });
+    expect(kill.logged).toContainEqual(expect.stringContaining(`the runtime (pid ${kill.before.pid}) ended (killed by SIGKILL)`));
+    expect({ down: kill.downMs < 15_000, failed: kill.failedOutsideTheOutage }).toEqual({ down: true, failed: [] });
+    expect({ supervisor: kill.after.supervisor, control: kill.after.port }).toEqual({ supervisor: kill.before.supervisor, control: kill.before.port });
+    // Converged (the restarted runtime's own sync first): the same containers, every one running, and no other.
+    const report = await target.sync();
+    expect(containers()).toEqual(before);
+    const reported = new Set(report.services.flatMap((service) => service.tasks.map((task) => task.id)));
+    for (const line of before) expect(reported).toContain(line.split(' ')[0]);
+    expect(kill.logged.filter((line) => line.includes('took back task'))).toHaveLength(before.length);
+    step(
+      `SIGKILL of the runtime (pid ${kill.before.pid}) under ${kill.sent} requests: restarted as pid ${kill.after.pid} after ${kill.restartedMs} ms, the application answered again after ${kill.downMs} ms; its ${before.length} containers taken back, none started again`,
+    );
+  });
+
   it('6. users on CodeDeploy blue/green: deploys, and is read back', async () => {
     await timed('deploy users blue/green', () => target.deploy(BLUE_GREEN_STAGE));
     const [service] = (await clients.ecs.send(new DescribeServicesCommand({ cluster: 'forum-dev-cluster', services: ['forum-dev-users'] }))).services!;
@@ -1032,11 +1060,13 @@ describe('the refactor on the emulator, step by step', () => {
   it('8. destroy leaves nothing of the stack behind', async () => {
     // Terraform does not know the revisions releases registered (see README): deregister them as the README says.
     for (const arn of releasedTaskDefinitions) await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+    const runtime = readRuntimeState(target.runtimeState)!;
     await timed('destroy', () => target.destroy());
     expect(docker(['ps', '-a', '--filter', ownLabel, '--format', '{{.Names}}']).stdout.trim()).toBe('');
+    expect({ supervisor: runs(runtime.supervisor, 'supervisor.js'), group: groupMembers(runtime.pid) }).toEqual({ supervisor: false, group: [] });
     const closed = await ask(albPort, '/');
     expect(closed.error).toMatch(/ECONNREFUSED/);
-    step(`no container of this runtime left (${ownLabel}); the local ALB port refuses connections`);
+    step(`no container (${ownLabel}) or process of this runtime left, nor its supervisor; the local ALB port refuses connections`);
     const vpcs = (await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Vpcs!;
     expect(vpcs).toEqual([]);
     const subnets = (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:Project', Values: ['forum'] }] }))).Subnets!;

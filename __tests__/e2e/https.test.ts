@@ -21,6 +21,9 @@ import type { LocalCertificateFiles } from '../../lib/local-certificate-files';
 import { LocalTarget } from '../../tools/stack-driver';
 import { release } from '../../tools/release';
 import { step } from '../support/local-target';
+import { killRuntimeUnderLoad } from '../support/runtime-kill';
+import { groupMembers, runs } from '../../local/runtime/process-group';
+import { readRuntimeState } from '../../local/runtime/state-file';
 import { freePort, REPO_ROOT } from '../support/processes';
 
 jest.setTimeout(15 * 60_000);
@@ -30,6 +33,7 @@ const target = new LocalTarget({ app: `node ${join(REPO_ROOT, 'build', 'examples
 const stage = { EXTRACTED_SERVICES: 'users', BLUE_GREEN_SERVICES: 'users' };
 let files: LocalCertificateFiles;
 let albPort: number;
+let destroyed = false;
 let clients: { acm: ACMClient; ecs: ECSClient; elb: ElasticLoadBalancingV2Client; codedeploy: CodeDeployClient };
 
 beforeAll(async () => {
@@ -44,13 +48,14 @@ beforeAll(async () => {
   await target.deploy(stage);
   step(`https-domain: deployed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   albPort = await freePort();
-  await target.startRuntime(albPort, { LOCAL_TIME_SCALE: '0.05' });
+  // Tasks as Node.js processes (what a machine without Docker runs): the other end-to-end suites run containers.
+  await target.startRuntime(albPort, { LOCAL_TIME_SCALE: '0.05', LOCAL_RUNTIME: 'process' });
   await target.sync();
 });
 
 afterAll(async () => {
   try {
-    await target.destroy();
+    if (!destroyed) await target.destroy();
   } finally {
     await target.stop();
     Object.values(clients ?? {}).forEach((client) => client.destroy());
@@ -116,5 +121,36 @@ describe('HTTPS under a domain name, on the emulator', () => {
       hook: expect.stringContaining('reported Succeeded'),
     });
     step(`https-domain: release ${released.deploymentId} Succeeded; ${hook?.trim()}`);
+  });
+
+  it('the runtime killed with SIGKILL under a bounded load: its supervisor starts it again, with new task processes and none of the old, and HTTPS answers again within 15 s on the same ports', async () => {
+    const taskProcesses = (pgid: number) => groupMembers(pgid).filter((member) => /services\/[a-z]+\/dist\/main\.js/.test(member.command));
+    const kill = await killRuntimeUnderLoad({
+      stateFile: target.runtimeState,
+      logFile: target.runtimeLog,
+      request: () =>
+        get(albPort, '/api/users', DOMAIN).then(
+          (answer) => answer.status === 200 && answer.servedBy === 'users',
+          () => false,
+        ),
+    });
+    expect(kill.before.mode).toBe('process');
+    expect(kill.logged).toContainEqual(expect.stringContaining(`the runtime (pid ${kill.before.pid}) ended (killed by SIGKILL)`));
+    expect({ down: kill.downMs < 15_000, failed: kill.failedOutsideTheOutage }).toEqual({ down: true, failed: [] });
+    // The production listener, the test listener (9010) and the control port: where they were.
+    expect({ control: kill.after.port, listeners: kill.after.listeners }).toEqual({ control: kill.before.port, listeners: kill.before.listeners });
+    const report = await target.sync();
+    const tasks = report.services.flatMap((service) => service.tasks);
+    expect({ old: groupMembers(kill.before.pid), running: taskProcesses(kill.after.pid).length }).toEqual({ old: [], running: tasks.length });
+    step(
+      `https-domain (process mode): SIGKILL of the runtime under ${kill.sent} requests; restarted after ${kill.restartedMs} ms, answering over TLS again after ${kill.downMs} ms; ${tasks.length} task processes started again, none of the old left`,
+    );
+  });
+
+  it('npm run destroy:local leaves no task process, runtime or supervisor', async () => {
+    const runtime = readRuntimeState(target.runtimeState)!;
+    destroyed = true;
+    await target.destroy();
+    expect({ supervisor: runs(runtime.supervisor, 'supervisor.js'), group: groupMembers(runtime.pid) }).toEqual({ supervisor: false, group: [] });
   });
 });

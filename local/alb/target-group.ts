@@ -63,10 +63,15 @@ export class TargetGroup {
     private readonly settings: TargetGroupSettings = {},
   ) {}
 
-  /** Adds a target; with a health check it takes traffic once it has passed `healthyThreshold` checks in a row. */
-  register(target: Target): void {
+  /**
+   * Adds a target; with a health check it takes traffic once it has passed
+   * `healthyThreshold` checks in a row, unless `healthy` says it already has
+   * (a target the load balancer counted in before a restart of the runtime).
+   */
+  register(target: Target, options: { readonly healthy?: boolean } = {}): void {
     if (this.targets.has(key(target))) return;
-    const registered: Registered = { ...target, state: this.settings.healthCheck ? 'initial' : 'healthy', passes: 0, failures: 0, inFlight: 0 };
+    const state = this.settings.healthCheck && !options.healthy ? 'initial' : 'healthy';
+    const registered: Registered = { ...target, state, passes: 0, failures: 0, inFlight: 0 };
     this.targets.set(key(target), registered);
     const healthCheck = this.settings.healthCheck;
     // The first check follows registration shortly (a process needs a moment to listen), then one every interval.

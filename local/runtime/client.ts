@@ -1,25 +1,24 @@
 /**
- * Starting, asking and stopping the local runtime process (local/runtime/daemon.ts)
- * from `npm run deploy:local` and `destroy:local`, and from the tests.
+ * Starting, asking and stopping the local runtime process (local/runtime/daemon.ts,
+ * under its supervisor, supervisor.ts) from `npm run deploy:local` and
+ * `destroy:local`, and from the tests.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/project-root';
 import type { SyncReport } from './local-runtime';
+import { endGroup, runs } from './process-group';
 import { runtimeIdOf } from './settings';
+import { readRuntimeState, type RuntimeProcess } from './state-file';
 import { DockerTaskRunner } from './task-runner';
 
-export interface RuntimeProcess {
-  readonly pid: number;
-  /** Its control port on 127.0.0.1. */
-  readonly port: number;
-  readonly mode: 'docker' | 'process';
-  /** Its id: the `forum.local` label of its containers. */
-  readonly id: string;
-}
+export type { RuntimeProcess } from './state-file';
 
 export type RuntimeReport = SyncReport & { readonly mode: 'docker' | 'process'; readonly id: string };
+
+/** How long a supervisor takes at most to have a runtime that died serving again. */
+const RESTART_WITHIN_MS = 15_000;
 
 async function call<T>(runtime: RuntimeProcess, method: string, path: string, timeoutMs: number): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${runtime.port}${path}`, { method, signal: AbortSignal.timeout(timeoutMs) });
@@ -28,23 +27,36 @@ async function call<T>(runtime: RuntimeProcess, method: string, path: string, ti
   return body;
 }
 
-/** The runtime this state file names, if it is running and answers. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The runtime this state file names, if it runs and answers; while its
+ * supervisor is starting it again (it died), waits for it up to 15 s.
+ */
 export async function runningRuntime(stateFile: string): Promise<RuntimeProcess | undefined> {
-  if (!existsSync(stateFile)) return undefined;
-  const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as RuntimeProcess;
-  try {
-    await call(saved, 'GET', '/status', 5_000);
-    return saved;
-  } catch {
-    return undefined;
+  const deadline = Date.now() + RESTART_WITHIN_MS;
+  for (;;) {
+    const saved = readRuntimeState(stateFile);
+    if (!saved) return undefined;
+    try {
+      await call(saved, 'GET', '/status', 5_000);
+      return saved;
+    } catch {
+      if (Date.now() > deadline || !runs(saved.supervisor, 'supervisor.js')) return undefined;
+      await sleep(250);
+    }
   }
 }
 
-/** Starts the runtime in the background (it outlives this process), logging to `logFile`, and waits until it answers. */
+/**
+ * Starts the runtime in the background under its supervisor (both outlive
+ * this process), logging to `logFile`, and waits until it answers. What an
+ * earlier runtime on the same state file left is ended first.
+ */
 export async function startRuntime(options: { stateFile: string; logFile: string; env: Record<string, string> }): Promise<RuntimeProcess> {
-  rmSync(options.stateFile, { force: true });
+  await stopRuntime(options.stateFile);
   const out = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [join(projectRoot(), 'build', 'local', 'runtime', 'daemon.js')], {
+  const child = spawn(process.execPath, [join(projectRoot(), 'build', 'local', 'runtime', 'supervisor.js')], {
     env: { ...process.env, ...options.env, RUNTIME_STATE_FILE: options.stateFile },
     stdio: ['ignore', out, out],
     detached: true,
@@ -61,7 +73,7 @@ export async function startRuntime(options: { stateFile: string; logFile: string
     }
     if (exited || Date.now() > deadline)
       throw new Error(`the local runtime did not start (see ${options.logFile}):\n${readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
@@ -74,14 +86,25 @@ export function runtimeStatus(runtime: RuntimeProcess): Promise<RuntimeReport & 
   return call(runtime, 'GET', '/status', 10_000);
 }
 
-/** Stops every task and listener and the runtime itself; then removes any task container still labeled as the runtime's. */
+/**
+ * Stops the runtime whatever state it is in: a runtime that answers stops
+ * every task and listener, then its supervisor ends (so that nothing starts
+ * it again), then whatever is left of the runtime's process group and any
+ * task container labelled as its own.
+ */
 export async function stopRuntime(stateFile: string): Promise<void> {
-  const runtime = await runningRuntime(stateFile);
-  if (runtime) {
-    await call(runtime, 'POST', '/stop', 120_000).catch(() => undefined);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && alive(runtime.pid)) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (alive(runtime.pid)) process.kill(runtime.pid, 'SIGKILL');
+  const saved = readRuntimeState(stateFile);
+  if (saved) {
+    await call(saved, 'POST', '/stop', 120_000).catch(() => undefined);
+    const supervisor = saved.supervisor;
+    if (supervisor !== undefined && runs(supervisor, 'supervisor.js')) {
+      process.kill(supervisor, 'SIGTERM');
+      const deadline = Date.now() + 40_000;
+      while (Date.now() < deadline && alive(supervisor)) await sleep(100);
+      if (alive(supervisor)) process.kill(supervisor, 'SIGKILL');
+    }
+    // The runtime the file names now (a restart may have written it meanwhile), and the one it named before.
+    for (const pid of new Set([saved.pid, readRuntimeState(stateFile)?.pid ?? saved.pid])) endGroup(pid);
   }
   rmSync(stateFile, { force: true });
   // What a runtime that died without stopping left: its containers, by its id.

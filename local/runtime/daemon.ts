@@ -10,7 +10,11 @@
  * Configuration from the environment: AWS_ENDPOINT_URL (the emulator),
  * LOCAL_ALB_PORT (default 8080), LOCAL_RUNTIME (docker or process; default:
  * docker when an engine answers), LOCAL_TIME_SCALE, IMAGE_URI_TEMPLATE,
- * RUNTIME_STATE_FILE (where it writes its pid and control port).
+ * RUNTIME_STATE_FILE (where it writes its pid and control port), and from
+ * its supervisor (supervisor.ts) RUNTIME_SUPERVISOR and, when it starts it
+ * again, RUNTIME_RESTARTED: the restarted runtime takes back the task
+ * containers it finds, serves on the ports of the one before, and
+ * converges at once, unasked.
  */
 import { ACMClient } from '@aws-sdk/client-acm';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
@@ -22,13 +26,15 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCodeDeploy } from './local-codedeploy';
 import { LocalRuntime } from './local-runtime';
 import { DockerTaskRunner, ProcessTaskRunner, type TaskRunner } from './task-runner';
+import { INSTANCES_DIR_PREFIX } from './process-group';
 import { runtimeSettings } from './settings';
+import { readRuntimeState, writeRuntimeState, type RuntimeProcess } from './state-file';
 import { emulatorClient, emulatorEnvironment } from '../aws/emulator-account';
 import { listenerCertificates } from '../aws/local-certificates';
 import { projectRoot } from '../../lib/project-root';
@@ -55,14 +61,20 @@ async function main(): Promise<void> {
       );
     runner = new ProcessTaskRunner(settings.imageTemplate);
   }
-  const leftover = await runner.removeAll();
-  if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
+  // A restart takes back what the runtime before left running (its supervisor ended its task processes); a first start removes it.
+  const before = settings.restarted && settings.stateFile ? readRuntimeState(settings.stateFile) : undefined;
+  if (settings.restarted) {
+    log(`started again by its supervisor: the runtime before ended (${settings.restarted}); taking back what it ran`);
+  } else {
+    const leftover = await runner.removeAll();
+    if (leftover > 0) log(`removed ${leftover} task containers left by an earlier runtime`);
+  }
   // What a task's SDK needs to reach the emulator instead of AWS (on AWS, the task role's credentials come from ECS).
   const taskEnvironment = emulatorEnvironment(settings.endpoint);
   // The monolith on EC2: its instances' builds come from the emulator's S3.
   const instances = {
     clients: { autoscaling: new AutoScalingClient(aws), ec2: new EC2Client(aws), s3: new S3Client({ ...aws, forcePathStyle: true }) },
-    workDir: mkdtempSync(join(tmpdir(), 'forum-instances-')),
+    workDir: mkdtempSync(join(tmpdir(), INSTANCES_DIR_PREFIX)),
   };
   const runtime = new LocalRuntime({
     clients,
@@ -72,6 +84,8 @@ async function main(): Promise<void> {
     taskEnvironment,
     instances,
     listenerCertificate: listenerCertificates(new ACMClient(aws), settings.stateDir ?? projectRoot()),
+    adopt: settings.restarted !== undefined,
+    listenerPorts: before?.listeners,
     log,
   });
   const codedeploy = new LocalCodeDeploy({
@@ -96,11 +110,8 @@ async function main(): Promise<void> {
     const route = `${req.method} ${req.url}`;
     if (route === 'GET /status') return answer(res, 200, { ...runtime.report(), mode: runner.mode, id: settings.runtimeId, deploying: codedeploy.busy });
     if (route === 'POST /sync') {
-      runtime.sync().then(
-        (report) => {
-          synced = true;
-          answer(res, 200, { ...report, mode: runner.mode, id: settings.runtimeId });
-        },
+      sync().then(
+        (report) => answer(res, 200, { ...report, mode: runner.mode, id: settings.runtimeId }),
         (error: unknown) => answer(res, 500, { error: error instanceof Error ? error.message : String(error) }),
       );
       return;
@@ -120,12 +131,39 @@ async function main(): Promise<void> {
     }
     answer(res, 404, { error: `no ${route}` });
   });
-  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-  const address = control.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  if (settings.stateFile)
-    writeFileSync(settings.stateFile, `${JSON.stringify({ pid: process.pid, port, mode: runner.mode, id: settings.runtimeId }, null, 2)}\n`);
-  log(`local runtime (${runner.mode} mode) controlled on 127.0.0.1:${port}; emulator ${settings.endpoint}`);
+  // A restart answers on the control port of the runtime before, so that whoever held its address reaches this one.
+  const port = await listen(control, before?.port ?? 0).catch(() => listen(control, 0));
+  const state: RuntimeProcess = {
+    pid: process.pid,
+    port,
+    mode: runner.mode,
+    id: settings.runtimeId,
+    supervisor: settings.supervisor,
+    listeners: before?.listeners,
+  };
+  const saveState = (listeners: RuntimeProcess['listeners']) => {
+    if (settings.stateFile) writeRuntimeState(settings.stateFile, { ...state, listeners });
+  };
+  saveState(state.listeners);
+  log(`local runtime (${runner.mode} mode, pid ${process.pid}) controlled on 127.0.0.1:${port}; emulator ${settings.endpoint}`);
+
+  /** Converges, and records where each listener serves: a restart serves on the same ports. */
+  async function sync() {
+    const report = await runtime.sync();
+    synced = true;
+    saveState(Object.fromEntries(report.listeners.map((listener) => [listener.arn, listener.port])));
+    return report;
+  }
+  if (settings.restarted) {
+    const started = Date.now();
+    void sync().then(
+      (report) =>
+        log(
+          `serving again, ${Date.now() - started} ms after the restart: ${report.services.map((service) => `${service.name} ${service.tasks.length}`).join(', ')}`,
+        ),
+      (error: unknown) => log(`!! the restarted runtime could not converge: ${error instanceof Error ? error.stack : error}`),
+    );
+  }
 
   // ECS replaces failed tasks, and CodeDeploy picks up new deployments, without being asked.
   const tick = async () => {
@@ -147,6 +185,18 @@ async function main(): Promise<void> {
       void runtime.stop().finally(() => process.exit(0));
     });
   }
+}
+
+/** Listens on 127.0.0.1 (`port` 0: any free port); resolves with the port. */
+function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }
 
 main().catch((error: unknown) => {

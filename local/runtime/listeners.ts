@@ -19,6 +19,8 @@ export class LocalListeners {
   constructor(
     private readonly options: {
       readonly albPort: number;
+      /** The port each other listener served on before a restart, by ARN: taken again when free. @default - its AWS port when free */
+      readonly ports?: Readonly<Record<string, number>>;
       readonly targetGroup: (arn: string) => TargetGroup | undefined;
       /** The certificate and key an HTTPS listener serves, found by its certificate ARN. */
       readonly certificate?: (arn: string) => Promise<LocalListenerOptions['tls']>;
@@ -42,7 +44,7 @@ export class LocalListeners {
         this.served.set(deployed.arn, { listener: existing.listener, deployed });
         continue;
       }
-      const port = deployed === production ? this.options.albPort : await portFor(deployed.port);
+      const port = deployed === production ? this.options.albPort : await portFor(this.options.ports?.[deployed.arn] ?? deployed.port);
       const tls = deployed.protocol === 'HTTPS' ? await this.tls(deployed) : undefined;
       const listener = new LocalListener({
         port,
@@ -100,18 +102,18 @@ export class LocalListeners {
   }
 }
 
-/** The listener's own port when it is free and unprivileged (a test listener's 9010), else any free one. */
-async function portFor(awsPort: number): Promise<number> {
-  if (awsPort >= 1024) {
+/** The port when it is free and unprivileged (a test listener's 9010, or the one it had before a restart), else any free one. */
+async function portFor(wanted: number): Promise<number> {
+  if (wanted >= 1024) {
     const probe = new LocalListener({
-      port: awsPort,
+      port: wanted,
       model: { rules: [], defaultAction: { type: 'fixed-response', statusCode: 503 } },
       targetGroups: () => undefined,
     });
     try {
       await probe.start();
       await probe.stop();
-      return awsPort;
+      return wanted;
     } catch {
       // taken
     }

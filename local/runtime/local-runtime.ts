@@ -18,14 +18,21 @@ import { CreateTaskSetCommand, UpdateServiceCommand, UpdateServicePrimaryTaskSet
 import { randomBytes } from 'node:crypto';
 import { TargetGroup, type Target } from '../alb/target-group';
 import { freePort } from '../../lib/free-port';
-import { readDeployedState, type DeployedService, type DeployedState, type DeployedStateClients, type DeployedTargetGroup } from './deployed-state';
+import {
+  readDeployedState,
+  type DeployedContainer,
+  type DeployedService,
+  type DeployedState,
+  type DeployedStateClients,
+  type DeployedTargetGroup,
+} from './deployed-state';
 import { LocalDiscovery } from './discovery';
 import { unhealthyWithinMs } from './health-monitor';
 import type { Log } from './images';
 import { LocalInstances, type InstanceClients } from './local-instances';
 import { LocalListeners } from './listeners';
 import { family, syncReport, type SyncReport } from './report';
-import type { TaskRunner } from './task-runner';
+import type { SurvivingTask, TaskRunner } from './task-runner';
 
 export type { SyncReport } from './report';
 
@@ -42,6 +49,14 @@ export interface LocalRuntimeOptions {
   readonly instances?: { readonly clients: InstanceClients; readonly workDir: string };
   /** The certificate and key an HTTPS listener serves, by its certificate ARN. @default - none: an HTTPS listener is refused */
   readonly listenerCertificate?: (arn: string) => Promise<{ readonly certificate: string; readonly privateKey: string } | undefined>;
+  /**
+   * Takes back, on the first sync, the tasks a runtime before this one left
+   * running (the runner's survivors: after a restart), instead of starting
+   * them again. @default false - the caller removed them
+   */
+  readonly adopt?: boolean;
+  /** The loopback port each listener served on before a restart, by its ARN: taken again when free. @default - each test listener on its AWS port when free */
+  readonly listenerPorts?: Readonly<Record<string, number>>;
   readonly log: Log;
 }
 
@@ -84,11 +99,14 @@ export class LocalRuntime {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeScale: number;
   private readonly instances?: LocalInstances;
+  private adopting: boolean;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.timeScale = options.timeScale ?? 1;
+    this.adopting = options.adopt ?? false;
     this.listeners = new LocalListeners({
       albPort: options.albPort,
+      ports: options.listenerPorts,
       targetGroup: (arn) => this.groups.get(arn)?.group,
       certificate: options.listenerCertificate,
       log: options.log,
@@ -176,6 +194,10 @@ export class LocalRuntime {
     this.state = state;
     this.syncTargetGroups(state);
     await this.discovery.sync(state);
+    if (this.adopting) {
+      this.adopting = false;
+      await this.adoptSurvivors(state);
+    }
     const failures = (await Promise.all(state.services.map((service) => this.rollOut(service, state)))).flat();
     if (failures.some((failure) => failure.rolledBackTo)) {
       // A service went back to the task definition it ran: its tasks are wanted again, not the failed ones.
@@ -193,6 +215,56 @@ export class LocalRuntime {
       }
     }
     return this.report(failures);
+  }
+
+  /**
+   * The tasks a runtime before this one left running are its own again: in
+   * service where they were (target group, Cloud Map), checked as before.
+   * One that belongs to nothing deployed now is stopped.
+   */
+  private async adoptSurvivors(state: DeployedState): Promise<void> {
+    for (const found of await this.options.runner.survivors()) {
+      const service = state.services.find((candidate) => candidate.name === found.service);
+      const container = state.taskDefinitions.get(found.taskDefinitionArn)?.containers.find((candidate) => candidate.name === found.containerName);
+      if (!service || !container) {
+        this.options.log(
+          `${found.service}: task ${found.taskId} outlived the runtime before, but nothing deployed runs ${family(found.taskDefinitionArn)}; stopping it`,
+        );
+        await this.options.runner.stop(found.taskId, 0);
+        continue;
+      }
+      this.options.runner.adopt(found, container, this.timeScale);
+      const task = this.track(service, found, container);
+      if (task.targetGroupArn) this.groups.get(task.targetGroupArn)?.group.register({ host: LOOPBACK, port: task.port }, { healthy: true });
+      task.registeredIn.push(...(await this.discovery.register(task, service)));
+      this.options.log(
+        `${service.name}: took back task ${task.id} (${family(task.taskDefinitionArn)}) on ${LOOPBACK}:${task.port}, running since ${new Date(found.startedAt).toISOString()}`,
+      );
+    }
+  }
+
+  /** A task this runtime runs from now on. */
+  private track(
+    service: DeployedService,
+    task: Pick<SurvivingTask, 'taskId' | 'taskDefinitionArn' | 'targetGroupArn' | 'port' | 'internalPort' | 'startedAt'>,
+    container: DeployedContainer,
+  ): LocalTask {
+    const tracked: LocalTask = {
+      id: task.taskId,
+      service: service.name,
+      taskDefinitionArn: task.taskDefinitionArn,
+      targetGroupArn: task.targetGroupArn,
+      port: task.port,
+      internalPort: task.internalPort,
+      registeredIn: [],
+      startedAt: task.startedAt,
+      gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
+      stopTimeoutSeconds: container.stopTimeoutSeconds,
+      containerHealthCheckMs: container.healthCheck && unhealthyWithinMs(container.healthCheck, this.timeScale),
+      retiring: false,
+    };
+    this.tasks.set(tracked.id, tracked);
+    return tracked;
   }
 
   /**
@@ -350,6 +422,8 @@ export class LocalRuntime {
       taskDefinition: definition,
       container,
       port,
+      internalPort,
+      targetGroupArn: set.targetGroupArn,
       // Each task on loopback ports of its own: PORT (and INTERNAL_PORT) are overridden, and it binds 127.0.0.1 only.
       environment: {
         ...this.options.taskEnvironment,
@@ -360,21 +434,11 @@ export class LocalRuntime {
       },
       timeScale: this.timeScale,
     });
-    const task: LocalTask = {
-      id,
-      service: service.name,
-      taskDefinitionArn: set.taskDefinitionArn,
-      targetGroupArn: set.targetGroupArn,
-      port,
-      internalPort,
-      registeredIn: [],
-      startedAt: Date.now(),
-      gracePeriodMs: service.healthCheckGracePeriodSeconds * 1000 * this.timeScale,
-      stopTimeoutSeconds: container.stopTimeoutSeconds,
-      containerHealthCheckMs: container.healthCheck && unhealthyWithinMs(container.healthCheck, this.timeScale),
-      retiring: false,
-    };
-    this.tasks.set(id, task);
+    const task = this.track(
+      service,
+      { taskId: id, taskDefinitionArn: set.taskDefinitionArn, targetGroupArn: set.targetGroupArn, port, internalPort, startedAt: Date.now() },
+      container,
+    );
     if (set.targetGroupArn) {
       this.groups.get(set.targetGroupArn)?.group.register({ host: LOOPBACK, port });
       await this.options.clients.elb.send(new RegisterTargetsCommand({ TargetGroupArn: set.targetGroupArn, Targets: [{ Id: LOOPBACK, Port: port }] }));

@@ -35,6 +35,10 @@ export interface RuntimeSettings {
   readonly stateFile?: string;
   /** This runtime's identity (runtimeIdOf its state file). */
   readonly runtimeId: string;
+  /** RUNTIME_SUPERVISOR: the pid of the supervisor that restarts this runtime when it dies. @default - none: unsupervised */
+  readonly supervisor?: number;
+  /** RUNTIME_RESTARTED: why the runtime before this one ended, when this one is its restart. @default - a first start */
+  readonly restarted?: string;
   /** LOCAL_STATE_DIR: where the local commands keep the certificates HTTPS listeners serve (lib/local-certificate-files.ts). @default - the project root */
   readonly stateDir?: string;
 }
@@ -55,5 +59,7 @@ export function runtimeSettings(env: Environment): RuntimeSettings {
     stateFile,
     runtimeId: runtimeIdOf(stateFile),
     stateDir: setting('LOCAL_STATE_DIR', env),
+    supervisor: setting('RUNTIME_SUPERVISOR', env) === undefined ? undefined : numberSetting('RUNTIME_SUPERVISOR', 0, { min: 1, max: 2 ** 22 }, env),
+    restarted: setting('RUNTIME_RESTARTED', env),
   };
 }

@@ -28,6 +28,10 @@ export interface TaskSpec {
   readonly container: DeployedContainer;
   /** The loopback port it listens on (its PORT). */
   readonly port: number;
+  /** Its INTERNAL_PORT, when its container has one (Cloud Map). */
+  readonly internalPort?: number;
+  /** The target group it is registered in, when its service has a load balancer. */
+  readonly targetGroupArn?: string;
   /** Variables added to the container's own environment (PORT, HOST). */
   readonly environment: Readonly<Record<string, string>>;
   /** Multiplies the container health check's interval (LOCAL_TIME_SCALE); its start period stays real time. */
@@ -35,6 +39,20 @@ export interface TaskSpec {
 }
 
 export type TaskStatus = 'running' | 'healthy' | 'unhealthy' | 'exited';
+
+/** A task that a runtime before this one started and left running (it died): what its labels say. */
+export interface SurvivingTask {
+  readonly taskId: string;
+  readonly service: string;
+  readonly taskDefinitionArn: string;
+  /** The container of the task definition it runs. */
+  readonly containerName: string;
+  readonly port: number;
+  readonly internalPort?: number;
+  readonly targetGroupArn?: string;
+  /** When it started (ms since the epoch). */
+  readonly startedAt: number;
+}
 
 export interface TaskRunner {
   readonly mode: 'docker' | 'process';
@@ -49,9 +67,45 @@ export interface TaskRunner {
   logs(taskId: string): Promise<string>;
   /** Removes every task this runtime ever started (by label); returns how many. */
   removeAll(): Promise<number>;
+  /** The tasks of this runtime's id still running from before it started (after a restart); none where a task cannot outlive its runtime. */
+  survivors(): Promise<SurvivingTask[]>;
+  /** Takes a surviving task back: its status, logs and stop work again, and its container health check runs again. */
+  adopt(task: SurvivingTask, container: DeployedContainer, timeScale: number): void;
 }
 
 const environmentOf = (spec: TaskSpec) => ({ ...spec.container.environment, ...spec.environment });
+
+/** A task container's labels: whose it is (TASK_LABEL), and what a restarted runtime needs to take it back. */
+function labelsOf(spec: TaskSpec, runtimeId: string): Record<string, string> {
+  return {
+    [TASK_LABEL]: runtimeId,
+    'forum.service': spec.service,
+    'forum.task': spec.taskId,
+    'forum.task-definition': spec.taskDefinition.arn,
+    'forum.container': spec.container.name,
+    'forum.port': String(spec.port),
+    ...(spec.internalPort !== undefined && { 'forum.internal-port': String(spec.internalPort) }),
+    ...(spec.targetGroupArn && { 'forum.target-group': spec.targetGroupArn }),
+  };
+}
+
+/** The task a container's labels describe; undefined for a container labelled by an older runtime, without them. */
+function survivorOf(labels: Readonly<Record<string, string>>): Omit<SurvivingTask, 'startedAt'> | undefined {
+  const [taskId, service, taskDefinitionArn, containerName, port] = ['task', 'service', 'task-definition', 'container', 'port'].map(
+    (name) => labels[`forum.${name}`],
+  );
+  if (!taskId || !service || !taskDefinitionArn || !containerName || !port) return undefined;
+  const internalPort = labels['forum.internal-port'];
+  return {
+    taskId,
+    service,
+    taskDefinitionArn,
+    containerName,
+    port: Number(port),
+    ...(internalPort && { internalPort: Number(internalPort) }),
+    ...(labels['forum.target-group'] && { targetGroupArn: labels['forum.target-group'] }),
+  };
+}
 
 /** Runs the command in the container (Docker's exec, as its own health checks do): whether it exits 0 within the time. */
 async function execPasses(container: Docker.Container, command: readonly string[], timeoutMs: number): Promise<boolean> {
@@ -96,13 +150,12 @@ export class DockerTaskRunner implements TaskRunner {
   }
 
   async start(spec: TaskSpec): Promise<void> {
-    const health = spec.container.healthCheck;
     const container = await this.docker.createContainer({
       name: `forum-local-${spec.taskId}`,
       Image: spec.container.image,
       Env: Object.entries(environmentOf(spec)).map(([key, value]) => `${key}=${value}`),
       User: spec.container.user,
-      Labels: { [TASK_LABEL]: this.runtimeId, 'forum.service': spec.service, 'forum.task': spec.taskId, 'forum.task-definition': spec.taskDefinition.arn },
+      Labels: labelsOf(spec, this.runtimeId),
       // ECS ignores the image's HEALTHCHECK; the task definition's is run by this runtime (health-monitor.ts).
       Healthcheck: { Test: ['NONE'] },
       StopTimeout: spec.container.stopTimeoutSeconds,
@@ -115,7 +168,25 @@ export class DockerTaskRunner implements TaskRunner {
       },
     });
     await container.start();
-    if (health) this.monitors.set(spec.taskId, new HealthMonitor(health, spec.timeScale, (command, timeoutMs) => execPasses(container, command, timeoutMs)));
+    this.monitor(spec.taskId, spec.container, spec.timeScale);
+  }
+
+  private monitor(taskId: string, definition: DeployedContainer, timeScale: number): void {
+    const container = this.docker.getContainer(`forum-local-${taskId}`);
+    if (definition.healthCheck)
+      this.monitors.set(taskId, new HealthMonitor(definition.healthCheck, timeScale, (command, timeoutMs) => execPasses(container, command, timeoutMs)));
+  }
+
+  async survivors(): Promise<SurvivingTask[]> {
+    const containers = await this.docker.listContainers({ filters: { label: [`${TASK_LABEL}=${this.runtimeId}`], status: ['running'] } });
+    return containers.flatMap((info) => {
+      const found = survivorOf(info.Labels);
+      return found ? [{ ...found, startedAt: info.Created * 1000 }] : [];
+    });
+  }
+
+  adopt(task: SurvivingTask, container: DeployedContainer, timeScale: number): void {
+    this.monitor(task.taskId, container, timeScale);
   }
 
   async status(taskId: string): Promise<{ status: TaskStatus; detail?: string }> {
@@ -269,5 +340,14 @@ export class ProcessTaskRunner implements TaskRunner {
     const count = this.tasks.size;
     await Promise.all([...this.tasks.keys()].map((id) => this.stop(id, 5)));
     return count;
+  }
+
+  /** None: a task process is in its runtime's process group, which the supervisor ends with it (supervisor.ts), and the new runtime starts the tasks again. */
+  async survivors(): Promise<SurvivingTask[]> {
+    return [];
+  }
+
+  adopt(task: SurvivingTask): void {
+    throw new Error(`task ${task.taskId}: a task process cannot be adopted; it is started again`);
   }
 }

@@ -7,7 +7,8 @@
  * can be made to exit). Each decision is checked on what the runtime did, in
  * order: start to the desired count, replace a task whose essential
  * container exited, roll a new task definition (minimum healthy 100 %,
- * maximum 200 %), trip the circuit breaker and roll back, drain before stop.
+ * maximum 200 %), trip the circuit breaker and roll back, drain before stop,
+ * take back after a restart the tasks the runtime before left running.
  */
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
@@ -31,12 +32,12 @@ import { createServer, type Server } from 'node:http';
 import { emulatorClient } from '../../../local/aws/emulator-account';
 import { startEmulator, type Emulator } from '../../../local/aws/local-aws';
 import { LocalRuntime } from '../../../local/runtime/local-runtime';
-import type { TaskRunner, TaskSpec, TaskStatus } from '../../../local/runtime/task-runner';
+import type { SurvivingTask, TaskRunner, TaskSpec, TaskStatus } from '../../../local/runtime/task-runner';
 import { freePort, httpGet } from '../../support/processes';
 
 jest.setTimeout(120_000);
 
-type Event = { readonly what: 'start' | 'stop'; readonly task: string; readonly image: string; readonly at: number };
+type Event = { readonly what: 'start' | 'stop' | 'adopt'; readonly task: string; readonly image: string; readonly at: number };
 
 /** Docker's stand-in: a task is an HTTP server on its port answering /health; an image named `*:exits` never listens and exits at once. */
 class FakeRunner implements TaskRunner {
@@ -93,6 +94,27 @@ class FakeRunner implements TaskRunner {
     return count;
   }
 
+  /** Its tasks outlive any runtime, as containers do. */
+  survivors(): Promise<SurvivingTask[]> {
+    return Promise.resolve(
+      [...this.tasks.values()]
+        .filter((task) => !task.exited)
+        .map(({ spec }) => ({
+          taskId: spec.taskId,
+          service: spec.service,
+          taskDefinitionArn: spec.taskDefinition.arn,
+          containerName: spec.container.name,
+          port: spec.port,
+          targetGroupArn: spec.targetGroupArn,
+          startedAt: Date.now(),
+        })),
+    );
+  }
+
+  adopt(task: SurvivingTask): void {
+    this.events.push({ what: 'adopt', task: task.taskId, image: this.tasks.get(task.taskId)!.spec.container.image, at: Date.now() });
+  }
+
   /** Tasks running now, by image. */
   running(): string[] {
     return [...this.tasks.values()].filter((task) => !task.exited).map((task) => task.spec.container.image);
@@ -112,6 +134,8 @@ let ecs: ECSClient;
 let elb: ElasticLoadBalancingV2Client;
 let runner: FakeRunner;
 let runtime: LocalRuntime;
+/** The runtime started again on the same tasks. */
+let restarted: LocalRuntime | undefined;
 let albPort: number;
 let targetGroupArn: string;
 const logged: string[] = [];
@@ -204,6 +228,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await restarted?.stop();
   await runtime?.stop();
   await emulator?.stop();
 });
@@ -269,5 +294,33 @@ describe('the local runtime, deciding as ECS does', () => {
     expect(await deployedRevision()).toBe(good);
     expect(runner.running()).toEqual(['web:2', 'web:2']);
     expect((await httpGet(albPort, '/')).body).toBe('web:2');
+  });
+
+  it('takes back the tasks a runtime before it left running (a restart): starts none of them again, serves them at once, starts only what is gone', async () => {
+    const [gone, survivor] = await runningTasks();
+    // One task died with the runtime; the other outlived it, as containers do.
+    await runner.exit(gone.id);
+    const before = runner.events.length;
+    const port = await freePort();
+    restarted = new LocalRuntime({
+      clients: { elb, ecs, discovery: new ServiceDiscoveryClient(emulatorClient(emulator.endpoint)) },
+      runner,
+      albPort: port,
+      timeScale: 0.02,
+      adopt: true,
+      log: (line) => logged.push(line),
+    });
+    const report = await restarted.sync();
+    expect(report.failures).toEqual([]);
+    expect(runner.events.slice(before).map((event) => `${event.what} ${event.task === survivor.id ? 'survivor' : event.image}`)).toEqual([
+      'adopt survivor',
+      'start web:2',
+    ]);
+    const ids = report.services.find((candidate) => candidate.name === service)!.tasks.map((task) => task.id);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(survivor.id);
+    expect(ids).not.toContain(gone.id);
+    expect(logged).toContainEqual(expect.stringContaining(`took back task ${survivor.id}`));
+    expect((await httpGet(port, '/')).body).toBe('web:2');
   });
 });
