@@ -25,6 +25,12 @@ export interface EdgeSettings {
   readonly requestTimeoutMs: number;
   /** Bytes a request body may have (hapi's own payload limit stays above it). */
   readonly maxBodyBytes: number;
+  /**
+   * Milliseconds a handler may take before its request is answered 503 with
+   * Retry-After: below the load balancer's idle timeout, so that a stalled
+   * store is an answer the client can retry, not the ALB's 504 a minute later.
+   */
+  readonly handlerTimeoutMs: number;
 }
 
 /** ALB's default idle timeout, which every target must outlast. */
@@ -34,6 +40,7 @@ export const EDGE_DEFAULTS: EdgeSettings = {
   keepAliveTimeoutMs: LOAD_BALANCER_IDLE_TIMEOUT_MS + 5_000,
   requestTimeoutMs: 10_000,
   maxBodyBytes: 1024 * 1024,
+  handlerTimeoutMs: 20_000,
 };
 
 /** How much of an oversized body is still read (and dropped) so that the client gets its 413; past this, the connection is cut. */

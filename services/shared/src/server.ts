@@ -117,6 +117,8 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
       validate: { failAction: (request, h, err) => internals.failAction(request, h, err) },
       // The edge reads bodies and answers an oversized one (413) after reading it; hapi's own limit stays out of its way.
       payload: { maxBytes: edge.maxBodyBytes + 1 },
+      // A handler still working at the limit is answered 503 (retried below); what it returns later is dropped.
+      timeout: { server: edge.handlerTimeoutMs },
     },
   });
 
@@ -139,6 +141,12 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
       options.logger?.error('store unavailable', { method: request.method.toUpperCase(), path: request.path, error: answer.message });
       const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;
       return h.response(payload).code(503).header('Retry-After', '1').header(SERVED_BY, options.service);
+    }
+    if (Boom.isBoom(answer, 503) && answer.message === 'Service Unavailable' && answer.output.headers['Retry-After'] === undefined) {
+      // hapi's own 503: the handler outran its time limit (edge.handlerTimeoutMs); whatever it returns later is dropped.
+      options.logger?.error('handler timed out', { method: request.method.toUpperCase(), path: request.path, timeoutMs: edge.handlerTimeoutMs });
+      answer.output.payload.message = 'The request took too long; try again';
+      answer.output.headers['Retry-After'] = '1';
     }
     setResponseHeader(request, SERVED_BY, options.service);
     return h.continue;
