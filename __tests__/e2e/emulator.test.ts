@@ -652,6 +652,23 @@ describe('the refactor on the emulator, step by step', () => {
     await expectRule('posts', 30);
     expect(await rules()).toHaveLength(3);
     await expectRouting(RESOURCES);
+    // Conditional requests pass the load balancer both ways: each service answers a request for what the client holds with a 304.
+    for (const [path, service] of [
+      ['/api/users/1', 'users'],
+      ['/api/threads', 'threads'],
+      ['/api/posts/in-thread/1', 'posts'],
+    ]) {
+      const { etag } = await ask(albPort, path);
+      const again = await ask(albPort, path, { 'if-none-match': etag ?? 'none' });
+      expect({ path, status: again.status, servedBy: again.servedBy, body: again.body, etag: again.etag }).toEqual({
+        path,
+        status: 304,
+        servedBy: service,
+        body: '',
+        etag,
+      });
+    }
+    step('If-None-Match through the local ALB: each service answers its own ETag with a 304 and no body');
 
     // A rule pointed at the wrong target group is caught by a request, not by reading JSON.
     const usersRule = (await rules()).find((rule) => rule.Priority === '10')!;

@@ -150,3 +150,43 @@ describe('the sample data', () => {
     expect(JSON.parse((await get('/api/posts/in-thread/1')).payload)).toEqual(inThread1);
   });
 });
+
+describe('conditional requests', () => {
+  it('an item carries a strong ETag and may be cached for good; If-None-Match with its tag answers 304 with no body', async () => {
+    const first = await get('/api/users/2');
+    expect(first.headers.etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const again = await monolith.inject({ method: 'GET', url: '/api/users/2', headers: { 'if-none-match': first.headers.etag as string } });
+    expect({ status: again.statusCode, body: again.payload, etag: again.headers.etag }).toEqual({ status: 304, body: '', etag: first.headers.etag });
+    // Another item's tag, or none, gets the item.
+    const other = (await get('/api/users/3')).headers.etag as string;
+    expect((await monolith.inject({ method: 'GET', url: '/api/users/2', headers: { 'if-none-match': other } })).statusCode).toBe(200);
+  });
+
+  it('a list carries an ETag and is revalidated: 304 while it is unchanged, the new list once an item is created', async () => {
+    const list = await get('/api/threads');
+    expect(list.headers['cache-control']).toBe('no-cache');
+    const tag = list.headers.etag as string;
+    expect((await monolith.inject({ method: 'GET', url: '/api/threads', headers: { 'if-none-match': tag } })).statusCode).toBe(304);
+    const inThread = await get('/api/posts/in-thread/1');
+    expect({ status: inThread.statusCode, cacheControl: inThread.headers['cache-control'], etag: typeof inThread.headers.etag }).toEqual({
+      status: 200,
+      cacheControl: 'no-cache',
+      etag: 'string',
+    });
+    const created = await monolith.inject({ method: 'POST', url: '/api/threads', payload: { title: 'conditional', createdBy: 1 } });
+    expect(created.statusCode).toBe(201);
+    const changed = await monolith.inject({ method: 'GET', url: '/api/threads', headers: { 'if-none-match': tag } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).not.toBe(tag);
+  });
+
+  it('errors carry no tag and are not cached', async () => {
+    const missing = await get('/api/users/999');
+    expect({ status: missing.statusCode, etag: missing.headers.etag, cacheControl: missing.headers['cache-control'] }).toEqual({
+      status: 404,
+      etag: undefined,
+      cacheControl: 'no-cache',
+    });
+  });
+});

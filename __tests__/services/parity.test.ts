@@ -37,6 +37,10 @@ describe.each(RESOURCES)('the %s microservice', (resource) => {
     expect(fromService.statusCode).toBe(fromMonolith.statusCode);
     expect(fromService.headers['content-type']).toBe(fromMonolith.headers['content-type']);
     expect(fromService.headers.allow).toBe(fromMonolith.headers.allow);
+    expect({ etag: fromService.headers.etag, cacheControl: fromService.headers['cache-control'] }).toEqual({
+      etag: fromMonolith.headers.etag,
+      cacheControl: fromMonolith.headers['cache-control'],
+    });
     expect(fromService.payload).toBe(fromMonolith.payload);
   });
 

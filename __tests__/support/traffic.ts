@@ -12,6 +12,7 @@ export interface Answer {
   readonly status: number;
   readonly servedBy?: string;
   readonly setCookie?: string;
+  readonly etag?: string;
   readonly body: string;
   /** Set when no HTTP answer came (reset, refused, timeout). */
   readonly error?: string;
@@ -30,6 +31,7 @@ export function ask(port: number, path: string, headers: Record<string, string> 
           status: res.statusCode ?? 0,
           servedBy: res.headers['x-served-by'] as string | undefined,
           setCookie: res.headers['set-cookie']?.[0],
+          etag: res.headers.etag,
           body,
         }),
       );

@@ -4,7 +4,16 @@ export { createServer, SERVED_BY, setResponseHeader, type ServerOptions } from '
 export { EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, type EdgeSettings } from './edge';
 export { runService, type RunOptions } from './run';
 export { ID_RULE, idParams, MAX_ID } from './validation';
-export { registerCollection, IDEMPOTENCY_HEADER, MAX_CREATE_BYTES, REPLAYED_HEADER, type CollectionRoutes } from './routes';
+export {
+  registerCollection,
+  tagged,
+  IDEMPOTENCY_HEADER,
+  ITEM_CACHE_CONTROL,
+  LIST_CACHE_CONTROL,
+  MAX_CREATE_BYTES,
+  REPLAYED_HEADER,
+  type CollectionRoutes,
+} from './routes';
 export type { Resource, ResourceOptions } from './resource';
 export { fingerprint, IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './store/collection';
 export { dynamoCollection } from './store/dynamo';

@@ -1,6 +1,7 @@
 import Boom from '@hapi/boom';
 import type Hapi from '@hapi/hapi';
 import Joi from 'joi';
+import { createHash } from 'node:crypto';
 import { fingerprint, IdempotencyConflict, type Collection } from './store/collection';
 import type { Item, ResourceSchema } from './store/schema';
 import type { Stores } from './store/stores';
@@ -12,6 +13,25 @@ export const MAX_CREATE_BYTES = 16 * 1024;
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** What a replayed create answers with, besides the original 201 (as Stripe's API does). */
 export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/** An item never changes once created: any cache may keep it for a year without asking again. */
+export const ITEM_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** A list changes as items are created: a cache may keep it, and asks again each time (If-None-Match, then 304). */
+export const LIST_CACHE_CONTROL = 'no-cache';
+
+/**
+ * The value as a response with a strong ETag of its JSON (what hapi sends),
+ * and how long it may be cached. hapi itself answers a GET whose
+ * If-None-Match holds the tag with a 304 and no body. The tag depends on the
+ * bytes only, so the monolith and a microservice tag an answer alike.
+ */
+export function tagged<Refs extends Hapi.ReqRef>(h: Hapi.ResponseToolkit<Refs>, value: unknown, cacheControl: string): Hapi.ResponseObject {
+  const tag = createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+  return h
+    .response(value as object)
+    .etag(tag)
+    .header('cache-control', cacheControl);
+}
 
 const idempotencyKey = Joi.string()
   .pattern(/^[\x21-\x7e]{1,255}$/)
@@ -35,7 +55,8 @@ export interface CollectionRoutes {
 
 /**
  * `GET <path>` lists the collection; `GET <path>/{id}` gets one item (400 on
- * a bad id, 404 on an unknown one); with `create`, `POST <path>` stores a new
+ * a bad id, 404 on an unknown one), each with a strong ETag (a matching
+ * If-None-Match is a 304), the item cacheable for good; with `create`, `POST <path>` stores a new
  * one: 400 naming a bad field, 422 naming a reference that does not exist or
  * an idempotency key reused with another body, 413 over 16 KB, 415 when not
  * JSON; 201 with a Location header, or the first 201 again for a retry with
@@ -48,7 +69,7 @@ export function registerCollection(server: Hapi.Server, stores: Stores, routes: 
       method: 'GET',
       path: routes.path,
       options: {
-        handler: async () => (await collection.list()).map(routes.listed ?? ((item) => item)),
+        handler: async (_request, h) => tagged(h, (await collection.list()).map(routes.listed ?? ((item) => item)), LIST_CACHE_CONTROL),
       },
     });
   }
@@ -57,7 +78,10 @@ export function registerCollection(server: Hapi.Server, stores: Stores, routes: 
     path: `${routes.path}/{id}`,
     options: {
       validate: { params: idParams('id') },
-      handler: async ({ params: { id } }) => (await collection.get(id)) ?? Boom.notFound(`${routes.label} ${id} not found`),
+      handler: async ({ params: { id } }, h) => {
+        const item = await collection.get(id);
+        return item ? tagged(h, item, ITEM_CACHE_CONTROL) : Boom.notFound(`${routes.label} ${id} not found`);
+      },
     },
   });
   if (routes.create) registerCreate(server, stores, collection, routes, routes.create);
