@@ -15,9 +15,10 @@ export type TableAccess = 'lookup' | 'read' | 'read-write';
 export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   // Checking that a referenced item exists.
   lookup: ['dynamodb:GetItem'],
-  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  // Lists are Queries of an index a page at a time: no task may Scan a table.
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
   // Creates: the counter (UpdateItem) and the item with its idempotency record (PutItem, also inside TransactWriteItems).
-  'read-write': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'read-write': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 
 export interface DataTableProps {
@@ -37,8 +38,8 @@ export interface DataTableProps {
  * One resource's DynamoDB table (the layout is the service kit's
  * store/layout.ts): on-demand billing, encryption at rest with the
  * AWS-managed key, point-in-time recovery, deletion protection, a TTL for
- * idempotency records, and a global secondary index per indexed attribute
- * (id as sort key, so a Query lists in id order).
+ * idempotency records, the index every item is in (the lists' pages) and
+ * one per indexed attribute (id as sort key, so a Query lists in id order).
  *
  * The sample items are Terraform table items whose content Terraform ignores
  * after it creates them: loaded once with the table, they are never
@@ -47,7 +48,6 @@ export interface DataTableProps {
 export class DataTable extends Construct {
   readonly table: DynamodbTable;
   readonly name: string;
-  private readonly hasIndexes: boolean;
 
   constructor(scope: Construct, id: string, props: DataTableProps) {
     super(scope, id);
@@ -64,7 +64,6 @@ export class DataTable extends Construct {
       deletionProtectionEnabled: props.deletionProtection ?? true,
       tags: { Name: this.name, Resource: props.schema.name },
     });
-    this.hasIndexes = Object.keys(props.schema.indexes ?? {}).length > 0;
     for (const record of sampleRecords(props.schema, props.sample ?? [])) {
       new DynamodbTableItem(this, `sample-${String(record[PARTITION_KEY]).replace(/#/g, '-')}`, {
         tableName: this.table.name,
@@ -78,7 +77,7 @@ export class DataTable extends Construct {
 
   /** IAM statements for this much access to the table and its indexes. */
   grant(access: TableAccess, sid: string): IamStatement {
-    const resources = access !== 'lookup' && this.hasIndexes ? [this.table.arn, `${this.table.arn}/index/*`] : [this.table.arn];
+    const resources = access === 'lookup' ? [this.table.arn] : [this.table.arn, `${this.table.arn}/index/*`];
     return { sid, actions: TABLE_ACTIONS[access], resources };
   }
 }

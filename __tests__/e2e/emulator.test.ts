@@ -585,19 +585,20 @@ describe('the refactor on the emulator, step by step', () => {
     }
     const { Table: posts } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: 'forum-dev-posts' }));
     expect(posts!.GlobalSecondaryIndexes!.map((index) => [index.IndexName, index.KeySchema!.map((key) => key.AttributeName).join('+')]).sort()).toEqual([
+      ['all', 'shard+id'],
       ['by-thread', 'thread+id'],
       ['by-user', 'user+id'],
     ]);
     const users = await clients.dynamodb.send(new ScanCommand({ TableName: 'forum-dev-users', Select: 'COUNT' }));
     expect(users.Count).toBe(sample('users').length);
     step(
-      'tables forum-dev-users, -threads, -posts: on demand, encrypted, point-in-time recovery, TTL on expiresAt; posts indexed by thread and by user (id as sort key); the users sample loaded',
+      'tables forum-dev-users, -threads, -posts: on demand, encrypted, point-in-time recovery, TTL on expiresAt; every item in the list index, posts indexed by thread and by user too (id as sort key); the users sample loaded',
     );
 
     expect(await dynamoGrants('monolith')).toEqual({
-      UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-      ThreadsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query'],
+      ThreadsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     });
     step("the monolith's task role, read back from IAM: reads users, reads and writes threads and posts, nothing else of DynamoDB");
 
@@ -690,11 +691,11 @@ describe('the refactor on the emulator, step by step', () => {
     expect(await tableHolds('posts', post.id)).toBe(true);
     await expectWrittenReadBack();
     expect(await dynamoGrants('posts')).toEqual({
-      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       ThreadsTableLookup: ['dynamodb:GetItem'],
       UsersTableLookup: ['dynamodb:GetItem'],
     });
-    expect(await dynamoGrants('users')).toEqual({ UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'] });
+    expect(await dynamoGrants('users')).toEqual({ UsersTableRead: ['dynamodb:GetItem', 'dynamodb:Query'] });
     step(
       `POST /api/posts through the ALB: 201 from posts (post ${post.id}), in forum-dev-posts; all ${written.length} writes so far read back alike; posts may write posts and look up threads and users, users may only read users`,
     );
@@ -735,7 +736,7 @@ describe('the refactor on the emulator, step by step', () => {
       }),
     );
     expect(await dynamoGrants('posts')).toEqual({
-      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      PostsTableReadWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       ThreadsTableLookup: ['dynamodb:GetItem'],
       UsersTableLookup: ['dynamodb:GetItem'],
     });

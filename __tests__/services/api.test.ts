@@ -190,3 +190,62 @@ describe('conditional requests', () => {
     });
   });
 });
+
+describe('lists, a page at a time', () => {
+  const next = (link: string | string[] | undefined) => /^<([^>]+)>; rel="next"$/.exec(String(link ?? ''))?.[1];
+
+  it('?limit pages in id order; each Link names the next page until the last, and the pages make the whole list', async () => {
+    const whole = JSON.parse((await get('/api/users')).payload) as { id: number }[];
+    const paged: { id: number }[] = [];
+    let url: string | undefined = '/api/users?limit=3';
+    let pages = 0;
+    while (url && pages < 20) {
+      const res = await get(url);
+      expect(res.statusCode).toBe(200);
+      const items = JSON.parse(res.payload) as { id: number }[];
+      expect(items.length).toBeLessThanOrEqual(3);
+      paged.push(...items);
+      url = next(res.headers.link);
+      if (url) expect(url).toMatch(/^\/api\/users\?limit=3&after=[\w-]+\.[\w-]+$/);
+      pages += 1;
+    }
+    expect(pages).toBe(Math.ceil(whole.length / 3) + (whole.length % 3 === 0 ? 1 : 0));
+    expect(paged).toEqual(whole);
+    expect(paged.map((user) => user.id)).toEqual([...paged.map((user) => user.id)].sort((a, b) => a - b));
+  });
+
+  it('pages the posts of a thread the same way', async () => {
+    const whole = JSON.parse((await get('/api/posts/in-thread/1')).payload) as unknown[];
+    expect(whole.length).toBeGreaterThan(1);
+    const first = await get('/api/posts/in-thread/1?limit=1');
+    expect(JSON.parse(first.payload)).toEqual(whole.slice(0, 1));
+    const second = await get(next(first.headers.link)!);
+    expect(JSON.parse(second.payload)).toEqual(whole.slice(1, 2));
+  });
+
+  it.each([
+    ['/api/users?limit=0', '"limit" must be an integer from 1 to 100'],
+    ['/api/users?limit=101', '"limit" must be an integer from 1 to 100'],
+    ['/api/users?limit=ten', '"limit" must be an integer from 1 to 100'],
+    ['/api/users?after=garbage', '"after" must be a cursor from the Link header of this list'],
+  ])('%s is a 400 naming the parameter', async (url, message) => {
+    const res = await get(url);
+    expect({ status: res.statusCode, message: JSON.parse(res.payload).message }).toEqual({ status: 400, message });
+  });
+
+  it("a cursor that was edited, or that belongs to another list, is a 400, not another list's page", async () => {
+    const link = next((await get('/api/users?limit=1')).headers.link)!;
+    const cursor = new URL(link, 'http://forum').searchParams.get('after')!;
+    const [body, check] = cursor.split('.');
+    const edited = `${Buffer.from(JSON.stringify(['/api/users', 0])).toString('base64url')}.${check}`;
+    for (const url of [
+      `/api/users?after=${edited}`,
+      `/api/threads?after=${cursor}`,
+      `/api/posts/in-thread/2?after=${cursor}`,
+      `/api/users?after=${body}.AAAA`,
+    ]) {
+      const res = await get(url);
+      expect({ url, status: res.statusCode, keys: JSON.parse(res.payload).validation?.keys }).toEqual({ url, status: 400, keys: ['after'] });
+    }
+  });
+});

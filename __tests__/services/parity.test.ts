@@ -37,9 +37,10 @@ describe.each(RESOURCES)('the %s microservice', (resource) => {
     expect(fromService.statusCode).toBe(fromMonolith.statusCode);
     expect(fromService.headers['content-type']).toBe(fromMonolith.headers['content-type']);
     expect(fromService.headers.allow).toBe(fromMonolith.headers.allow);
-    expect({ etag: fromService.headers.etag, cacheControl: fromService.headers['cache-control'] }).toEqual({
+    expect({ etag: fromService.headers.etag, cacheControl: fromService.headers['cache-control'], link: fromService.headers.link }).toEqual({
       etag: fromMonolith.headers.etag,
       cacheControl: fromMonolith.headers['cache-control'],
+      link: fromMonolith.headers.link,
     });
     expect(fromService.payload).toBe(fromMonolith.payload);
   });

@@ -38,24 +38,20 @@ export async function ensureTables(endpoint: string, prefix: string, root = proj
       const TableName = `${prefix}-${schema.name}`;
       env[tableVariable(schema.name)] = TableName;
       try {
-        const indexes = indexDefinitions(schema);
         await client.send(
           new CreateTableCommand({
             TableName,
             BillingMode: 'PAY_PER_REQUEST',
             AttributeDefinitions: keyAttributes(schema).map(({ name, type }) => ({ AttributeName: name, AttributeType: type })),
             KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }],
-            GlobalSecondaryIndexes:
-              indexes.length > 0
-                ? indexes.map((index) => ({
-                    IndexName: index.name,
-                    KeySchema: [
-                      { AttributeName: index.hashKey, KeyType: 'HASH' },
-                      { AttributeName: index.rangeKey, KeyType: 'RANGE' },
-                    ],
-                    Projection: { ProjectionType: 'ALL' },
-                  }))
-                : undefined,
+            GlobalSecondaryIndexes: indexDefinitions(schema).map((index) => ({
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.hashKey, KeyType: 'HASH' },
+                { AttributeName: index.rangeKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            })),
           }),
         );
         await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));

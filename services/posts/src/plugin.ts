@@ -1,5 +1,5 @@
 import type { Plugin } from '@hapi/hapi';
-import { idParams, Joi, LIST_CACHE_CONTROL, MAX_ID, parseResourceSchema, registerCollection, tagged, type ResourceOptions } from '@forum/service-kit';
+import { idParams, Joi, MAX_ID, pageQuery, pageRequest, pageResponse, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
 import resourceJson from './resource.json';
 
 export interface Post {
@@ -23,7 +23,7 @@ const listed = ({ thread, text, user }: Post) => ({ thread, text, user });
 /**
  * `/api/posts*`: the posts resource, served by the posts microservice and by
  * the monolith. Lists are empty, not 404, for a thread or user without posts,
- * and each is a Query on an index, in id order, tagged to be revalidated.
+ * and each is a Query on an index, a page at a time in id order, tagged to be revalidated.
  */
 export const plugin: Plugin<ResourceOptions> = {
   name: 'posts',
@@ -34,16 +34,16 @@ export const plugin: Plugin<ResourceOptions> = {
       method: 'GET',
       path: '/api/posts/in-thread/{threadId}',
       options: {
-        validate: { params: idParams('threadId') },
-        handler: async ({ params }, h) => tagged(h, (await posts.query('by-thread', params.threadId)).map(listed), LIST_CACHE_CONTROL),
+        validate: { params: idParams('threadId'), query: pageQuery },
+        handler: async (request, h) => pageResponse(h, request, await posts.query('by-thread', request.params.threadId, pageRequest(request)), listed),
       },
     });
     server.route<{ Params: { userId: number } }>({
       method: 'GET',
       path: '/api/posts/by-user/{userId}',
       options: {
-        validate: { params: idParams('userId') },
-        handler: async ({ params }, h) => tagged(h, (await posts.query('by-user', params.userId)).map(listed), LIST_CACHE_CONTROL),
+        validate: { params: idParams('userId'), query: pageQuery },
+        handler: async (request, h) => pageResponse(h, request, await posts.query('by-user', request.params.userId, pageRequest(request)), listed),
       },
     });
   },

@@ -4,18 +4,21 @@ export { createServer, SERVED_BY, setResponseHeader, type ServerOptions } from '
 export { EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, type EdgeSettings } from './edge';
 export { runService, type RunOptions } from './run';
 export { ID_RULE, idParams, MAX_ID } from './validation';
-export {
-  registerCollection,
-  tagged,
-  IDEMPOTENCY_HEADER,
-  ITEM_CACHE_CONTROL,
-  LIST_CACHE_CONTROL,
-  MAX_CREATE_BYTES,
-  REPLAYED_HEADER,
-  type CollectionRoutes,
-} from './routes';
+export { registerCollection, IDEMPOTENCY_HEADER, MAX_CREATE_BYTES, REPLAYED_HEADER, type CollectionRoutes } from './routes';
+export { ITEM_CACHE_CONTROL, LIST_CACHE_CONTROL, tagged } from './caching';
+export { cursorOf, pageQuery, pageRequest, pageResponse } from './pages';
 export type { Resource, ResourceOptions } from './resource';
-export { fingerprint, IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './store/collection';
+export {
+  fingerprint,
+  IdempotencyConflict,
+  PAGE_LIMIT,
+  StoreUnavailable,
+  type Collection,
+  type Created,
+  type IdempotencyRequest,
+  type Page,
+  type PageRequest,
+} from './store/collection';
 export { dynamoCollection } from './store/dynamo';
 export { INTERNAL_PREFIX } from './store/facade-protocol';
 export { facadeApi } from './store/facade-api';

@@ -1,10 +1,11 @@
 import Boom from '@hapi/boom';
 import type Hapi from '@hapi/hapi';
 import Joi from 'joi';
-import { createHash } from 'node:crypto';
 import { fingerprint, IdempotencyConflict, type Collection } from './store/collection';
 import type { Item, ResourceSchema } from './store/schema';
 import type { Stores } from './store/stores';
+import { ITEM_CACHE_CONTROL, tagged } from './caching';
+import { pageQuery, pageRequest, pageResponse } from './pages';
 import { idParams } from './validation';
 
 /** Largest request body a create route takes. */
@@ -13,25 +14,6 @@ export const MAX_CREATE_BYTES = 16 * 1024;
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** What a replayed create answers with, besides the original 201 (as Stripe's API does). */
 export const REPLAYED_HEADER = 'idempotent-replayed';
-
-/** An item never changes once created: any cache may keep it for a year without asking again. */
-export const ITEM_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-/** A list changes as items are created: a cache may keep it, and asks again each time (If-None-Match, then 304). */
-export const LIST_CACHE_CONTROL = 'no-cache';
-
-/**
- * The value as a response with a strong ETag of its JSON (what hapi sends),
- * and how long it may be cached. hapi itself answers a GET whose
- * If-None-Match holds the tag with a 304 and no body. The tag depends on the
- * bytes only, so the monolith and a microservice tag an answer alike.
- */
-export function tagged<Refs extends Hapi.ReqRef>(h: Hapi.ResponseToolkit<Refs>, value: unknown, cacheControl: string): Hapi.ResponseObject {
-  const tag = createHash('sha1').update(JSON.stringify(value)).digest('base64url');
-  return h
-    .response(value as object)
-    .etag(tag)
-    .header('cache-control', cacheControl);
-}
 
 const idempotencyKey = Joi.string()
   .pattern(/^[\x21-\x7e]{1,255}$/)
@@ -54,7 +36,7 @@ export interface CollectionRoutes {
 }
 
 /**
- * `GET <path>` lists the collection; `GET <path>/{id}` gets one item (400 on
+ * `GET <path>` lists the collection a page at a time (pages.ts); `GET <path>/{id}` gets one item (400 on
  * a bad id, 404 on an unknown one), each with a strong ETag (a matching
  * If-None-Match is a 304), the item cacheable for good; with `create`, `POST <path>` stores a new
  * one: 400 naming a bad field, 422 naming a reference that does not exist or
@@ -69,7 +51,8 @@ export function registerCollection(server: Hapi.Server, stores: Stores, routes: 
       method: 'GET',
       path: routes.path,
       options: {
-        handler: async (_request, h) => tagged(h, (await collection.list()).map(routes.listed ?? ((item) => item)), LIST_CACHE_CONTROL),
+        validate: { query: pageQuery },
+        handler: async (request, h) => pageResponse(h, request, await collection.list(pageRequest(request)), routes.listed),
       },
     });
   }

@@ -15,14 +15,32 @@ export interface Created<T extends Item> {
   readonly replayed: boolean;
 }
 
+/** Most items a page holds (and how many a list route answers unless told). */
+export const PAGE_LIMIT = 100;
+
+/** Which part of a list: the items after an id, so many at most. */
+export interface PageRequest {
+  /** Items with a larger id than this. @default - from the first */
+  readonly after?: number;
+  /** At most this many (1 to PAGE_LIMIT). */
+  readonly limit: number;
+}
+
+export interface Page<T extends Item> {
+  /** In id order. */
+  readonly items: T[];
+  /** More may follow: the next page starts after this id. @default - this is the last page */
+  readonly next?: number;
+}
+
 /** One resource's items, wherever they are kept (its table, or the monolith's facade). */
 export interface Collection<T extends Item> {
   readonly name: string;
   get(id: number): Promise<T | undefined>;
-  /** Every item, in id order. */
-  list(): Promise<T[]>;
-  /** Items whose indexed attribute has this value, in id order (a Query on the index, never a Scan). */
-  query(index: string, value: number): Promise<T[]>;
+  /** A page of all the items, in id order (one Query of the list index, never a Scan). */
+  list(page: PageRequest): Promise<Page<T>>;
+  /** A page of the items whose indexed attribute has this value, in id order (one Query of the index). */
+  query(index: string, value: number, page: PageRequest): Promise<Page<T>>;
   /** Stores a new item under a fresh id; with an idempotency request, at most once per key. */
   create(fields: Omit<T, 'id'>, idempotency?: IdempotencyRequest): Promise<Created<T>>;
 }

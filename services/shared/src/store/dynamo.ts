@@ -6,23 +6,16 @@
  * record in one transaction, so a retry finds either both or neither.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type ScanCommandOutput,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest } from './collection';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { IdempotencyConflict, StoreUnavailable, type Collection, type Created, type IdempotencyRequest, type Page, type PageRequest } from './collection';
 import {
   COUNTER_ATTRIBUTE,
   COUNTER_KEY,
   IDEMPOTENCY_TTL_SECONDS,
-  ITEM_PREFIX,
+  itemRecord,
+  LIST_ATTRIBUTE,
+  LIST_INDEX,
+  LIST_SHARD,
   PARTITION_KEY,
   SORT_ATTRIBUTE,
   TTL_ATTRIBUTE,
@@ -50,23 +43,10 @@ export function documentClient(): DynamoDBDocumentClient {
 
 const isNamed = (error: unknown, name: string): boolean => error instanceof Error && error.name === name;
 
-/** An item as the API shows it: its id first, without the table's key attribute. */
+/** An item as the API shows it: its id first, without the table's key attributes. */
 function strip<T extends Item>(record: Record<string, unknown>): T {
-  const { [PARTITION_KEY]: _key, [SORT_ATTRIBUTE]: id, ...fields } = record;
+  const { [PARTITION_KEY]: _key, [LIST_ATTRIBUTE]: _shard, [SORT_ATTRIBUTE]: id, ...fields } = record;
   return { [SORT_ATTRIBUTE]: id, ...fields } as unknown as T;
-}
-
-async function allPages<O extends ScanCommandOutput | QueryCommandOutput>(
-  page: (start?: Record<string, unknown>) => Promise<O>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const output = await page(start);
-    items.push(...(output.Items ?? []));
-    start = output.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 export function dynamoCollection<T extends Item>(schema: ResourceSchema, tableName: string, client: DynamoDBDocumentClient = documentClient()): Collection<T> {
@@ -77,6 +57,30 @@ export function dynamoCollection<T extends Item>(schema: ResourceSchema, tableNa
       if (error instanceof IdempotencyConflict) throw error;
       throw new StoreUnavailable(schema.name, error);
     }
+  };
+
+  /**
+   * One Query of an index for the items with `attribute` = `value` after an
+   * id: one item more than the page, to know whether another page follows.
+   * A page of 100 items of at most 16 KB each stays under a Query's 1 MB;
+   * should it not, DynamoDB's own next key says that more follow.
+   */
+  const page = async (index: string, attribute: string, value: number, request: PageRequest): Promise<Page<T>> => {
+    const after = request.after !== undefined;
+    const output = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: index,
+        KeyConditionExpression: after ? '#attribute = :value AND #id > :after' : '#attribute = :value',
+        ExpressionAttributeNames: { '#attribute': attribute, ...(after && { '#id': SORT_ATTRIBUTE }) },
+        ExpressionAttributeValues: { ':value': value, ...(after && { ':after': request.after }) },
+        Limit: request.limit + 1,
+      }),
+    );
+    const records = output.Items ?? [];
+    const items = records.slice(0, request.limit).map((record) => strip<T>(record));
+    const more = records.length > request.limit || (output.LastEvaluatedKey !== undefined && items.length > 0);
+    return more ? { items, next: items[items.length - 1].id } : { items };
   };
 
   const nextId = async (): Promise<number> => {
@@ -121,39 +125,13 @@ export function dynamoCollection<T extends Item>(schema: ResourceSchema, tableNa
         return record ? strip<T>(record) : undefined;
       }),
 
-    list: () =>
-      guard(async () => {
-        const records = await allPages((start) =>
-          client.send(
-            new ScanCommand({
-              TableName: tableName,
-              FilterExpression: 'begins_with(#pk, :item)',
-              ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-              ExpressionAttributeValues: { ':item': ITEM_PREFIX },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        return records.map((record) => strip<T>(record)).sort((a, b) => a.id - b.id);
-      }),
+    list: (request) => guard(() => page(LIST_INDEX, LIST_ATTRIBUTE, LIST_SHARD, request)),
 
-    query: (index, value) =>
+    query: (index, value, request) =>
       guard(async () => {
         const attribute = schema.indexes?.[index];
         if (!attribute) throw new Error(`${schema.name} has no index ${index}`);
-        const records = await allPages((start) =>
-          client.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: index,
-              KeyConditionExpression: '#attribute = :value',
-              ExpressionAttributeNames: { '#attribute': attribute },
-              ExpressionAttributeValues: { ':value': value },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        return records.map((record) => strip<T>(record));
+        return page(index, attribute, value, request);
       }),
 
     create: (fields, idempotency) =>
@@ -166,7 +144,7 @@ export function dynamoCollection<T extends Item>(schema: ResourceSchema, tableNa
           const item = { [SORT_ATTRIBUTE]: await nextId(), ...fields } as unknown as T;
           const put = {
             TableName: tableName,
-            Item: { [PARTITION_KEY]: itemKey(item.id), ...item },
+            Item: itemRecord(item),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': PARTITION_KEY },
           };

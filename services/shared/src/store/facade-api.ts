@@ -8,7 +8,7 @@
 import Boom from '@hapi/boom';
 import type Hapi from '@hapi/hapi';
 import Joi from 'joi';
-import { IdempotencyConflict, type Collection } from './collection';
+import { IdempotencyConflict, PAGE_LIMIT, type Collection, type PageRequest } from './collection';
 import type { Item, ResourceSchema } from './schema';
 import { INTERNAL_PREFIX, type CreateRequest } from './facade-protocol';
 import type { Stores } from './stores';
@@ -25,10 +25,13 @@ export function facadeApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ sto
         return found;
       };
       const number = Joi.number().integer().min(1).required();
-      server.route<{ Params: { resource: string } }>({
+      // What pageSearch() sends: the page's size and the id it starts after.
+      const page = Joi.object<PageRequest>({ limit: Joi.number().integer().min(1).max(PAGE_LIMIT).required(), after: Joi.number().integer().min(0) });
+      server.route<{ Params: { resource: string }; Query: PageRequest }>({
         method: 'GET',
         path: `${INTERNAL_PREFIX}/{resource}/items`,
-        handler: ({ params }) => collectionOf(params.resource).list(),
+        options: { validate: { query: page } },
+        handler: ({ params, query }) => collectionOf(params.resource).list(query),
       });
       server.route<{ Params: { resource: string; id: number } }>({
         method: 'GET',
@@ -42,6 +45,7 @@ export function facadeApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ sto
       });
       server.route<{
         Params: { resource: string; index: string; value: number };
+        Query: PageRequest;
       }>({
         method: 'GET',
         path: `${INTERNAL_PREFIX}/{resource}/indexes/{index}/{value}`,
@@ -52,9 +56,10 @@ export function facadeApi(schemas: readonly ResourceSchema[]): Hapi.Plugin<{ sto
               index: Joi.string(),
               value: number,
             }),
+            query: page,
           },
         },
-        handler: ({ params }) => collectionOf(params.resource).query(params.index, params.value),
+        handler: ({ params, query }) => collectionOf(params.resource).query(params.index, params.value, query),
       });
       server.route<{ Params: { resource: string }; Payload: CreateRequest }>({
         method: 'POST',

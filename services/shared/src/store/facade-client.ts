@@ -3,8 +3,8 @@
  * what a microservice in facade mode uses instead of a table. It holds no
  * permission on any table; it only reaches the monolith's internal port.
  */
-import { IdempotencyConflict, StoreUnavailable, type Collection, type Created } from './collection';
-import { INTERNAL_PREFIX, type CreateRequest } from './facade-protocol';
+import { IdempotencyConflict, StoreUnavailable, type Collection, type Created, type Page } from './collection';
+import { INTERNAL_PREFIX, pageSearch, type CreateRequest } from './facade-protocol';
 import type { Item } from './schema';
 
 /** How long one call to the monolith may take. */
@@ -32,8 +32,8 @@ export function facadeCollection<T extends Item>(name: string, facadeUrl: string
       const response = await call(`/items/${id}`);
       return response.status === 404 ? undefined : json<T>(response);
     },
-    list: async () => json<T[]>(await call('/items')),
-    query: async (index, value) => json<T[]>(await call(`/indexes/${encodeURIComponent(index)}/${value}`)),
+    list: async (page) => json<Page<T>>(await call(`/items${pageSearch(page)}`)),
+    query: async (index, value, page) => json<Page<T>>(await call(`/indexes/${encodeURIComponent(index)}/${value}${pageSearch(page)}`)),
     create: async (fields, idempotency) => {
       const body: CreateRequest = {
         fields: fields,
