@@ -10,6 +10,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../local/aws/local-aws';
 import { ensureTables } from '../../local/aws/tables';
+import { emulatorClient } from '../../local/aws/emulator-account';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { itemRecord } from '@forum/service-kit/store/layout';
 import { freePort } from '../../lib/free-port';
 import { projectRoot } from '../../lib/project-root';
 import { numberSetting } from '../../lib/settings';
@@ -20,7 +24,7 @@ const LOAD = {
   durationSeconds: numberSetting('BENCH_SECONDS', 5, { min: 1, max: 600 }),
   connections: numberSetting('BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
 };
-const ROUTES = ['/api/users', '/api/posts/in-thread/1'];
+const ROUTES = ['/api/users', '/api/posts/in-thread/1', '/api/users/1'];
 /** The crowd the local load balancer must carry without a failed request: so many keep-alive clients, for so long. */
 const CROWD = {
   connections: numberSetting('BENCH_CROWD_CONNECTIONS', 200, { min: 1, max: 2000 }),
@@ -173,13 +177,18 @@ interface Target {
   readonly routes?: readonly string[];
 }
 const service = (name: string) => join(root, 'services', name, 'dist', 'main.js');
-/** The physical reference (bare node:http), the framework alone (minimal hapi), the monolith, and the microservice that serves each route. */
+/**
+ * The physical reference (bare node:http), the framework alone (minimal
+ * hapi), the floor of a read (hapi and one GetItem through the kit's store),
+ * the monolith, and the microservice that serves each route.
+ */
 const TARGETS: Record<string, Target> = {
   bare: { script: join(root, 'build', 'tools', 'bench', 'bare-server.js'), env: {} },
   hapi: { script: join(root, 'build', 'tools', 'bench', 'hapi-server.js'), env: {} },
+  floor: { script: join(root, 'build', 'tools', 'bench', 'floor-server.js'), env: {}, routes: ['/api/users/1'] },
   monolith1: { script: service('monolith'), env: { WORKERS: '1' } },
   monolith2: { script: service('monolith'), env: { WORKERS: '2' } },
-  users: { script: service('users'), env: {}, routes: ['/api/users'] },
+  users: { script: service('users'), env: {}, routes: ['/api/users', '/api/users/1'] },
   posts: { script: service('posts'), env: {}, routes: ['/api/posts/in-thread/1'] },
 };
 
@@ -207,6 +216,52 @@ async function requestFigures() {
     }
   }
   return figures;
+}
+
+/** Fills the threads table up to `count` threads (ids after the sample's), 25 to a BatchWriteItem. */
+async function fillThreads(table: string, count: number): Promise<void> {
+  const client = new DynamoDBClient(emulatorClient(emulator!.endpoint));
+  try {
+    const first = (JSON.parse(readFileSync(join(root, 'services', 'threads', 'data', 'sample.json'), 'utf8')) as unknown[]).length + 1;
+    for (let id = first; id <= count; id += 25) {
+      const batch = Array.from({ length: Math.min(25, count - id + 1) }, (_, i) => ({
+        PutRequest: { Item: marshall(itemRecord({ id: id + i, title: `Thread ${id + i} of the benchmark`, createdBy: 1 })) },
+      }));
+      await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } }));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * What a list costs as its table grows: `GET /api/threads` from the threads
+ * service over a table of 10 threads and over one of 10,000, side by side.
+ * A page is one Query of 101 items at most, so the service's CPU per request
+ * should not grow with the table (the goal: within 1.5x); the emulator's
+ * does, since moto evaluates an index query over every item in Python,
+ * where DynamoDB reads only the page.
+ */
+async function listScaleFigures() {
+  const figures: Record<string, RequestFigure> = {};
+  for (const count of [10, 10_000]) {
+    const env = await ensureTables(emulator!.endpoint, `bench-${count}`);
+    await fillThreads(env.THREADS_TABLE, count);
+    const server = await startServer(service('threads'), env, '/health');
+    await load(server.port, '/api/threads', 1);
+    figures[count] = { ...(await load(server.port, '/api/threads')), ...(await cpuPerRequest(server, '/api/threads')) };
+    const figure = figures[count];
+    process.stdout.write(
+      `  ${String(count).padStart(6)} threads: ${figure.rps} req/s, p50 ${figure.p50} p99 ${figure.p99} ms, ${figure.cpuMicrosPerRequest} µs CPU per request (+ ${figure.emulatorCpuMicrosPerRequest} µs in the emulator)\n`,
+    );
+    await stopServer(server);
+  }
+  return {
+    tenThreads: figures[10],
+    tenThousandThreads: figures[10_000],
+    cpuRatio: round(figures[10_000].cpuMicrosPerRequest / figures[10].cpuMicrosPerRequest),
+    latencyRatio: round(figures[10_000].p50 / Math.max(0.01, figures[10].p50)),
+  };
 }
 
 /**
@@ -430,6 +485,8 @@ async function main(): Promise<void> {
   const synth = synthFigures();
   console.log('\nRequests');
   const requests = await requestFigures();
+  console.log('\nA list as its table grows (GET /api/threads from the threads service)');
+  const lists = await listScaleFigures();
   console.log('\nWrites (POST /api/posts, each creating a post in the emulator)');
   const writes = await writeFigures();
   console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
@@ -457,6 +514,15 @@ async function main(): Promise<void> {
       `| ${name} | POST ${WRITE.path} | ${figure.cpuMicrosPerRequest} | | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} | |`,
     );
   }
+  console.log('\n| GET /api/threads | CPU µs per request | emulator CPU µs per request | req/s | p50 / p99 ms |\n| --- | --- | --- | --- | --- |');
+  for (const [name, figure] of [
+    ['10 threads', lists.tenThreads],
+    ['10,000 threads', lists.tenThousandThreads],
+  ] as const)
+    console.log(`| ${name} | ${figure.cpuMicrosPerRequest} | ${figure.emulatorCpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} |`);
+  console.log(`10,000 threads / 10 threads: ${lists.cpuRatio}x the service's CPU per request (goal: 1.5x at most), ${lists.latencyRatio}x the p50`);
+  const floorRatio = round(requests.users['/api/users/1'].cpuMicrosPerRequest / requests.floor['/api/users/1'].cpuMicrosPerRequest);
+  console.log(`users GET /api/users/1 / the floor (hapi + one GetItem): ${floorRatio}x the CPU per request (goal: 1.2x at most)`);
   const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
   console.log(`\nmonolith 2 workers / 1 worker: ${twoVsOne.join(', ')}`);
   console.log('\n| shutdown under load | autocannon | fetch (honours connection: close) |\n| --- | --- | --- |');
@@ -492,6 +558,8 @@ async function main(): Promise<void> {
     synth,
     requests,
     writes,
+    lists,
+    floorRatio,
     localAlb,
     twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])),
     shutdown: { autocannon: shutdown, fetch: shutdownConforming },

@@ -9,8 +9,9 @@ import { projectRoot } from '../../lib/project-root';
 
 const sample = <T>(resource: string): T[] => JSON.parse(readFileSync(join(projectRoot(), 'services', resource, 'data', 'sample.json'), 'utf8')) as T[];
 
-export const sampleBodies: Record<string, readonly object[]> = {
+export const sampleBodies: Record<string, object> = {
   '/api/users': sample<object>('users'),
+  '/api/users/1': sample<{ id: number }>('users').find((user) => user.id === 1)!,
   '/api/posts/in-thread/1': sample<{ thread: number; text: string; user: number }>('posts')
     .filter((post) => post.thread === 1)
     .map(({ thread, text, user }) => ({ thread, text, user })),

@@ -37,7 +37,7 @@ export const ITEM_PREFIX = 'item#';
 export const itemKey = (id: number): string => `${ITEM_PREFIX}${id}`;
 
 /** An item as its table holds it: under its key, in the list index. */
-export const itemRecord = (item: { readonly id: number }): Record<string, unknown> => ({
+export const itemRecord = <T extends { readonly id: number }>(item: T): Record<string, unknown> => ({
   [PARTITION_KEY]: itemKey(item.id),
   ...item,
   [LIST_ATTRIBUTE]: LIST_SHARD,
