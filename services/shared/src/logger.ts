@@ -44,3 +44,14 @@ export function createLogger(service: string, write: (line: string) => void = (l
     error: (msg, fields) => log('error', msg, fields),
   };
 }
+
+/** An error as a log line shows it: its message, its stack, and what caused it, each cause in turn (a few deep at most). */
+export function errorFields(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: typeof error === 'string' ? error : JSON.stringify(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause !== undefined && depth < 4 && { cause: errorFields(error.cause, depth + 1) }),
+  };
+}

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { EnvError, readServiceEnv, type ServiceEnv } from './env';
-import { createLogger, type Logger } from './logger';
+import { createLogger, errorFields, type Logger } from './logger';
 import type { Resource } from './resource';
 import { createServer, setResponseHeader } from './server';
 import { facadeApi } from './store/facade-api';
@@ -115,7 +115,7 @@ export function runService(options: RunOptions): void {
   const fail = (error: unknown): never => {
     if (error instanceof EnvError) process.stderr.write(`${options.service}: ${error.message}\n`);
     else {
-      logger.error('failed to start', { error: String(error) });
+      logger.error('failed to start', { error: errorFields(error) });
       process.stderr.write(`${options.service}: failed to start: ${String(error)}\n`);
       // A worker tells its primary why, which counts it as a start-up failure.
       if (cluster.isWorker) process.send?.({ type: 'startup-failed', error: String(error) } satisfies StartupFailure);

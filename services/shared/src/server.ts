@@ -1,7 +1,7 @@
 import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
-import type { Logger } from './logger';
+import { errorFields, type Logger } from './logger';
 import type { Resource } from './resource';
 import { StoreUnavailable } from './store/collection';
 import type { Stores } from './store/stores';
@@ -87,7 +87,7 @@ const internals = {
         method: request.method.toUpperCase(),
         path: request.path,
         traceId: request.headers['x-amzn-trace-id'],
-        error: event.error instanceof Error ? event.error.message : JSON.stringify(event.error),
+        error: errorFields(event.error),
       });
     });
   },
@@ -138,7 +138,12 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     // A store that did not answer is the client's to retry, not a 500.
     const answer: unknown = request.response;
     if (answer instanceof StoreUnavailable) {
-      options.logger?.error('store unavailable', { method: request.method.toUpperCase(), path: request.path, error: answer.message });
+      options.logger?.error('store unavailable', {
+        method: request.method.toUpperCase(),
+        path: request.path,
+        traceId: request.headers['x-amzn-trace-id'],
+        error: errorFields(answer),
+      });
       const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;
       return h.response(payload).code(503).header('Retry-After', '1').header(SERVED_BY, options.service);
     }

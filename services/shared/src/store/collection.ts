@@ -59,7 +59,7 @@ export class StoreUnavailable extends Error {
     readonly resource: string,
     cause: unknown,
   ) {
-    super(`the ${resource} store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`the ${resource} store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'StoreUnavailable';
   }
 }
