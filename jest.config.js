@@ -15,7 +15,7 @@ module.exports = {
   moduleNameMapper: {
     '^@forum/service-kit$': '<rootDir>/services/shared/src/index.ts',
     // The kit's subpath exports (package.json "exports"), from source like the rest.
-    '^@forum/service-kit/(store/[a-z-]+)$': '<rootDir>/services/shared/src/$1.ts',
+    '^@forum/service-kit/(store/[a-z-]+|trace)$': '<rootDir>/services/shared/src/$1.ts',
     '^@forum/([a-z][a-z0-9-]*)$': '<rootDir>/services/$1/src/index.ts',
   },
   testTimeout: 30_000,

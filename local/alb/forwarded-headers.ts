@@ -6,15 +6,8 @@
  * X-Amzn-Trace-Id: a new `Root` when the request has none, else the client's
  * fields kept and a `Self` field of this hop put first.
  */
-import { randomBytes } from 'node:crypto';
+import { newTraceId } from '@forum/service-kit/trace';
 import type { IncomingHttpHeaders } from 'node:http';
-
-/** A trace id as X-Ray and ALB write it: version 1, the time in seconds as 8 hex digits, 96 random bits as 24. */
-export function newTraceId(now = Date.now()): string {
-  return `1-${Math.floor(now / 1000)
-    .toString(16)
-    .padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
-}
 
 /** The X-Amzn-Trace-Id the load balancer forwards, given what the client sent. */
 export function traceHeader(sent: string | string[] | undefined, now = Date.now()): string {

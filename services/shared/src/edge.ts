@@ -17,6 +17,7 @@
  */
 import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { withTrace } from './trace';
 
 export interface EdgeSettings {
   /** Milliseconds an idle keep-alive connection stays open: above the load balancer's idle timeout (ALB: 60 s). */
@@ -123,10 +124,12 @@ export function edgeServer(settings: EdgeSettings = EDGE_DEFAULTS): Server {
         answer(res, 400, 'An HTTP/1.1 request needs a Host header');
         return true;
       }
+      // Everything the request does from here on knows its trace id (trace.ts).
       if (hasBody(req)) {
-        readBody(req, res, settings, () => emit('request', req, res));
+        readBody(req, res, settings, () => withTrace(req.headers, () => emit('request', req, res)));
         return true;
       }
+      return withTrace(req.headers, () => emit(event, ...args));
     }
     return emit(event, ...args);
   }) as Server['emit'];

@@ -1,4 +1,10 @@
-/** One JSON object per line on stdout: what CloudWatch Logs (awslogs) and `docker logs` read best. */
+/**
+ * One JSON object per line on stdout: what CloudWatch Logs (awslogs) and
+ * `docker logs` read best. A line written while a request is handled names
+ * its trace id (trace.ts).
+ */
+import { currentTrace } from './trace';
+
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -37,7 +43,8 @@ process.on('exit', () => internals.flush());
 
 export function createLogger(service: string, write: (line: string) => void = (line) => internals.bufferedStdout(line)): Logger {
   const log = (level: Level, msg: string, fields: Record<string, unknown> = {}): void => {
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, service, pid: process.pid, msg, ...fields })}\n`);
+    const traceId = currentTrace();
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, service, pid: process.pid, msg, ...(traceId && { traceId }), ...fields })}\n`);
   };
   return {
     info: (msg, fields) => log('info', msg, fields),

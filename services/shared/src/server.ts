@@ -2,6 +2,7 @@ import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
 import { errorFields, type Logger } from './logger';
+import { TRACE_HEADER, traceOf } from './trace';
 import type { Resource } from './resource';
 import { StoreUnavailable } from './store/collection';
 import type { Stores } from './store/stores';
@@ -66,6 +67,8 @@ const internals = {
   logRequests(server: Hapi.Server, logger: Logger): void {
     server.ext('onRequest', (request, h) => {
       request.app.startedAt = process.hrtime.bigint();
+      // A request that did not come through the HTTP edge (server.inject) gets its trace id here.
+      traceOf(request.headers);
       return h.continue;
     });
     server.events.on('response', (request) => {
@@ -78,7 +81,7 @@ const internals = {
         path: request.path,
         status,
         // The load balancer's trace id (X-Amzn-Trace-Id), to find one request across the hops.
-        traceId: request.headers['x-amzn-trace-id'],
+        traceId: request.headers[TRACE_HEADER],
         durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000,
       });
     });
@@ -86,7 +89,7 @@ const internals = {
       logger.error('request failed', {
         method: request.method.toUpperCase(),
         path: request.path,
-        traceId: request.headers['x-amzn-trace-id'],
+        traceId: request.headers[TRACE_HEADER],
         error: errorFields(event.error),
       });
     });
@@ -141,7 +144,7 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
       options.logger?.error('store unavailable', {
         method: request.method.toUpperCase(),
         path: request.path,
-        traceId: request.headers['x-amzn-trace-id'],
+        traceId: request.headers[TRACE_HEADER],
         error: errorFields(answer),
       });
       const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;

@@ -6,6 +6,7 @@
 import { IdempotencyConflict, StoreUnavailable, type Collection, type Created, type Page } from './collection';
 import { INTERNAL_PREFIX, pageSearch, type CreateRequest } from './facade-protocol';
 import type { Item } from './schema';
+import { currentTrace, TRACE_HEADER } from '../trace';
 
 /** How long one call to the monolith may take. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -14,8 +15,11 @@ export function facadeCollection<T extends Item>(name: string, facadeUrl: string
   const base = `${facadeUrl.replace(/\/$/, '')}${INTERNAL_PREFIX}/${encodeURIComponent(name)}`;
   const call = async (path: string, init?: RequestInit): Promise<Response> => {
     try {
+      const trace = currentTrace();
       return await fetch(`${base}${path}`, {
         ...init,
+        // The request's trace goes on to the monolith, which logs it too.
+        headers: { ...(init?.headers as Record<string, string> | undefined), ...(trace && { [TRACE_HEADER]: trace }) },
         signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
       });
     } catch (error) {

@@ -1,0 +1,65 @@
+/**
+ * A request's trace id, over real sockets: the one the load balancer sent,
+ * or a new one; named by every log line written while the request is
+ * handled, and sent on with the facade's calls to the monolith, whose own
+ * lines then name it too.
+ */
+import type { Server } from '@hapi/hapi';
+import { createServer, facadeApi, type Logger } from '@forum/service-kit';
+import { SERVICE_RESOURCES } from '../support/api-contract';
+import { storesFor, testTables } from '../support/data';
+import { httpGet } from '../support/processes';
+
+type Line = { readonly msg: string; readonly fields?: Record<string, unknown> };
+const collect = (into: Line[]): Logger => ({ info: (msg, fields) => into.push({ msg, fields }), error: (msg, fields) => into.push({ msg, fields }) });
+
+const monolithLines: Line[] = [];
+const postsLines: Line[] = [];
+let monolith: Server;
+let posts: Server;
+
+beforeAll(async () => {
+  const env = await testTables('trace');
+  const schemas = SERVICE_RESOURCES.monolith.flatMap((resource) => (resource.schema ? [resource.schema] : []));
+  monolith = await createServer({
+    service: 'monolith',
+    resources: [{ plugin: facadeApi(schemas) }],
+    stores: storesFor(SERVICE_RESOURCES.monolith, env),
+    logger: collect(monolithLines),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  await monolith.start();
+  posts = await createServer({
+    service: 'posts',
+    resources: SERVICE_RESOURCES.posts,
+    stores: storesFor(SERVICE_RESOURCES.posts, { FACADE_URL: monolith.info.uri }),
+    logger: collect(postsLines),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  await posts.start();
+});
+
+afterAll(async () => {
+  await posts?.stop();
+  await monolith?.stop();
+});
+
+const requestLine = (lines: Line[], path: string) => lines.find((line) => line.msg === 'request' && line.fields?.path === path);
+
+it("keeps the load balancer's trace id, and sends it on to the monolith with the facade's calls", async () => {
+  const trace = 'Self=1-6753a1b0-0123456789abcdef01234567;Root=1-6753a1af-abcdef0123456789abcdef01';
+  const answer = await httpGet(Number(posts.info.port), '/api/posts/in-thread/1', 'GET', { 'x-amzn-trace-id': trace });
+  expect(answer.status).toBe(200);
+  expect(requestLine(postsLines, '/api/posts/in-thread/1')?.fields?.traceId).toBe(trace);
+  expect(requestLine(monolithLines, '/_internal/posts/indexes/by-thread/1')?.fields?.traceId).toBe(trace);
+});
+
+it('gives a request that came without one a new Root in the same form, and sends that on', async () => {
+  const answer = await httpGet(Number(posts.info.port), '/api/posts/by-user/2');
+  expect(answer.status).toBe(200);
+  const trace = requestLine(postsLines, '/api/posts/by-user/2')?.fields?.traceId;
+  expect(trace).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+  expect(requestLine(monolithLines, '/_internal/posts/indexes/by-user/2')?.fields?.traceId).toBe(trace);
+});
