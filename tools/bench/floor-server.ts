@@ -7,10 +7,10 @@
  */
 import Hapi from '@hapi/hapi';
 import { dynamoCollection } from '@forum/service-kit';
-import { portSetting } from '../../lib/settings';
+import { portSetting, setting } from '../../lib/settings';
 
 async function main(): Promise<void> {
-  const users = dynamoCollection({ name: 'users' }, process.env.USERS_TABLE ?? '');
+  const users = dynamoCollection({ name: 'users' }, setting('USERS_TABLE') ?? '');
   const server = Hapi.server({ port: portSetting('PORT', 0), host: '127.0.0.1' });
   server.route({ method: 'GET', path: '/health', handler: () => ({ status: 'ok' }) });
   server.route({ method: 'GET', path: '/api/users/{id}', handler: async (request) => (await users.get(Number(request.params.id))) ?? {} });

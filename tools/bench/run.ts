@@ -14,6 +14,7 @@ import { emulatorClient } from '../../local/aws/emulator-account';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { itemRecord } from '@forum/service-kit/store/layout';
+import { tableVariable } from '@forum/service-kit/store/schema';
 import { freePort } from '../../lib/free-port';
 import { projectRoot } from '../../lib/project-root';
 import { numberSetting } from '../../lib/settings';
@@ -245,9 +246,9 @@ async function fillThreads(table: string, count: number): Promise<void> {
 async function listScaleFigures() {
   const figures: Record<string, RequestFigure> = {};
   for (const count of [10, 10_000]) {
-    const env = await ensureTables(emulator!.endpoint, `bench-${count}`);
-    await fillThreads(env.THREADS_TABLE, count);
-    const server = await startServer(service('threads'), env, '/health');
+    const tables = await ensureTables(emulator!.endpoint, `bench-${count}`);
+    await fillThreads(tables[tableVariable('threads')], count);
+    const server = await startServer(service('threads'), tables, '/health');
     await load(server.port, '/api/threads', 1);
     figures[count] = { ...(await load(server.port, '/api/threads')), ...(await cpuPerRequest(server, '/api/threads')) };
     const figure = figures[count];
