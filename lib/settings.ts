@@ -85,6 +85,11 @@ export const SETTINGS = {
     description: "Where the local backend keeps each stack's state, as `terraform.<stack>.tfstate`.",
     readBy: CDKTF_APPS,
   },
+  PLAN_FILE: {
+    takes: 'a saved plan (`terraform plan -out=...`) in the stack folder under CDKTF_OUTDIR',
+    description: '`npm run plan:summary` summarizes this plan instead of synthesizing and planning again: the plan a pipeline has reviewed and will apply.',
+    readBy: '`npm run plan:summary`',
+  },
   CDKTF_OUTDIR: {
     takes: 'a folder',
     default: '`cdktf.out`',

@@ -6,7 +6,9 @@
  * $GITHUB_STEP_SUMMARY when GitHub Actions sets it, printed otherwise.
  * It synthesizes (into CDKTF_OUTDIR, default cdktf.out), then runs
  * `terraform init` and `terraform plan` in the stack's folder and reads the
- * saved plan back with `terraform show -json`.
+ * saved plan back with `terraform show -json`; with PLAN_FILE it reads that
+ * saved plan instead (the one a pipeline reviews, then applies), without
+ * synthesizing or planning again.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -65,11 +67,15 @@ function run(command: string, args: string[], cwd: string): string {
 export function planSummary(root = projectRoot()): PlanSummary {
   const stack = resolveConfig(projectConfig, process.env, root).namePrefix;
   const outdir = setting('CDKTF_OUTDIR') ?? join(root, 'cdktf.out');
-  run(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', outdir], root);
   const stackDir = join(outdir, 'stacks', stack);
-  run('terraform', ['init', '-input=false', '-no-color'], stackDir);
-  run('terraform', ['plan', '-input=false', '-no-color', '-lock-timeout=60s', '-out=summary.tfplan'], stackDir);
-  const shown = JSON.parse(run('terraform', ['show', '-json', 'summary.tfplan'], stackDir)) as { resource_changes?: PlannedChange[] };
+  let planFile = setting('PLAN_FILE');
+  if (planFile === undefined) {
+    run(join(root, 'node_modules', '.bin', 'cdktf'), ['synth', '--output', outdir], root);
+    run('terraform', ['init', '-input=false', '-no-color'], stackDir);
+    run('terraform', ['plan', '-input=false', '-no-color', '-lock-timeout=60s', '-out=summary.tfplan'], stackDir);
+    planFile = 'summary.tfplan';
+  }
+  const shown = JSON.parse(run('terraform', ['show', '-json', planFile], stackDir)) as { resource_changes?: PlannedChange[] };
   const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
     resource: Record<string, Record<string, { '//': { metadata: { path: string } } }>>;
   };
