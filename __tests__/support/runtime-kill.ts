@@ -23,7 +23,7 @@ export interface RuntimeKill {
 
 /**
  * Sends `request` every 100 ms; after 1 s kills the runtime the state file
- * names; waits until `request` succeeds again (15 s at most) and the
+ * names; waits until `request` succeeds again (`withinMs` at most) and the
  * restarted runtime answers; goes on 2 s more.
  */
 export async function killRuntimeUnderLoad(options: {
@@ -31,7 +31,10 @@ export async function killRuntimeUnderLoad(options: {
   readonly logFile: string;
   /** One request; true when a service answered it. Never throws. */
   readonly request: () => Promise<boolean>;
+  /** How long the application may take to answer again. @default 15 s */
+  readonly withinMs?: number;
 }): Promise<RuntimeKill> {
+  const withinMs = options.withinMs ?? 15_000;
   const before = readRuntimeState(options.stateFile);
   if (!before) throw new Error(`no runtime in ${options.stateFile}`);
   const logOffset = readFileSync(options.logFile, 'utf8').length;
@@ -55,15 +58,15 @@ export async function killRuntimeUnderLoad(options: {
   killedAt = Date.now();
   process.kill(before.pid, 'SIGKILL');
   const after = await (async () => {
-    while (Date.now() - killedAt < 15_000) {
+    while (Date.now() - killedAt < withinMs) {
       const found = await runningRuntime(options.stateFile);
       if (found && found.pid !== before.pid) return found;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`no runtime answered within 15 s of the SIGKILL of ${before.pid}`);
+    throw new Error(`no runtime answered within ${withinMs} ms of the SIGKILL of ${before.pid}`);
   })();
   const restartedMs = Date.now() - killedAt;
-  while (!answeredAgainAt && Date.now() - killedAt < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!answeredAgainAt && Date.now() - killedAt < withinMs) await new Promise((resolve) => setTimeout(resolve, 100));
   const recoveredAt = answeredAgainAt;
   if (recoveredAt) await new Promise((resolve) => setTimeout(resolve, 2_000));
   stop = true;

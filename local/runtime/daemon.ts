@@ -59,7 +59,8 @@ async function main(): Promise<void> {
       log(
         "!! no Docker engine answers: tasks run as local Node.js processes of the built services, without a container's isolation (LOCAL_RUNTIME=docker to insist)",
       );
-    runner = new ProcessTaskRunner(settings.imageTemplate);
+    // Started again, it runs what the runtime before built: a restart serves sooner.
+    runner = new ProcessTaskRunner(settings.imageTemplate, settings.restarted !== undefined);
   }
   // A restart takes back what the runtime before left running (its supervisor ended its task processes); a first start removes it.
   const before = settings.restarted && settings.stateFile ? readRuntimeState(settings.stateFile) : undefined;

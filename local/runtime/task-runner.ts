@@ -7,6 +7,7 @@
  */
 import Docker from 'dockerode';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../lib/project-root';
 import type { DeployedContainer, DeployedTaskDefinition } from './deployed-state';
@@ -260,7 +261,11 @@ export class ProcessTaskRunner implements TaskRunner {
   private readonly tasks = new Map<string, ProcessTask>();
   private readonly root = projectRoot();
 
-  constructor(private readonly imageTemplate?: string) {}
+  constructor(
+    private readonly imageTemplate?: string,
+    /** The services are built already (a restart: the runtime before built them), so a task starts without a `tsc -b` first. @default false */
+    private readonly built = false,
+  ) {}
 
   private serviceOf(image: string): string {
     const known = projectImages(this.imageTemplate).get(image);
@@ -272,6 +277,7 @@ export class ProcessTaskRunner implements TaskRunner {
 
   async prepare(image: string, log: Log): Promise<void> {
     const service = this.serviceOf(image);
+    if (this.built && existsSync(join(this.root, 'services', service, 'dist', 'main.js'))) return;
     const result = spawnSync(process.execPath, [join(this.root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(this.root, 'services', service)], {
       encoding: 'utf8',
     });
