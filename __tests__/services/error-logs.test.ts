@@ -3,23 +3,14 @@
  * request it failed, its trace id, the error's stack and what caused it
  * (the SDK's own error under the store's), never only `String(error)`.
  */
-import { createServer, StoreUnavailable, type Collection, type Item, type Logger, type Stores } from '@forum/service-kit';
+import { createServer, StoreUnavailable } from '@forum/service-kit';
+import { errorLog, storesAnswering } from '../support/data';
 import { SERVICE_RESOURCES } from '../support/api-contract';
 
 it('a store that fails: a 503 for the client, and a log line with the trace id, the stack and the cause', async () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-  const failing = () => Promise.reject(new StoreUnavailable('users', refused));
-  const stores: Stores = {
-    collection: <T extends Item>(resource: { name: string } | string): Collection<T> => ({
-      name: typeof resource === 'string' ? resource : resource.name,
-      get: failing,
-      list: failing,
-      query: failing,
-      create: failing,
-    }),
-  };
-  const logged: { msg: string; fields?: Record<string, unknown> }[] = [];
-  const logger: Logger = { info: () => undefined, error: (msg, fields) => logged.push({ msg, fields }) };
+  const stores = storesAnswering(() => Promise.reject(new StoreUnavailable('users', refused)));
+  const { logger, logged } = errorLog();
   const server = await createServer({ service: 'users', resources: SERVICE_RESOURCES.users, stores, logger });
   const traceId = 'Root=1-67891233-abcdef012345678912345678';
   const res = await server.inject({ method: 'GET', url: '/api/users/1', headers: { 'x-amzn-trace-id': traceId } });

@@ -6,22 +6,14 @@
  * the JSON error shape, and the server goes on serving.
  */
 import type { Server } from '@hapi/hapi';
-import { createServer, EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, type Collection, type Item, type Logger, type Stores } from '@forum/service-kit';
+import { createServer, EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS } from '@forum/service-kit';
+import { errorLog, storesAnswering } from '../support/data';
 import { SERVICE_RESOURCES } from '../support/api-contract';
 
 const LIMIT_MS = 300;
-const never = <T>() => new Promise<T>(() => undefined);
-const stalled: Stores = {
-  collection: <T extends Item>(resource: { name: string } | string): Collection<T> => ({
-    name: typeof resource === 'string' ? resource : resource.name,
-    get: never,
-    list: never,
-    query: never,
-    create: never,
-  }),
-};
-const logged: { msg: string; fields?: Record<string, unknown> }[] = [];
-const logger: Logger = { info: () => undefined, error: (msg, fields) => logged.push({ msg, fields }) };
+// A store that takes every request and never answers.
+const stalled = storesAnswering(() => new Promise<never>(() => undefined));
+const { logger, logged } = errorLog();
 
 let monolith: Server;
 beforeAll(async () => {
