@@ -66,7 +66,9 @@ import { release } from '../../tools/release';
 import { COMMON_BODY_RULES } from '../../constructs/web-acl';
 import { DescribeTargetHealthCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runtimeStatus } from '../../local/runtime/client';
+import { OPENAPI_PATH } from '@forum/service-kit';
 import { API_CASES, MONOLITH, RESOURCES, sample } from '../support/api-contract';
+import { contractChecker, validDocument, type Answer as ContractAnswer } from '../support/openapi';
 import { docker, dockerOrThrow, serviceImages } from '../../tools/docker';
 import { failure, LocalTarget, step, type ResourceChange } from '../support/local-target';
 import { takeTurn } from '../support/turns';
@@ -248,11 +250,14 @@ const summary = (changes: ResourceChange[]) => changes.map((change) => `${change
 
 /**
  * Every path of the API contract through the local load balancer: answered
- * by the service the stage routes it to, with the status the monolith gives.
+ * by the service the stage routes it to, with the status the monolith gives,
+ * and, given a checker, as the published OpenAPI document describes it.
  */
-async function expectRouting(extracted: readonly string[], shared: readonly string[] = []): Promise<void> {
+async function expectRouting(extracted: readonly string[], shared: readonly string[] = [], check?: (answer: ContractAnswer) => string[]): Promise<void> {
+  const problems: string[] = [];
   for (const apiCase of API_CASES) {
     const answer = await ask(albPort, apiCase.path, {}, apiCase.method);
+    if (check) problems.push(...check({ method: apiCase.method, path: apiCase.path, status: answer.status, headers: answer.headers ?? {}, body: answer.body }));
     // A service at a partial share answers some of its paths, the monolith the others.
     const expected = shared.includes(apiCase.resource)
       ? expect.stringMatching(`^(${apiCase.resource}|${MONOLITH})$`)
@@ -266,6 +271,7 @@ async function expectRouting(extracted: readonly string[], shared: readonly stri
     });
   }
   for (const path of ['/', '/health', '/api/nothing']) expect((await ask(albPort, path)).servedBy).toBe(MONOLITH);
+  expect(problems).toEqual([]);
   step(
     `through the local ALB: ${API_CASES.length} API requests, each answered by ${extracted.length === 0 ? 'the monolith' : `${extracted.join(', ')} for their paths and the monolith for the rest`}`,
   );
@@ -656,7 +662,12 @@ describe('the refactor on the emulator, step by step', () => {
     await expectRule('threads', 20);
     await expectRule('posts', 30);
     expect(await rules()).toHaveLength(3);
-    await expectRouting(RESOURCES);
+    // The published contract through the load balancer: the listener's default (the monolith) serves the document of every route.
+    const published = await ask(albPort, OPENAPI_PATH);
+    expect({ status: published.status, servedBy: published.servedBy }).toEqual({ status: 200, servedBy: MONOLITH });
+    const document = await validDocument(JSON.parse(published.body));
+    await expectRouting(RESOURCES, [], await contractChecker(document));
+    step(`${OPENAPI_PATH} through the local ALB: a valid OpenAPI ${document.openapi} document that describes every answer above, from each service`);
     // Conditional requests pass the load balancer both ways: each service answers a request for what the client holds with a 304.
     for (const [path, service] of [
       ['/api/users/1', 'users'],

@@ -6,7 +6,12 @@ import { storesFor, testTables } from '../support/data';
 let monolith: Server;
 beforeAll(async () => {
   const env = await testTables('api');
-  monolith = await createServer({ service: 'monolith', resources: SERVICE_RESOURCES.monolith, stores: storesFor(SERVICE_RESOURCES.monolith, env) });
+  monolith = await createServer({
+    service: 'monolith',
+    resources: SERVICE_RESOURCES.monolith,
+    stores: storesFor(SERVICE_RESOURCES.monolith, env),
+    checkResponses: true,
+  });
 });
 
 const get = async (url: string) => monolith.inject({ method: 'GET', url });

@@ -3,8 +3,8 @@
  * request it failed, its trace id, the error's stack and what caused it
  * (the SDK's own error under the store's), never only `String(error)`.
  */
-import { createServer, StoreUnavailable } from '@forum/service-kit';
-import { errorLog, storesAnswering } from '../support/data';
+import { createServer, StoreUnavailable, storesAnswering } from '@forum/service-kit';
+import { errorLog } from '../support/data';
 import { SERVICE_RESOURCES } from '../support/api-contract';
 
 it('a store that fails: a 503 for the client, and a log line with the trace id, the stack and the cause', async () => {

@@ -14,7 +14,10 @@ const servers = new Map<string, Server>();
 beforeAll(async () => {
   for (const name of [MONOLITH, ...RESOURCES]) {
     const env = await testTables(`parity-${name}`);
-    servers.set(name, await createServer({ service: name, resources: SERVICE_RESOURCES[name], stores: storesFor(SERVICE_RESOURCES[name], env) }));
+    servers.set(
+      name,
+      await createServer({ service: name, resources: SERVICE_RESOURCES[name], stores: storesFor(SERVICE_RESOURCES[name], env), checkResponses: true }),
+    );
   }
 });
 
@@ -117,7 +120,14 @@ describe('the monolith as the facade for persistence (lab 4)', () => {
     const stores = storesFor(SERVICE_RESOURCES[MONOLITH], env);
     monolith = await createServer({ service: MONOLITH, resources: SERVICE_RESOURCES[MONOLITH], stores });
     const schemas = SERVICE_RESOURCES[MONOLITH].flatMap<ResourceSchema>((served) => (served.schema ? [served.schema] : []));
-    internal = await createServer({ service: MONOLITH, resources: [{ plugin: facadeApi(schemas) }], stores, port: 0, host: '127.0.0.1' });
+    internal = await createServer({
+      service: MONOLITH,
+      resources: [{ plugin: facadeApi(schemas) }],
+      stores,
+      port: 0,
+      host: '127.0.0.1',
+      publishDocument: false,
+    });
     await internal.start();
     // Its own writes go to a second copy of the sample, to compare with.
     const reference = await testTables('facade-reference');

@@ -6,8 +6,8 @@
  * the JSON error shape, and the server goes on serving.
  */
 import type { Server } from '@hapi/hapi';
-import { createServer, EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS } from '@forum/service-kit';
-import { errorLog, storesAnswering } from '../support/data';
+import { createServer, EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, storesAnswering } from '@forum/service-kit';
+import { errorLog } from '../support/data';
 import { SERVICE_RESOURCES } from '../support/api-contract';
 
 const LIMIT_MS = 300;

@@ -28,6 +28,7 @@ beforeAll(async () => {
     logger: collect(monolithLines),
     port: 0,
     host: '127.0.0.1',
+    publishDocument: false,
   });
   await monolith.start();
   posts = await createServer({

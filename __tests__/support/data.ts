@@ -4,7 +4,7 @@
  * loaded, exactly as `npm run dev` makes them.
  */
 import type { Resource } from '@forum/service-kit';
-import { storesFromEnv, type Collection, type Item, type Logger, type Stores } from '@forum/service-kit';
+import { storesFromEnv, type Logger, type Stores } from '@forum/service-kit';
 import { randomBytes } from 'node:crypto';
 import { ensureTables } from '../../local/aws/tables';
 
@@ -31,19 +31,6 @@ export function storesFor(resources: readonly Resource[], env: Record<string, st
     resources.flatMap((resource) => (resource.schema ? [resource.schema] : [])),
     env,
   );
-}
-
-/** Stores whose every call (get, list, query, create) answers as `call` does: a store that fails, or one that stalls. */
-export function storesAnswering(call: () => Promise<never>): Stores {
-  return {
-    collection: <T extends Item>(resource: { name: string } | string): Collection<T> => ({
-      name: typeof resource === 'string' ? resource : resource.name,
-      get: call,
-      list: call,
-      query: call,
-      create: call,
-    }),
-  };
 }
 
 /** A logger that keeps its error lines, to be read by the test. */

@@ -13,6 +13,8 @@ export interface Answer {
   readonly servedBy?: string;
   readonly setCookie?: string;
   readonly etag?: string;
+  /** Every header of the answer, lower-case. */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
   /** Set when no HTTP answer came (reset, refused, timeout). */
   readonly error?: string;
@@ -32,6 +34,7 @@ export function ask(port: number, path: string, headers: Record<string, string> 
           servedBy: res.headers['x-served-by'] as string | undefined,
           setCookie: res.headers['set-cookie']?.[0],
           etag: res.headers.etag,
+          headers: res.headers,
           body,
         }),
       );

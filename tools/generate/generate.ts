@@ -4,10 +4,12 @@
  * (forum/config/project.ts): the npm workspaces and TypeScript references, the
  * monolith's plugin list and dependencies, every Dockerfile, compose.yaml and
  * its nginx routing at the configured stage, and the documentation's diagram,
- * construct and configuration reference, security table and tour table (docs/). A configured service without a
+ * construct and configuration reference, security table and tour table, and the API's OpenAPI document (docs/). A configured service without a
  * folder gets a starting one. `--check` only compares and fails when a file
  * is out of date (the tests do the same).
  */
+import { createServer, OPENAPI_PATH, storesAnswering } from '@forum/service-kit';
+import { resources } from '@forum/monolith/resources';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { projectConfig } from '../../forum/config/project';
@@ -78,6 +80,18 @@ export function generatedFiles(root = projectRoot()): Record<string, string> {
   return { ...serviceFiles(root), ...stageFiles(root) };
 }
 
+/** Where the monolith's OpenAPI document, which covers every route, is kept. */
+export const API_DOCUMENT = 'docs/openapi.json';
+
+/** The API's OpenAPI document, as the monolith serves it: made from its routes, which need no store to describe themselves. */
+export async function apiDocumentFile(): Promise<Record<string, string>> {
+  const stores = storesAnswering(() => Promise.reject(new Error('the document is made without a store')));
+  const server = await createServer({ service: projectConfig.monolith.name, resources, stores });
+  const served = await server.inject(OPENAPI_PATH);
+  if (served.statusCode !== 200) throw new Error(`${OPENAPI_PATH} answered ${served.statusCode}: ${served.payload}`);
+  return { [API_DOCUMENT]: `${JSON.stringify(JSON.parse(served.payload), null, 2)}\n` };
+}
+
 function write(root: string, file: string, content: string): void {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });
@@ -108,5 +122,14 @@ if (require.main === module) {
   update(serviceFiles(root));
   if (stale === 0) update(stageFiles(root));
   if (!check && Object.keys(scaffolds).length > 0) console.log('new services: run npm install to link their workspaces and update package-lock.json');
-  process.exit(stale > 0 ? 1 : 0);
+  void apiDocumentFile().then(
+    (files) => {
+      update(files);
+      process.exit(stale > 0 ? 1 : 0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

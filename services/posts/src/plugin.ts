@@ -1,5 +1,16 @@
 import type { Plugin } from '@hapi/hapi';
-import { idParams, Joi, MAX_ID, pageQuery, pageRequest, pageResponse, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import {
+  idField,
+  idParams,
+  Joi,
+  LIST_HEADERS,
+  pageQuery,
+  pageRequest,
+  pageResponse,
+  parseResourceSchema,
+  registerCollection,
+  type ResourceOptions,
+} from '@forum/service-kit';
 import resourceJson from './resource.json';
 
 export interface Post {
@@ -13,11 +24,13 @@ export interface Post {
 
 export const schema = parseResourceSchema(resourceJson, 'services/posts/src/resource.json');
 
-const reference = Joi.number().integer().strict().min(1).max(MAX_ID).required();
 /** A new post: its text, in an existing thread, by an existing user. */
-const newPost = Joi.object({ thread: reference, text: Joi.string().trim().min(1).max(5000).required(), user: reference });
+const newPost = Joi.object({ thread: idField.required(), text: Joi.string().trim().min(1).max(5000).required(), user: idField.required() });
+/** A post as the API answers it. */
+const post = newPost.keys({ id: idField.required() }).id('Post');
+/** A post in a list, as the lists have always shown it: its thread, text and user, without its id. */
+const listedPost = newPost.id('ListedPost');
 
-/** The lists show a post as they always have: its thread, text and user. */
 const listed = ({ thread, text, user }: Post) => ({ thread, text, user });
 
 /**
@@ -29,22 +42,21 @@ export const plugin: Plugin<ResourceOptions> = {
   name: 'posts',
   register(server, { stores }) {
     const posts = stores.collection<Post>(schema);
-    registerCollection(server, stores, { path: '/api/posts', label: 'Post', schema, list: false, create: newPost });
-    server.route<{ Params: { threadId: number } }>({
-      method: 'GET',
-      path: '/api/posts/in-thread/{threadId}',
-      options: {
-        validate: { params: idParams('threadId'), query: pageQuery },
-        handler: async (request, h) => pageResponse(h, request, await posts.query('by-thread', request.params.threadId, pageRequest(request)), listed),
-      },
-    });
-    server.route<{ Params: { userId: number } }>({
-      method: 'GET',
-      path: '/api/posts/by-user/{userId}',
-      options: {
-        validate: { params: idParams('userId'), query: pageQuery },
-        handler: async (request, h) => pageResponse(h, request, await posts.query('by-user', request.params.userId, pageRequest(request)), listed),
-      },
-    });
+    registerCollection(server, stores, { path: '/api/posts', label: 'Post', schema, item: post, list: false, create: newPost });
+    for (const [by, index, param] of [
+      ['in-thread', 'by-thread', 'threadId'],
+      ['by-user', 'by-user', 'userId'],
+    ] as const) {
+      server.route<{ Params: Record<typeof param, number> }>({
+        method: 'GET',
+        path: `/api/posts/${by}/{${param}}`,
+        options: {
+          validate: { params: idParams(param), query: pageQuery },
+          response: { status: { 200: Joi.array().items(listedPost) } },
+          plugins: { openapi: { summary: `A page of the posts ${by.replace('-', ' ')}, in id order`, headers: LIST_HEADERS } },
+          handler: async (request, h) => pageResponse(h, request, await posts.query(index, request.params[param], pageRequest(request)), listed),
+        },
+      });
+    }
   },
 };

@@ -18,6 +18,10 @@ import { createHash } from 'node:crypto';
 import { LIST_CACHE_CONTROL, tagged } from './caching';
 import { PAGE_LIMIT, type Page, type PageRequest } from './store/collection';
 import type { Item } from './store/schema';
+import type { ResponseHeader } from './openapi';
+
+/** What a page's answer carries: its tag, that it is revalidated, and the next page's Link. */
+export const LIST_HEADERS: readonly ResponseHeader[] = ['etag', 'cache-control', 'link'];
 
 export interface PageQuery {
   readonly limit: number;

@@ -5,7 +5,7 @@ import { fingerprint, IdempotencyConflict, type Collection } from './store/colle
 import type { Item, ResourceSchema } from './store/schema';
 import type { Stores } from './store/stores';
 import { ITEM_CACHE_CONTROL, tagged } from './caching';
-import { pageQuery, pageRequest, pageResponse } from './pages';
+import { LIST_HEADERS, pageQuery, pageRequest, pageResponse } from './pages';
 import { idParams } from './validation';
 
 /** Largest request body a create route takes. */
@@ -27,10 +27,10 @@ export interface CollectionRoutes {
   /** What a 404 calls one item: `Thread 7 not found`. */
   readonly label: string;
   readonly schema: ResourceSchema;
+  /** One item, as `GET <path>/{id}` and a create answer it: the document's and, in tests, the answers' schema. */
+  readonly item: Joi.ObjectSchema;
   /** `GET <path>` lists every item. @default true */
   readonly list?: boolean;
-  /** What the list shows of each item. @default - the whole item */
-  readonly listed?: (item: Item) => unknown;
   /** The fields of a new item: enables `POST <path>`. Their references (the schema's) must exist. */
   readonly create?: Joi.ObjectSchema;
 }
@@ -46,13 +46,16 @@ export interface CollectionRoutes {
  */
 export function registerCollection(server: Hapi.Server, stores: Stores, routes: CollectionRoutes): void {
   const collection = stores.collection<Item>(routes.schema);
+  const label = routes.label.toLowerCase();
   if (routes.list !== false) {
     server.route({
       method: 'GET',
       path: routes.path,
       options: {
         validate: { query: pageQuery },
-        handler: async (request, h) => pageResponse(h, request, await collection.list(pageRequest(request)), routes.listed),
+        response: { status: { 200: Joi.array().items(routes.item) } },
+        plugins: { openapi: { summary: `A page of ${label}s, in id order`, headers: LIST_HEADERS } },
+        handler: async (request, h) => pageResponse(h, request, await collection.list(pageRequest(request))),
       },
     });
   }
@@ -61,6 +64,8 @@ export function registerCollection(server: Hapi.Server, stores: Stores, routes: 
     path: `${routes.path}/{id}`,
     options: {
       validate: { params: idParams('id') },
+      response: { status: { 200: routes.item } },
+      plugins: { openapi: { summary: `One ${label}`, headers: ['etag', 'cache-control'], errors: [404] } },
       handler: async ({ params: { id } }, h) => {
         const item = await collection.get(id);
         return item ? tagged(h, item, ITEM_CACHE_CONTROL) : Boom.notFound(`${routes.label} ${id} not found`);
@@ -86,6 +91,8 @@ function registerCreate(server: Hapi.Server, stores: Stores, collection: Collect
         payload: fields.required().messages({ 'any.required': 'the body must be a JSON object' }),
         headers: Joi.object({ [IDEMPOTENCY_HEADER]: idempotencyKey }).unknown(true),
       },
+      response: { status: { 201: routes.item } },
+      plugins: { openapi: { summary: `Creates a ${routes.label.toLowerCase()}`, headers: ['location', REPLAYED_HEADER], errors: [413, 415, 422] } },
       handler: async (request, h) => {
         const body = request.payload as Record<string, unknown>;
         const missing = (

@@ -53,6 +53,8 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
           stores,
           port: env.internalPort,
           host: env.host,
+          // Internal: no load balancer forwards to it, and its clients are the kit's own.
+          publishDocument: false,
           logger: env.logRequests ? logger : undefined,
         })
       : undefined;

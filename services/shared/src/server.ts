@@ -1,5 +1,7 @@
 import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
+import Joi from 'joi';
+import { OPENAPI_PATH, openApiDocument } from './openapi';
 import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
 import { errorFields, type Logger } from './logger';
 import { TRACE_HEADER, traceOf } from './trace';
@@ -30,6 +32,13 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Timeouts and the body limit at the HTTP edge. @default EDGE_DEFAULTS */
   readonly edge?: EdgeSettings;
+  /** Serve the API's OpenAPI document at OPENAPI_PATH; every route must then be documented (`plugins.openapi`). @default true */
+  readonly publishDocument?: boolean;
+  /**
+   * Check every answer against its route's response schema: one that does not
+   * match is a 500. For tests; in service, the schemas only document. @default false
+   */
+  readonly checkResponses?: boolean;
 }
 
 const internals = {
@@ -62,6 +71,24 @@ const internals = {
         },
       });
     }
+  },
+
+  /**
+   * The document of every route registered so far and of its own, made at
+   * once: a route without its `plugins.openapi` fails the server's creation.
+   */
+  publishDocument(server: Hapi.Server, service: string): void {
+    // Filled in below, once its own route is in the table it describes.
+    const published: { document?: object } = {};
+    server.route({
+      method: 'GET',
+      path: OPENAPI_PATH,
+      options: {
+        plugins: { openapi: { summary: `This document: the API as the ${service} service serves it (OpenAPI 3.1)` } },
+        handler: () => published.document,
+      },
+    });
+    published.document = openApiDocument(server, `forum API (${service})`);
   },
 
   logRequests(server: Hapi.Server, logger: Logger): void {
@@ -122,20 +149,36 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
       payload: { maxBytes: edge.maxBodyBytes + 1 },
       // A handler still working at the limit is answered 503 (retried below); what it returns later is dropped.
       timeout: { server: edge.handlerTimeoutMs },
+      response: { sample: options.checkResponses ? 100 : 0 },
     },
   });
 
   const banner = `forum API, served by the ${options.service} service\n`;
-  const rootRoute = { method: 'GET', options: { handler: (_: Hapi.Request, h: Hapi.ResponseToolkit) => h.response(banner).type('text/plain') } } as const;
+  const rootRoute = {
+    method: 'GET',
+    options: {
+      plugins: { openapi: { summary: 'A line naming the service', type: 'text/plain' } },
+      handler: (_: Hapi.Request, h: Hapi.ResponseToolkit) => h.response(banner).type('text/plain'),
+    },
+  } as const;
   server.route([
     { ...rootRoute, path: '/' },
     { ...rootRoute, path: '/api' },
-    { method: 'GET', path: '/health', options: { handler: () => ({ status: 'ok', service: options.service }) } },
+    {
+      method: 'GET',
+      path: '/health',
+      options: {
+        response: { status: { 200: Joi.object({ status: Joi.string().valid('ok').required(), service: Joi.string().required() }).id('Health') } },
+        plugins: { openapi: { summary: 'The service is up' } },
+        handler: () => ({ status: 'ok', service: options.service }),
+      },
+    },
   ]);
 
   for (const resource of options.resources) {
     await server.register({ plugin: resource.plugin, options: { stores: options.stores } });
   }
+  if (options.publishDocument !== false) internals.publishDocument(server, options.service);
   internals.methodNotAllowed(server);
   server.ext('onPreResponse', (request, h) => {
     // A store that did not answer is the client's to retry, not a 500.

@@ -17,3 +17,6 @@ const id = Joi.string()
 export function idParams(name: string): Joi.ObjectSchema {
   return Joi.object({ [name]: id });
 }
+
+/** An id in a JSON body: a number, not a string of digits. */
+export const idField = Joi.number().integer().strict().min(1).max(MAX_ID);

@@ -1,5 +1,5 @@
 import type { Plugin } from '@hapi/hapi';
-import { Joi, MAX_ID, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import { idField, Joi, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
 import resourceJson from './resource.json';
 
 export interface Thread {
@@ -14,11 +14,13 @@ export const schema = parseResourceSchema(resourceJson, 'services/threads/src/re
 /** A new thread: a title and an existing user. */
 const newThread = Joi.object({
   title: Joi.string().trim().min(1).max(200).required(),
-  createdBy: Joi.number().integer().strict().min(1).max(MAX_ID).required(),
+  createdBy: idField.required(),
 });
+/** A thread as the API answers it. */
+const thread = newThread.keys({ id: idField.required() }).id('Thread');
 
 /** `/api/threads*`: the threads resource, served by the threads microservice and by the monolith. */
 export const plugin: Plugin<ResourceOptions> = {
   name: 'threads',
-  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/threads', label: 'Thread', schema, create: newThread }),
+  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/threads', label: 'Thread', schema, item: thread, create: newThread }),
 };

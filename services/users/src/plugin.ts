@@ -1,5 +1,5 @@
 import type { Plugin } from '@hapi/hapi';
-import { parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
+import { idField, Joi, parseResourceSchema, registerCollection, type ResourceOptions } from '@forum/service-kit';
 import resourceJson from './resource.json';
 
 export interface User {
@@ -11,8 +11,16 @@ export interface User {
 
 export const schema = parseResourceSchema(resourceJson, 'services/users/src/resource.json');
 
+/** A user as the API answers it. */
+const user = Joi.object({
+  id: idField.required(),
+  username: Joi.string().required(),
+  name: Joi.string().required(),
+  bio: Joi.string().allow('').required(),
+}).id('User');
+
 /** `/api/users*`: the users resource (read-only), served by the users microservice and by the monolith. */
 export const plugin: Plugin<ResourceOptions> = {
   name: 'users',
-  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/users', label: 'User', schema }),
+  register: (server, { stores }) => registerCollection(server, stores, { path: '/api/users', label: 'User', schema, item: user }),
 };

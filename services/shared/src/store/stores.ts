@@ -15,6 +15,23 @@ export interface Stores {
   collection<T extends Item>(resource: ResourceSchema | string): Collection<T>;
 }
 
+/**
+ * Stores whose every call (get, list, query, create) answers as `call` does:
+ * for a server that is only asked to describe itself (its OpenAPI document),
+ * and for tests of a store that fails or stalls.
+ */
+export function storesAnswering(call: () => Promise<never>): Stores {
+  return {
+    collection: <T extends Item>(resource: ResourceSchema | string): Collection<T> => ({
+      name: typeof resource === 'string' ? resource : resource.name,
+      get: call,
+      list: call,
+      query: call,
+      create: call,
+    }),
+  };
+}
+
 /** The resources a service touches: each served resource, and what its creates refer to. */
 export function resourcesUsed(schemas: readonly ResourceSchema[]): string[] {
   return [...new Set(schemas.flatMap((schema) => [schema.name, ...(schema.writes ? Object.values(schema.references ?? {}) : [])]))];
