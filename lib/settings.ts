@@ -230,9 +230,16 @@ export const SETTINGS = {
   BENCH_CROWD_SECONDS: { takes: 'seconds', default: '30', description: 'How long that crowd lasts.', readBy: '`npm run bench`' },
   BENCH_SYNTH_RUNS: { takes: 'a number', default: '5', description: 'How many times each synth is timed.', readBy: '`npm run bench`' },
   BENCH_ONLY: {
-    takes: '`lists`',
-    description: 'Runs one part of `npm run bench` alone and leaves `tools/bench/latest.json` as it is: `lists`, a list over 10 and over 10,000 items.',
+    takes: '`lists` or `logs`',
+    description:
+      'Runs one part of `npm run bench` alone and leaves `tools/bench/latest.json` as it is: `lists`, a list over 10 and over 10,000 items; `logs`, the CPU a request line costs.',
     readBy: '`npm run bench`',
+  },
+  BENCH_LOGGER: {
+    takes: '`pino`, `previous` or `none`',
+    default: '`pino`',
+    description: "How the bench's logging server logs requests: the services' pino, the line writer before it, or not at all.",
+    readBy: '`npm run bench` (its servers)',
   },
   BENCH_CPU_REQUESTS: { takes: 'a number', default: '5000', description: 'Requests over which CPU per request is measured.', readBy: '`npm run bench`' },
   TARGET_PORT: { takes: 'a port', description: "The bench's load balancer process: the port of its one target.", readBy: '`npm run bench` (its servers)' },

@@ -7,13 +7,13 @@
  */
 import type { Server } from '@hapi/hapi';
 import { createServer, EDGE_DEFAULTS, LOAD_BALANCER_IDLE_TIMEOUT_MS, storesAnswering } from '@forum/service-kit';
-import { errorLog } from '../support/data';
+import { logLines } from '../support/data';
 import { SERVICE_RESOURCES } from '../support/api-contract';
 
 const LIMIT_MS = 300;
 // A store that takes every request and never answers.
 const stalled = storesAnswering(() => new Promise<never>(() => undefined));
-const { logger, logged } = errorLog();
+const { logger, lines } = logLines();
 
 let monolith: Server;
 beforeAll(async () => {
@@ -47,7 +47,7 @@ it.each([
   });
   expect(took).toBeGreaterThanOrEqual(LIMIT_MS - 20);
   expect(took).toBeLessThan(LIMIT_MS + 1_000);
-  expect(logged).toContainEqual({ msg: 'handler timed out', fields: expect.objectContaining({ method, path: url, timeoutMs: LIMIT_MS }) });
+  expect(lines).toContainEqual(expect.objectContaining({ msg: 'handler timed out', req: expect.objectContaining({ method, path: url }), timeoutMs: LIMIT_MS }));
   // And it serves on: what needs no store answers at once.
   expect((await monolith.inject('/health')).statusCode).toBe(200);
 });

@@ -4,9 +4,10 @@
  * loaded, exactly as `npm run dev` makes them.
  */
 import type { Resource } from '@forum/service-kit';
-import { storesFromEnv, type Logger, type Stores } from '@forum/service-kit';
+import { createLogger, storesFromEnv, type Logger, type Stores } from '@forum/service-kit';
 import { randomBytes } from 'node:crypto';
 import { ensureTables } from '../../local/aws/tables';
+import type { LogLine } from './processes';
 
 export function testEndpoint(): string {
   const endpoint = process.env.FORUM_TEST_AWS_ENDPOINT;
@@ -33,8 +34,8 @@ export function storesFor(resources: readonly Resource[], env: Record<string, st
   );
 }
 
-/** A logger that keeps its error lines, to be read by the test. */
-export function errorLog(): { readonly logger: Logger; readonly logged: { msg: string; fields?: Record<string, unknown> }[] } {
-  const logged: { msg: string; fields?: Record<string, unknown> }[] = [];
-  return { logged, logger: { info: () => undefined, error: (msg, fields) => logged.push({ msg, fields }) } };
+/** A logger as a service makes it (createLogger), whose lines the test reads, parsed, instead of stdout. */
+export function logLines(service = 'test'): { readonly logger: Logger; readonly lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  return { lines, logger: createLogger(service, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) }) };
 }

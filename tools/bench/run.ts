@@ -276,6 +276,49 @@ async function listScaleFigures() {
   };
 }
 
+const LOG_ROUTES = ['/health', '/api/users/1'] as const;
+const LOGGERS = ['previous', 'pino', 'none'] as const;
+
+/**
+ * What a request's log line costs: the monolith's routes in one process
+ * logging through pino and hapi-pino, through the line writer the services
+ * had before, and not at all (logger-server.ts). Two passes, the loggers
+ * taking turns; for each, the lower of its two medians, since a neighbour's
+ * burst only ever adds CPU.
+ */
+async function logFigures() {
+  const best: Record<string, Record<string, RequestFigure>> = {};
+  for (let pass = 0; pass < 2; pass += 1) {
+    for (const logger of LOGGERS) {
+      const server = await startServer(join(root, 'build', 'tools', 'bench', 'logger-server.js'), { BENCH_LOGGER: logger }, '/health');
+      best[logger] ??= {};
+      for (const route of LOG_ROUTES) {
+        await load(server.port, route, 1);
+        const figure = { ...(await load(server.port, route)), ...(await cpuPerRequest(server, route)) };
+        if (!best[logger][route] || figure.cpuMicrosPerRequest < best[logger][route].cpuMicrosPerRequest) best[logger][route] = figure;
+        process.stdout.write(
+          `  pass ${pass + 1} ${logger.padEnd(9)} ${route.padEnd(14)} ${figure.rps} req/s, ${figure.cpuMicrosPerRequest} µs CPU per request\n`,
+        );
+      }
+      await stopServer(server);
+    }
+  }
+  const ratios = Object.fromEntries(LOG_ROUTES.map((route) => [route, round(best.pino[route].cpuMicrosPerRequest / best.previous[route].cpuMicrosPerRequest)]));
+  return { figures: best, pinoOverPrevious: ratios };
+}
+
+/** The log figures as a table, and pino's ratio against the goal. */
+function printLogs(logs: Awaited<ReturnType<typeof logFigures>>): void {
+  console.log('\n| monolith, 1 process | logger | CPU µs per request | req/s | p50 / p99 ms |\n| --- | --- | --- | --- | --- |');
+  for (const route of LOG_ROUTES)
+    for (const logger of LOGGERS) {
+      const figure = logs.figures[logger][route];
+      console.log(`| ${route} | ${logger} | ${figure.cpuMicrosPerRequest} | ${figure.rps} | ${figure.p50} / ${figure.p99} |`);
+    }
+  for (const route of LOG_ROUTES)
+    console.log(`pino and hapi-pino / the previous logger, ${route}: ${logs.pinoOverPrevious[route]}x the CPU per request (goal: 1.1x at most)`);
+}
+
 /**
  * The write route against the emulator's DynamoDB: the monolith (1 worker)
  * and the posts service, side by side. Every request creates a post.
@@ -504,6 +547,14 @@ async function main(): Promise<void> {
   console.log(
     `The services read and write DynamoDB tables of the moto emulator at ${emulator.endpoint}: its latency is a Python process's on this machine, not DynamoDB's`,
   );
+  if (setting('BENCH_ONLY') === 'logs') {
+    console.log(
+      '\nA request line: pino and hapi-pino, the previous logger, none (monolith routes, 1 process), alone (BENCH_ONLY=logs; latest.json is left as it is)',
+    );
+    printLogs(await logFigures());
+    await emulator.stop();
+    return;
+  }
   if (setting('BENCH_ONLY') === 'lists') {
     console.log('\nA list as its table grows (GET /api/threads from the threads service), alone (BENCH_ONLY=lists; latest.json is left as it is)');
     printLists(await listScaleFigures());
@@ -516,6 +567,8 @@ async function main(): Promise<void> {
   const requests = await requestFigures();
   console.log('\nA list as its table grows (GET /api/threads from the threads service)');
   const lists = await listScaleFigures();
+  console.log('\nA request line: pino and hapi-pino, the previous logger, none (monolith routes, 1 process)');
+  const logs = await logFigures();
   console.log('\nWrites (POST /api/posts, each creating a post in the emulator)');
   const writes = await writeFigures();
   console.log('\nShutdown under load (monolith, 2 workers, SIGTERM after 1.5 s)');
@@ -544,6 +597,7 @@ async function main(): Promise<void> {
     );
   }
   printLists(lists);
+  printLogs(logs);
   const floorRatio = round(requests.users['/api/users/1'].cpuMicrosPerRequest / requests.floor['/api/users/1'].cpuMicrosPerRequest);
   console.log(`users GET /api/users/1 / the floor (hapi + one GetItem): ${floorRatio}x the CPU per request (goal: 1.2x at most)`);
   const twoVsOne = ROUTES.map((route) => round(requests.monolith2[route].rps / requests.monolith1[route].rps));
@@ -582,6 +636,7 @@ async function main(): Promise<void> {
     requests,
     writes,
     lists,
+    logs,
     floorRatio,
     localAlb,
     twoWorkersOverOne: Object.fromEntries(ROUTES.map((route, i) => [route, twoVsOne[i]])),

@@ -3,6 +3,13 @@ import { NODE_IMAGE_DEFAULT } from '../../lib/node-image';
 import { HEADER } from './header';
 
 /** One template for every service's Dockerfile (the build context is the repository root). */
+/** Deletes what no dependency needs at run time: its tests, its TypeScript sources (not declarations) and build settings. */
+const PRUNE_SCRIPT = [
+  "const fs = require('fs'), path = require('path');",
+  "for (const entry of fs.readdirSync('node_modules', { recursive: true }))",
+  "if (/(^|\\/)(test|tests|__tests__|tsconfig[^/]*\\.json)$|\\.test\\.js$|(?<!\\.d)\\.ts$/.test(entry)) fs.rmSync(path.join('node_modules', entry), { recursive: true, force: true });",
+].join(' ');
+
 export function dockerfile(service: string, workspaces: readonly string[], monolith: boolean): string {
   const lines = (template: (folder: string) => string) => workspaces.map(template).join('\n');
   const packages = lines((folder) => `COPY services/${folder}/package.json services/${folder}/`);
@@ -29,7 +36,10 @@ FROM \${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 ${packages}
-RUN npm ci --workspace=services/${service} --omit=dev --no-audit --no-fund --ignore-scripts
+# Packages' own tests, TypeScript sources and build settings never run (pino ships its tests): they stay out.
+# With node, not find: the image may have no other tool.
+RUN npm ci --workspace=services/${service} --omit=dev --no-audit --no-fund --ignore-scripts \\
+ && node -e "${PRUNE_SCRIPT}"
 
 # Runtime: compiled JavaScript and production dependencies, owned by root and
 # run as uid 1000, so the process cannot change its own code.

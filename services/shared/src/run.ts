@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { EnvError, readServiceEnv, type ServiceEnv } from './env';
-import { createLogger, errorFields, type Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import type { Resource } from './resource';
 import { createServer, setResponseHeader } from './server';
 import { facadeApi } from './store/facade-api';
@@ -74,7 +74,7 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
     if (stopping) return;
     stopping = true;
     const startedAt = Date.now();
-    logger.info('shutting down', { signal, timeoutMs: env.shutdownTimeoutMs });
+    logger.info({ signal, timeoutMs: env.shutdownTimeoutMs }, 'shutting down');
     // 1. Stop accepting connections, but let keep-alive clients finish: each
     //    response now says `connection: close`, so a client that was about to
     //    send its next request on an idle socket is not cut off mid-request
@@ -87,7 +87,7 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
     //    destroys whatever is left after the timeout.
     const remaining = Math.max(0, env.shutdownTimeoutMs - (Date.now() - startedAt));
     await Promise.all([server.stop({ timeout: remaining }), internal?.stop({ timeout: remaining })]);
-    logger.info('stopped', { durationMs: Date.now() - startedAt });
+    logger.info({ durationMs: Date.now() - startedAt }, 'stopped');
     process.exit(0);
   };
   for (const signal of SHUTDOWN_SIGNALS) {
@@ -95,7 +95,7 @@ async function serve(options: RunOptions, env: ServiceEnv, stores: Stores, logge
   }
   await server.start();
   await internal?.start();
-  logger.info('listening', { port: env.port, host: env.host, uri: server.info.uri, ...(internal && { internalUri: internal.info.uri }) });
+  logger.info({ port: env.port, host: env.host, uri: server.info.uri, ...(internal && { internalUri: internal.info.uri }) }, 'listening');
 }
 
 /** A HOST that does not resolve fails at start-up, naming the variable, like every other bad value. */
@@ -117,7 +117,7 @@ export function runService(options: RunOptions): void {
   const fail = (error: unknown): never => {
     if (error instanceof EnvError) process.stderr.write(`${options.service}: ${error.message}\n`);
     else {
-      logger.error('failed to start', { error: errorFields(error) });
+      logger.error({ err: error }, 'failed to start');
       process.stderr.write(`${options.service}: failed to start: ${String(error)}\n`);
       // A worker tells its primary why, which counts it as a start-up failure.
       if (cluster.isWorker) process.send?.({ type: 'startup-failed', error: String(error) } satisfies StartupFailure);

@@ -3,7 +3,9 @@ import Hapi from '@hapi/hapi';
 import Joi from 'joi';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
 import { EDGE_DEFAULTS, edgeServer, type EdgeSettings } from './edge';
-import { errorFields, type Logger } from './logger';
+import hapiPino from 'hapi-pino';
+import type { ServerResponse } from 'node:http';
+import type { Logger } from './logger';
 import { TRACE_HEADER, traceOf } from './trace';
 import type { Resource } from './resource';
 import { StoreUnavailable } from './store/collection';
@@ -91,43 +93,37 @@ const internals = {
     published.document = openApiDocument(server, `forum API (${service})`);
   },
 
-  logRequests(server: Hapi.Server, logger: Logger): void {
+  /**
+   * A line per request and per failed request, through hapi-pino: the
+   * request as `req` (method, path, headers, credentials redacted), its
+   * status as `res`, and `responseTime` in ms.
+   */
+  async logRequests(server: Hapi.Server, logger: Logger): Promise<void> {
+    // A request that did not come through the HTTP edge (server.inject) gets its trace id here, before its line is begun.
     server.ext('onRequest', (request, h) => {
-      request.app.startedAt = process.hrtime.bigint();
-      // A request that did not come through the HTTP edge (server.inject) gets its trace id here.
       traceOf(request.headers);
       return h.continue;
     });
-    server.events.on('response', (request) => {
-      const startedAt = request.app.startedAt;
-      const durationMs = startedAt === undefined ? undefined : Number(process.hrtime.bigint() - startedAt) / 1e6;
-      const response = request.response;
-      const status = response && 'statusCode' in response ? response.statusCode : undefined;
-      logger.info('request', {
-        method: request.method.toUpperCase(),
-        path: request.path,
-        status,
-        // The load balancer's trace id (X-Amzn-Trace-Id), to find one request across the hops.
-        traceId: request.headers[TRACE_HEADER],
-        durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 1000) / 1000,
-      });
-    });
-    server.events.on({ name: 'request', channels: 'error' }, (request, event) => {
-      logger.error('request failed', {
-        method: request.method.toUpperCase(),
-        path: request.path,
-        traceId: request.headers[TRACE_HEADER],
-        error: errorFields(event.error),
-      });
+    await server.register({
+      plugin: hapiPino,
+      options: {
+        instance: logger,
+        // Start and stop are the service's own lines (run.ts).
+        logEvents: ['response', 'request-error'],
+        // Every line of a request names its trace id, the first thing to search for across the hops.
+        getChildBindings: (request: Hapi.Request) => ({ traceId: request.headers[TRACE_HEADER], req: request }),
+        customRequestCompleteMessage: () => 'request',
+        customRequestErrorMessage: () => 'request failed',
+        // Given hapi's request and Node's response, not copies of every field: a line holds what finding a request needs.
+        wrapSerializers: false,
+        serializers: {
+          req: (request: Hapi.Request) => ({ method: request.method.toUpperCase(), path: request.path, headers: request.headers }),
+          res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
+        },
+      },
     });
   },
 };
-
-declare module '@hapi/hapi' {
-  interface RequestApplicationState {
-    startedAt?: bigint;
-  }
-}
 
 /**
  * Builds (does not start) a hapi server for one service: the given resource
@@ -184,18 +180,13 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     // A store that did not answer is the client's to retry, not a 500.
     const answer: unknown = request.response;
     if (answer instanceof StoreUnavailable) {
-      options.logger?.error('store unavailable', {
-        method: request.method.toUpperCase(),
-        path: request.path,
-        traceId: request.headers[TRACE_HEADER],
-        error: errorFields(answer),
-      });
+      if (options.logger) request.logger.error({ err: answer }, 'store unavailable');
       const { payload } = Boom.serverUnavailable('The store did not answer; try again').output;
       return h.response(payload).code(503).header('Retry-After', '1').header(SERVED_BY, options.service);
     }
     if (Boom.isBoom(answer, 503) && answer.message === 'Service Unavailable' && answer.output.headers['Retry-After'] === undefined) {
       // hapi's own 503: the handler outran its time limit (edge.handlerTimeoutMs); whatever it returns later is dropped.
-      options.logger?.error('handler timed out', { method: request.method.toUpperCase(), path: request.path, timeoutMs: edge.handlerTimeoutMs });
+      if (options.logger) request.logger.error({ timeoutMs: edge.handlerTimeoutMs }, 'handler timed out');
       answer.output.payload.message = 'The request took too long; try again';
       answer.output.headers['Retry-After'] = '1';
     }
@@ -203,7 +194,7 @@ export async function createServer(options: ServerOptions): Promise<Hapi.Server>
     return h.continue;
   });
   if (options.logger) {
-    internals.logRequests(server, options.logger);
+    await internals.logRequests(server, options.logger);
   }
   return server;
 }

@@ -50,7 +50,7 @@ export function supervise(service: string, env: ServiceEnv, logger: Logger): voi
       if (isStartupFailure(message)) errors.set(worker, message.error);
     });
   };
-  cluster.on('online', (worker) => logger.info('worker started', { worker: worker.process.pid }));
+  cluster.on('online', (worker) => logger.info({ worker: worker.process.pid }, 'worker started'));
   cluster.on('listening', (worker) => {
     listened.add(worker);
     startupFailures = 0;
@@ -67,7 +67,7 @@ export function supervise(service: string, env: ServiceEnv, logger: Logger): voi
     if (!listened.has(worker)) {
       startupFailures += 1;
       const error = errors.get(worker) ?? `exited with ${signal ?? code} before it listened`;
-      logger.error('worker failed to start', { worker: worker.process.pid, code, signal, error, attempt: startupFailures });
+      logger.error({ worker: worker.process.pid, code, signal, error, attempt: startupFailures }, 'worker failed to start');
       if (startupFailures >= STARTUP_ATTEMPTS) {
         process.stderr.write(`${service}: workers cannot start (${STARTUP_ATTEMPTS} attempts): ${error}\n`);
         for (const other of live) other.process.kill('SIGKILL');
@@ -78,7 +78,7 @@ export function supervise(service: string, env: ServiceEnv, logger: Logger): voi
     }
     crashes = Date.now() - (startedAt.get(worker) ?? 0) > STABLE_MS ? 1 : crashes + 1;
     const delay = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (crashes - 1));
-    logger.error('worker died, starting a replacement', { worker: worker.process.pid, code, signal, inMs: delay });
+    logger.error({ worker: worker.process.pid, code, signal, inMs: delay }, 'worker died, starting a replacement');
     setTimeout(() => {
       if (!stopping) fork();
     }, delay);
@@ -86,7 +86,7 @@ export function supervise(service: string, env: ServiceEnv, logger: Logger): voi
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal, workers: live.size, timeoutMs: env.shutdownTimeoutMs });
+    logger.info({ signal, workers: live.size, timeoutMs: env.shutdownTimeoutMs }, 'shutting down');
     if (live.size === 0) process.exit(0);
     for (const worker of live) worker.process.kill('SIGTERM');
     // A worker that overruns its own drain timeout is killed, so the task stops before ECS's SIGKILL.
@@ -105,6 +105,6 @@ export function supervise(service: string, env: ServiceEnv, logger: Logger): voi
   // client times out (our process test caught it); with SCHED_NONE a dead
   // worker simply stops accepting and the survivors take its share.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  logger.info('starting workers', { workers: env.workers, port: env.port });
+  logger.info({ workers: env.workers, port: env.port }, 'starting workers');
   for (let i = 0; i < env.workers; i += 1) fork();
 }

@@ -1,10 +1,10 @@
 /**
  * A request's trace id (X-Amzn-Trace-Id, in ALB's and X-Ray's format): the
  * one the load balancer sent, or a new one for a request that came another
- * way. It is kept for the whole of the request's handling (Node's
- * AsyncLocalStorage, entered at the HTTP edge), so that every log line
- * written meanwhile names it and every call the request makes on (the
- * facade's calls to the monolith) carries it.
+ * way. Its log lines name it (the request's child logger, server.ts), and
+ * it is kept for the whole of the request's handling (Node's
+ * AsyncLocalStorage, entered at the HTTP edge), so that every call the
+ * request makes on (the facade's calls to the monolith) carries it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
