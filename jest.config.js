@@ -16,6 +16,8 @@ module.exports = {
     '^@forum/service-kit$': '<rootDir>/services/shared/src/index.ts',
     // The kit's subpath exports (package.json "exports"), from source like the rest.
     '^@forum/service-kit/(store/[a-z-]+|trace)$': '<rootDir>/services/shared/src/$1.ts',
+    // The monolith's resource list (its "./resources" export), as its plugins.ts declares it.
+    '^@forum/monolith/resources$': '<rootDir>/services/monolith/src/plugins.ts',
     '^@forum/([a-z][a-z0-9-]*)$': '<rootDir>/services/$1/src/index.ts',
   },
   testTimeout: 30_000,
