@@ -101,9 +101,12 @@ describe(`a new microservice, "${NEW}", from one configuration entry`, () => {
     expect(readFileSync(join(scratch, 'docs', 'infrastructure.md'), 'utf8')).toContain(`priority 40: /api/${NEW}, /api/${NEW}/*`);
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts']);
     expect(readFileSync(join(scratch, 'package-lock.json'), 'utf8')).toContain(`"node_modules/@forum/${NEW}"`);
+    // Once it is linked and built, the API's document gains its route.
+    run('npm', ['run', '-s', 'generate']);
+    expect(JSON.parse(readFileSync(join(scratch, 'docs', 'openapi.json'), 'utf8')).paths).toHaveProperty([`/api/${NEW}`, 'get']);
     run('npm', ['run', '-s', 'generate', '--', '--check']);
     say(
-      'generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, the routing diagram in docs/; npm install linked it; generate --check passes',
+      'generate: folder, workspaces, references, monolith plugins and dependencies, Dockerfiles, compose, the routing diagram in docs/; npm install linked it; generate again: its route in docs/openapi.json; generate --check passes',
     );
   });
 

@@ -103,6 +103,7 @@ if (require.main === module) {
   const root = projectRoot();
   const check = process.argv.includes('--check');
   let stale = 0;
+  let written = 0;
   const update = (files: Record<string, string>, missing = false) => {
     for (const [file, content] of Object.entries(files)) {
       const path = join(root, file);
@@ -113,6 +114,7 @@ if (require.main === module) {
         stale += 1;
       } else {
         write(root, file, content);
+        written += 1;
       }
     }
   };
@@ -120,8 +122,14 @@ if (require.main === module) {
   const scaffolds = missingScaffolds(root);
   update(scaffolds, true);
   update(serviceFiles(root));
+  const servicesChanged = written > 0;
   if (stale === 0) update(stageFiles(root));
   if (!check && Object.keys(scaffolds).length > 0) console.log('new services: run npm install to link their workspaces and update package-lock.json');
+  // The API's document is made from the compiled services: one whose list just changed is built by the next run, not this one.
+  if (servicesChanged || stale > 0) {
+    if (servicesChanged) console.log(`the services' list changed: run npm run generate again to bring ${API_DOCUMENT} up to date`);
+    process.exit(stale > 0 ? 1 : 0);
+  }
   void apiDocumentFile().then(
     (files) => {
       update(files);
